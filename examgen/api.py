@@ -1,0 +1,51 @@
+"""The library API: what the CLI calls, and what a tutoring tool imports.
+
+    >>> import examgen
+    >>> exam = examgen.generate(topics=["rl", "cnn"], seed=7)
+    >>> key = examgen.answer_sheet(exam, key=True)
+    >>> examgen.grade(key, exam).score == exam_points(exam)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import registry
+from .exam import SpecError, answer_sheet, build_exam, generate
+from .grading.mark import ExamMismatch, grade_question, grade_sheet
+from .model import AnswerSheet, Exam, GradeReport, Question
+
+__all__ = ["generate", "grade", "exam_for", "solve", "question", "answer_sheet", "build_exam", "grade_question",
+           "exam_points", "SpecError", "ExamMismatch"]
+
+
+def exam_for(sheet: AnswerSheet) -> Exam:
+    """Rebuild the exam an answer sheet names by its spec (checking it is the same exam)."""
+    if sheet.spec is None:
+        raise ExamMismatch("the answers name no exam spec; pass the exam (exam.json) too")
+    exam = build_exam(sheet.spec)
+    if exam.id != sheet.exam_id:
+        raise ExamMismatch(f"rebuilding the answers' spec gives exam '{exam.id}', not '{sheet.exam_id}' "
+                           "(a generator has changed since); pass the original exam.json")
+    return exam
+
+
+def grade(answers: AnswerSheet | dict[str, Any], exam: Exam | None = None) -> GradeReport:
+    """Score an answer sheet. Without ``exam``, the exam is rebuilt from the sheet's spec."""
+    sheet = answers if isinstance(answers, AnswerSheet) else AnswerSheet.model_validate(answers)
+    return grade_sheet(sheet, exam if exam is not None else exam_for(sheet))
+
+
+def solve(generator_id: str, givens: dict[str, Any]) -> Question:
+    """The worked question for givens a user typed in (validated: see ``Generator.givens``)."""
+    gen = registry.get(generator_id)
+    return gen.build(gen.givens(givens))
+
+
+def question(generator_id: str, seed: int) -> Question:
+    """One random question from one generator."""
+    return registry.get(generator_id).generate(seed)
+
+
+def exam_points(exam: Exam) -> int:
+    return sum(p.points for q in exam.questions for p in q.parts)

@@ -1,0 +1,226 @@
+"""The ``examgen`` command: a thin layer over the library API (:mod:`examgen.api`).
+
+Every command parses its options, calls the library and prints. Errors a user can cause
+are reported in one line naming the file and field, with a non-zero exit status; set
+``EXAMGEN_DEBUG=1`` to see a traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_INPUT = 1
+
+
+def _fail(message: str) -> None:
+    click.echo(f"examgen: error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+class _Group(click.Group):
+    """Turns the library's user-facing errors into one-line messages."""
+
+    def invoke(self, ctx):
+        from .exam import SpecError
+        from .grading.mark import ExamMismatch
+        from .io import InputError
+        from .registry import GivenError
+
+        try:
+            return super().invoke(ctx)
+        except (InputError, SpecError, ExamMismatch, GivenError) as e:
+            _fail(str(e))
+        except KeyError as e:
+            _fail(str(e.args[0]) if e.args else "unknown name")
+        except BrokenPipeError:  # e.g. `examgen list | head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
+        except OSError as e:
+            _fail(f"{e.filename or ''}: {e.strerror}" if e.strerror else str(e))
+        except Exception as e:  # never a traceback for a user, but say it is our bug
+            if os.environ.get("EXAMGEN_DEBUG"):
+                raise
+            _fail(f"internal error ({type(e).__name__}: {e}); please report it "
+                  "(EXAMGEN_DEBUG=1 shows the traceback)")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="in5400-examgen", prog_name="examgen")
+def main():
+    """Exam practice for IN5400: generate randomized exam questions, worked solutions and
+    answer keys, and grade answers 0-10 per subtask with credit for partial results."""
+
+
+OUTPUT_FILES = ("exam.json", "exam.html", "solutions.html", "answers.json", "key.json")
+
+
+def _has_answers(path: Path) -> bool:
+    """True when an existing answers file holds any filled-in answer (never overwrite those)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return any(v not in (None, "") for q in data.get("answers", {}).values()
+                   for p in q.values() for v in p.values())
+    except (OSError, ValueError, AttributeError):
+        return True  # unreadable: treat as the user's own work
+
+
+@main.command()
+@click.option("--topics", "-t", help="Comma-separated topic names or lecture numbers "
+              "(e.g. rl,cnn or 14,05). Default: every implemented topic.")
+@click.option("--seed", "-s", type=int, help="Seed; the same seed gives the same exam. Default: random (printed).")
+@click.option("--count", "-n", type=click.IntRange(1, 50),
+              help="Questions per topic. Default: each of the topic's generators once, at most 3.")
+@click.option("--generators", "-g", help="Comma-separated generator ids, instead of topics.")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder. Default: exam-SEED.")
+@click.option("--force", is_flag=True, help="Overwrite existing exam files (never an answers.json with answers).")
+def make(topics, seed, count, generators, out, force):
+    """Make an exam: exam.html, solutions.html, exam.json, answers.json and key.json."""
+    from . import api, io
+    from .render.html import exam_html, solutions_html
+
+    exam = api.generate(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators))
+    out = out or Path(f"exam-{exam.spec.seed}")
+    existing = [name for name in OUTPUT_FILES if (out / name).exists()]
+    if existing and not force:
+        _fail(f"{out}: already holds {', '.join(existing)}; use another --out or --force")
+    files = {
+        "exam.json": io.dump(exam),
+        "exam.html": exam_html(exam),
+        "solutions.html": solutions_html(exam),
+        "answers.json": io.dump(api.answer_sheet(exam)),
+        "key.json": io.dump(api.answer_sheet(exam, key=True)),
+    }
+    kept = []
+    for name, text in files.items():
+        if name == "answers.json" and (out / name).exists() and _has_answers(out / name):
+            kept.append(name)
+            continue
+        io.write_text(out / name, text)
+    n = len(exam.questions)
+    click.echo(f"seed {exam.spec.seed} · exam {exam.id} · {n} question{'s' * (n != 1)} "
+               f"({', '.join(exam.spec.topics)}) -> {out}/")
+    for name in files:
+        click.echo(f"  {out / name}" + ("  (kept: it holds answers)" if name in kept else ""))
+    click.echo(f"Open {out / 'exam.html'}, then: examgen grade {out / 'answers.json'}")
+
+
+@main.command()
+@click.argument("answers", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--exam", "exam_path", type=click.Path(path_type=Path),
+              help="The exam.json the answers belong to (optional when the answers name their spec).")
+@click.option("--json", "as_json", is_flag=True, help="Print the GradeReport as JSON.")
+def grade(answers, exam_path, as_json):
+    """Grade answers file(s): 0-10 per part, with follow-through credit and named mistakes."""
+    from . import api, io
+    from .exam import SpecError
+    from .grading.mark import ExamMismatch
+    from .model import AnswerSheet, Exam
+    from .render.text import report_text
+
+    exam = io.load(exam_path, Exam) if exam_path else None
+    failed, reports = 0, []
+    for path in answers:
+        try:
+            sheet = io.load(path, AnswerSheet)
+            its_exam = exam if exam is not None else api.exam_for(sheet)
+            report = api.grade(sheet, its_exam)
+        except (io.InputError, ExamMismatch, SpecError) as e:
+            message = str(e) if str(e).startswith(str(path)) else f"{path}: {e}"
+            click.echo(f"examgen: error: {message}", err=True)
+            failed += 1
+            continue
+        reports.append((path, report))
+        if as_json:
+            continue
+        click.echo(report_text(report, its_exam))
+        if len(answers) > 1:
+            click.echo("")
+    if as_json:
+        out = [r.model_dump(mode="json") for _, r in reports]
+        click.echo(json.dumps(out[0] if len(answers) == 1 and out else out, indent=2))
+    elif len(reports) > 1:
+        click.echo("Gradebook")
+        for path, r in reports:
+            who = r.student.id if r.student else path.name
+            click.echo(f"  {who:<30} {r.score:>6g} / {r.points}")
+    if failed:
+        sys.exit(EXIT_INPUT)
+
+
+def _given_value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # a bare word such as relu
+
+
+@main.command()
+@click.argument("generator")
+@click.option("--given", "givens", multiple=True, metavar="NAME=VALUE",
+              help="A given number (JSON for lists: grads=[0.5,-0.2]). Repeat for each given.")
+@click.option("--seed", type=int, help="Draw random givens with this seed instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the question with its steps as JSON.")
+def solve(generator, givens, seed, as_json):
+    """Worked solution and marking scheme for GENERATOR, from your own givens or a seed."""
+    from . import api, io, registry
+    from .render.text import question_text
+
+    gen = registry.get(generator)
+    if givens:
+        values = {}
+        for item in givens:
+            name, sep, text = item.partition("=")
+            if not sep or not name.strip():
+                _fail(f"--given '{item}': write NAME=VALUE")
+            values[name.strip()] = _given_value(text.strip())
+        q = api.solve(generator, values)
+    elif seed is not None:
+        q = gen.generate(seed)
+    else:
+        fields = ", ".join(gen.Givens.model_fields)
+        _fail(f"give the givens with --given NAME=VALUE ({generator} takes: {fields}) or a --seed")
+    click.echo(io.dump(q) if as_json else question_text(q))
+
+
+@main.command(name="list")
+def list_cmd():
+    """List topics, their generators and learning goals."""
+    from . import registry
+    from .topics import TOPICS
+
+    gens = registry.all_generators()
+    for t in TOPICS:
+        mine = [g for g in gens if g.topic == t.id]
+        aliases = ", ".join(t.aliases)
+        click.echo(f"{t.number} {t.id:<15} {t.name}  (also: {aliases})")
+        for g in mine:
+            click.echo(f"     {g.id:<22} {g.title}")
+            click.echo(f"     {'':<22} goal {g.goal}: {t.goal(g.goal).text}")
+        if not mine:
+            click.echo("     (no generators yet)")
+
+
+@main.command()
+@click.argument("which", type=click.Choice(["exam", "answers", "report"]))
+def schema(which):
+    """Print the JSON Schema of an exam, answers or report file."""
+    from .model import SCHEMAS
+
+    click.echo(json.dumps(SCHEMAS[which].model_json_schema(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Exams: choose generators for a spec, seed every question, build answer templates and keys.
+
+The same :class:`~examgen.model.ExamSpec` always gives the same exam: question seeds are
+derived from the exam seed, the variant (student id), the generator id and the question's
+occurrence, by hashing, so adding a topic does not change the other topics' questions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any, Iterable
+
+import numpy as np
+
+from . import registry
+from .model import AnswerSheet, Exam, ExamSpec, Question, Student
+from .topics import TOPICS, topic as find_topic
+
+MAX_PER_TOPIC_DEFAULT = 3
+MAX_QUESTIONS = 200
+
+
+class SpecError(ValueError):
+    """An exam spec that cannot be built (unknown topic or generator, bad count)."""
+
+
+def _hash_int(*parts: Any) -> int:
+    digest = hashlib.sha256("/".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def question_seed(spec: ExamSpec, generator_id: str, occurrence: int) -> int:
+    return _hash_int("question", spec.seed, spec.variant or "", generator_id, occurrence)
+
+
+def resolve_topics(keys: Iterable[str | int]) -> list[str]:
+    """Canonical topic ids for names, aliases or lecture numbers, in order, without repeats."""
+    out: list[str] = []
+    for key in keys:
+        try:
+            t = find_topic(key).id
+        except KeyError as e:
+            raise SpecError(e.args[0]) from None
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def implemented_topics() -> list[str]:
+    have = {g.topic for g in registry.all_generators()}
+    return [t.id for t in TOPICS if t.id in have]
+
+
+def _selection(spec: ExamSpec) -> list[registry.Generator]:
+    """The generators asked for by ``spec``, one entry per question, in exam order."""
+    if spec.count is not None and not 1 <= spec.count <= 50:
+        raise SpecError(f"count must be between 1 and 50, got {spec.count}")
+    if spec.generators:
+        try:
+            gens = [registry.get(gid) for gid in spec.generators]
+        except KeyError as e:
+            raise SpecError(e.args[0]) from None
+        return [g for g in gens for _ in range(spec.count or 1)]
+    chosen: list[registry.Generator] = []
+    for tid in spec.topics:
+        pool = registry.by_topic(tid)
+        if not pool:
+            raise SpecError(f"topic '{tid}' has no question generators yet; implemented topics: "
+                            + ", ".join(implemented_topics()))
+        order = np.random.default_rng(_hash_int("topic", spec.seed, spec.variant or "", tid)).permutation(len(pool))
+        n = spec.count if spec.count is not None else min(len(pool), MAX_PER_TOPIC_DEFAULT)
+        chosen += [pool[int(order[i % len(pool)])] for i in range(n)]
+    return chosen
+
+
+def exam_id(spec: ExamSpec, questions: list[Question]) -> str:
+    """A short id naming the spec and the generator versions it was built with."""
+    key = json.dumps([spec.model_dump(mode="json"), [(q.generator, q.version) for q in questions]],
+                     sort_keys=True)
+    return f"{spec.seed}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def build_exam(spec: ExamSpec) -> Exam:
+    """The exam for ``spec`` (deterministic)."""
+    gens = _selection(spec)
+    if len(gens) > MAX_QUESTIONS:
+        raise SpecError(f"{len(gens)} questions is more than the limit of {MAX_QUESTIONS}")
+    seen: dict[str, int] = {}
+    questions = []
+    for i, gen in enumerate(gens, 1):
+        k = seen[gen.id] = seen.get(gen.id, -1) + 1
+        questions.append(gen.generate(question_seed(spec, gen.id, k), qid=f"q{i}"))
+    names = ", ".join(find_topic(t).name for t in spec.topics) if not spec.generators else ", ".join(spec.generators)
+    title = f"IN5400 practice exam: {names}"
+    return Exam(id=exam_id(spec, questions), title=title, spec=spec, questions=questions)
+
+
+def generate(topics: Iterable[str | int] | None = None, seed: int | None = None, count: int | None = None,
+             generators: Iterable[str] | None = None, variant: str | None = None) -> Exam:
+    """Make an exam. ``topics``: names or lecture numbers (default: every implemented topic);
+    ``seed``: default random; ``count``: questions per topic (default: each of the topic's
+    generators once, at most 3); ``generators``: ids, instead of topics."""
+    gens = list(generators) if generators else None
+    if gens:
+        topic_ids = resolve_topics(dict.fromkeys(registry.get(g).topic for g in gens if _known(g)))
+    else:
+        topic_ids = resolve_topics(topics) if topics else implemented_topics()
+    spec = ExamSpec(topics=topic_ids, seed=secrets.randbelow(10**6) if seed is None else seed,
+                    count=count, generators=gens, variant=variant)
+    return build_exam(spec)
+
+
+def _known(generator_id: str) -> bool:
+    try:
+        registry.get(generator_id)
+    except KeyError as e:
+        raise SpecError(e.args[0]) from None
+    return True
+
+
+def answer_sheet(exam: Exam, *, key: bool = False, student: Student | None = None) -> AnswerSheet:
+    """The answers template (every asked step, value null) or, with ``key=True``, the answer key."""
+    answers = {
+        q.id: {p.id: {name: (q.step(name).value if key else None) for name in p.steps} for p in q.parts}
+        for q in exam.questions
+    }
+    return AnswerSheet(exam_id=exam.id, spec=exam.spec, student=student, answers=answers)

@@ -1,0 +1,50 @@
+"""Numbers, vectors and matrices as LaTeX, for stems and worked solutions."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+
+
+def num(x: float, digits: int = 4) -> str:
+    """A number as a human would write it: ``3``, ``-0.25``, ``0.0316``, ``1 \\times 10^{-8}``."""
+    x = float(x)
+    if not math.isfinite(x):
+        return r"\infty" if x > 0 else (r"-\infty" if x < 0 else r"\mathrm{NaN}")
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    if abs(x) >= 10 ** -(digits - 1):
+        text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    mantissa, exp = f"{x:.{max(digits - 2, 1)}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    power = f"10^{{{int(exp)}}}"
+    return power if mantissa == "1" else (f"-{power}" if mantissa == "-1" else rf"{mantissa} \times {power}")
+
+
+def par(x: float, digits: int = 4) -> str:
+    """``num`` in parentheses when negative, for use inside a product or sum."""
+    s = num(x, digits)
+    return f"({s})" if s.startswith("-") else s
+
+
+def row(values: Iterable[float], digits: int = 4) -> str:
+    """``(1, -0.5, 2)``: a vector written inline."""
+    return "(" + ", ".join(num(v, digits) for v in values) + ")"
+
+
+def matrix(m: Sequence[Sequence[float]] | np.ndarray, digits: int = 4) -> str:
+    """A bracketed matrix; a 1-d array is written as a column vector."""
+    a = np.asarray(m, dtype=float)
+    if a.ndim == 1:
+        a = a[:, None]
+    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in a)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def plain(x: float, digits: int = 4) -> str:
+    """A number for plain text (no LaTeX), e.g. in terminal output."""
+    s = num(x, digits)
+    return s.replace(r" \times 10^{", "e").replace("10^{", "1e").replace("}", "")

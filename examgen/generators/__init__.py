@@ -1,0 +1,5 @@
+"""Question generators, one module per lecture topic.
+
+Every module here is imported by :func:`examgen.registry.all_generators`; a module only
+has to define classes decorated with :func:`examgen.registry.generator`.
+"""

@@ -1,0 +1,71 @@
+"""Does a value match another? Tolerances are data on each step (see ``model.Tolerance``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..model import Step, Tolerance
+from . import parse
+
+NEAR_MISS_FACTOR = 10.0
+"""An answer within this many tolerances of the reference is a near miss (e.g. rounded too coarsely)."""
+
+
+def _within(x: Any, ref: Any, tol: Tolerance, factor: float = 1.0) -> np.ndarray:
+    ref = np.asarray(ref, dtype=float)
+    x = np.asarray(x, dtype=float)
+    bound = factor * np.maximum(tol.abs, tol.rel * np.abs(ref)) + 1e-12
+    with np.errstate(invalid="ignore"):
+        return np.abs(x - ref) <= bound
+
+
+def matches(step: Step, x: Any, ref: Any) -> np.ndarray | bool:
+    """Elementwise match of answer ``x`` against value ``ref`` (a plain bool for non-arrays)."""
+    if ref is None:
+        return np.zeros(np.shape(x), dtype=bool)
+    if step.kind == "scalar" and isinstance(ref, float):  # the common case, without numpy
+        tol = step.tolerance or Tolerance()
+        return abs(x - ref) <= max(tol.abs, tol.rel * abs(ref)) + 1e-12
+    if step.kind in ("vector", "matrix", "tensor"):
+        if np.shape(x) != np.shape(ref):
+            return np.zeros(np.shape(x), dtype=bool)
+        return _within(x, ref, step.tolerance or Tolerance())
+    if step.kind == "expression":
+        from .expr import equivalent  # only expression steps pay for the expression engine
+        return equivalent(x, ref, step.variables or [])
+    return x == ref
+
+
+def near(step: Step, x: Any, ref: Any) -> np.ndarray:
+    """Elementwise: close to ``ref`` but outside the tolerance (numeric steps only)."""
+    if step.kind not in ("scalar", "vector", "matrix", "tensor") or np.shape(x) != np.shape(ref):
+        return np.zeros(np.shape(x), dtype=bool)
+    return _within(x, ref, step.tolerance or Tolerance(), NEAR_MISS_FACTOR)
+
+
+def read(step: Step, raw: Any) -> Any:
+    """Parse a student's answer for ``step``; raises ``parse.FormatError``."""
+    if step.kind == "scalar":
+        return parse.number(raw)
+    if step.kind == "integer":
+        return parse.integer(raw)
+    if step.kind in ("vector", "matrix", "tensor"):
+        return parse.array(raw, step.shape or [])
+    if step.kind == "choice":
+        return parse.choice(raw, step.options or [])
+    if step.kind == "expression":
+        from .expr import parse_expression
+        return parse_expression(raw, step.variables or [])
+    raise AssertionError(step.kind)
+
+
+def reference(step: Step) -> Any:
+    """A step's reference value in the in-memory form used by the solvers."""
+    if step.kind in ("vector", "matrix", "tensor"):
+        return np.asarray(step.value, dtype=float)
+    if step.kind == "expression":
+        from .expr import parse_expression
+        return parse_expression(step.value, step.variables or [])
+    return step.value

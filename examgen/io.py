@@ -1,0 +1,75 @@
+"""Reading and writing examgen's JSON files, with one-line errors that name the file and field."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .registry import describe_validation
+
+MAX_FILE_BYTES = 20_000_000
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InputError(Exception):
+    """A whole-file problem; the message names the file (and field)."""
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is not a file")
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{p}: the file is {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not UTF-8 text") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot be read ({e.strerror})") from None
+    try:
+        # NaN and Infinity are not JSON: keep them as text, so the answer they stand for is
+        # reported as unreadable rather than the whole file being rejected.
+        return json.loads(text, parse_constant=lambda name: name)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{p}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise InputError(f"{p}: the JSON is nested too deeply") from None
+
+
+def load(path: str | os.PathLike, model: type[M]) -> M:
+    """Read a JSON file as ``model``; raise :class:`InputError` naming the file and field."""
+    data = read_json(path)
+    if isinstance(data, dict) and "format" in data:
+        expected = model.model_fields["format"].default if "format" in model.model_fields else None
+        if expected and data["format"] != expected:
+            raise InputError(f"{path}: field 'format' is '{data['format']}', expected '{expected}' "
+                             f"(is this the right kind of file?)")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise InputError(describe_validation(e, str(path))) from None
+
+
+def dump(model: BaseModel) -> str:
+    return model.model_dump_json(indent=2) + "\n"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write atomically: a crash never leaves a half-written file in the user's folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

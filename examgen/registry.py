@@ -1,0 +1,156 @@
+"""Generators register themselves here with the :func:`generator` decorator.
+
+A generator is a class with
+
+* ``Givens``: a pydantic model of the numbers printed in the question (validated, so a
+  teacher can type in the givens of an old exam);
+* ``draw(rng)``: random, rounded, non-degenerate givens from a ``numpy.random.Generator``;
+* ``solve(s, g)``: the reference solver, written as named steps (see :mod:`examgen.steps`);
+* ``stem(g)``: the question text; ``figure(g)``: an optional SVG drawing of the givens.
+
+Modules in :mod:`examgen.generators` are imported on first lookup, so adding a module
+is all it takes to add generators.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .model import Question
+from .steps import Degenerate, Steps
+from .topics import topic as find_topic
+
+
+class Givens(BaseModel):
+    """Base of every generator's givens: unknown names are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GivenError(ValueError):
+    """Givens that do not fit a generator: missing, unknown, out of range or degenerate."""
+
+
+class Generator:
+    id: ClassVar[str]
+    topic: ClassVar[str]
+    goal: ClassVar[str]
+    version: ClassVar[int]
+    title: ClassVar[str]
+    Givens: ClassVar[type[Givens]]
+    needs_torch: ClassVar[bool] = False
+
+    def draw(self, rng: np.random.Generator) -> Givens:
+        raise NotImplementedError
+
+    def solve(self, s: Steps, g: Any) -> None:
+        raise NotImplementedError
+
+    def stem(self, g: Any) -> str:
+        raise NotImplementedError
+
+    def figure(self, g: Any) -> str | None:
+        return None
+
+    def givens(self, values: dict[str, Any]) -> Givens:
+        """Validate user-supplied givens; raise :class:`GivenError` with a one-line reason."""
+        try:
+            g = self.Givens.model_validate(values)
+        except ValidationError as e:
+            raise GivenError(describe_validation(e, f"{self.id} givens", self.Givens)) from None
+        try:
+            self.solve(Steps(), g)
+        except Degenerate as e:
+            raise GivenError(f"{self.id} givens: {e}") from None
+        return g
+
+    def build(self, g: Givens, seed: int | None = None, qid: str = "q1") -> Question:
+        """Solve ``g`` in reference mode and assemble the question."""
+        s = Steps(describe=True)
+        self.solve(s, g)
+        return Question(
+            id=qid, generator=self.id, version=self.version, seed=seed, topic=self.topic,
+            goal=self.goal, title=self.title, givens=g.model_dump(mode="json"), stem=self.stem(g),
+            parts=s.finished_parts(), steps=s.described, mistakes=list(s.mistakes.values()))
+
+    def generate(self, seed: int, qid: str = "q1") -> Question:
+        """A random question: the same seed gives the same question on every machine."""
+        return self.build(self.draw(np.random.default_rng(seed)), seed=seed, qid=qid)
+
+    def run(self, g: Givens, substitute: dict[str, Any] | None = None,
+            mistake: str | None = None) -> Steps:
+        """Run the solver for grading (follow-through and mistake modes)."""
+        s = Steps(substitute=substitute, mistake=mistake)
+        with np.errstate(all="ignore"):
+            try:
+                self.solve(s, g)
+            except (ArithmeticError, ValueError, TypeError, IndexError):
+                pass  # a student's value made a later step impossible: those steps stay unrecorded
+        return s
+
+
+def describe_validation(e: ValidationError, where: str, model: type[BaseModel] | None = None) -> str:
+    """One line per problem, naming the field: 'adam givens: field 'lr': ...'."""
+    lines = []
+    for err in e.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "missing":
+            msg = "is missing"
+        elif err["type"] == "extra_forbidden":
+            known = f" (known: {', '.join(model.model_fields)})" if model else ""
+            msg = f"is not a known field{known}"
+        else:
+            msg = err["msg"]
+        lines.append(f"{where}: field '{loc}' {msg}")
+    return "; ".join(lines)
+
+
+_REGISTRY: dict[str, Generator] = {}
+_loaded = False
+
+
+def generator(*, id: str, topic: str, goal: str, version: int, title: str):
+    """Class decorator: register a generator under ``id`` with its metadata."""
+    t = find_topic(topic)
+    t.goal(goal)  # raises for an unknown goal
+
+    def register(cls: type[Generator]) -> type[Generator]:
+        if id in _REGISTRY:
+            raise ValueError(f"generator id {id!r} registered twice")
+        cls.id, cls.topic, cls.goal, cls.version, cls.title = id, t.id, goal, version, title
+        _REGISTRY[id] = cls()
+        return cls
+
+    return register
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        from . import generators
+        for mod in pkgutil.iter_modules(generators.__path__):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"{generators.__name__}.{mod.name}")
+        _loaded = True
+
+
+def all_generators() -> list[Generator]:
+    _load()
+    return list(_REGISTRY.values())
+
+
+def get(generator_id: str) -> Generator:
+    _load()
+    try:
+        return _REGISTRY[generator_id]
+    except KeyError:
+        raise KeyError(f"unknown generator {generator_id!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def by_topic(topic_id: str) -> list[Generator]:
+    return [g for g in all_generators() if g.topic == topic_id]

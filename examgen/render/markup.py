@@ -1,0 +1,45 @@
+"""The stem markup: plain text with ``$inline$`` and ``$$display$$`` math, blank lines between
+paragraphs, and ``- `` at the start of a line for a bullet list."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from .math import mathml, text as math_text
+
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+
+
+def _inline_html(s: str) -> str:
+    out, pos = [], 0
+    for m in _MATH.finditer(s):
+        out.append(escape(s[pos:m.start()]))
+        display = m.group(1) is not None
+        out.append(mathml((m.group(1) if display else m.group(2)).strip(), display))
+        pos = m.end()
+    out.append(escape(s[pos:]))
+    return "".join(out)
+
+
+def html(text: str) -> str:
+    """Safe HTML for a stem or prompt."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.split("\n")
+        if all(line.startswith("- ") for line in lines):
+            items = "".join(f"<li>{_inline_html(line[2:])}</li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
+        else:
+            blocks.append(f"<p>{_inline_html(' '.join(lines))}</p>")
+    return "\n".join(blocks)
+
+
+def inline_html(text: str) -> str:
+    """Safe HTML for a short label (no paragraphs)."""
+    return _inline_html(text)
+
+
+def plain(text: str) -> str:
+    """The markup as terminal text (math in Unicode)."""
+    return _MATH.sub(lambda m: math_text((m.group(1) or m.group(2)).strip()), text)

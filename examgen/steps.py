@@ -1,0 +1,158 @@
+"""The step recorder: one solver, three uses.
+
+A reference solver is a plain function ``solve(s: Steps, g)`` that computes its answer
+as a sequence of *named steps*::
+
+    m = s.step("m1", rho1 * m0 + (1 - rho1) * g1, r"\\mu_1 = \\rho_1\\mu_0 + (1-\\rho_1)g_1")
+
+The same function runs in three modes, chosen by how the ``Steps`` is made:
+
+* **reference** (``Steps(describe=True)``): records every step's value, label, formula and
+  worked numbers; this is the answer key and the worked solution.
+* **follow-through** (``Steps(substitute=student_values)``): every step still records what
+  it *should* be, computed from the values used so far, but then hands the solver the
+  student's own value for that step (when they gave one). A later step that matches
+  this recomputation is right "given your earlier answers".
+* **mistake** (``Steps(substitute=..., mistake="no_bias_correction")``): ``s.mistake(name)``
+  returns True for that one mistake, so the solver computes what a student who makes it
+  would get. Solvers write the mistaken formula as the value of the *same* step, so the
+  mistake is found at the step where it is made.
+
+Formulas and worked numbers may be given as zero-argument callables; they are only
+called in reference mode, so grading never pays for formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Union
+
+import numpy as np
+
+from .model import Mistake, Part, Step, StepKind, Tolerance
+
+Text = Union[str, Callable[[], str], None]
+
+DEFAULT_TOLERANCE = Tolerance.places(3)
+
+
+class Degenerate(ValueError):
+    """Raised by a solver or generator when givens make the question ill-posed."""
+
+
+@dataclass
+class _PartDraft:
+    id: str
+    prompt: str
+    steps: list[str] = field(default_factory=list)
+    answer: list[str] = field(default_factory=list)
+
+
+def as_value(value: Any) -> Any:
+    """Canonical in-memory form: float, int, str, or a float ndarray."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("a step value cannot be a bool; use a choice step")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    return np.asarray(value, dtype=float)
+
+
+def to_json(value: Any) -> Any:
+    """JSON form of a canonical value (arrays become nested lists)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def infer_kind(value: Any) -> StepKind:
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "scalar"
+    if isinstance(value, str):
+        return "choice"
+    return {1: "vector", 2: "matrix"}.get(value.ndim, "tensor")
+
+
+def _text(t: Text) -> str | None:
+    return t() if callable(t) else t
+
+
+class Steps:
+    """Records a solver's named steps (see the module docstring for the three modes)."""
+
+    def __init__(self, substitute: dict[str, Any] | None = None, mistake: str | None = None,
+                 describe: bool = False):
+        self.values: dict[str, Any] = {}
+        self.described: list[Step] = []
+        self.parts: list[_PartDraft] = []
+        self.mistakes: dict[str, Mistake] = {}
+        self._substitute = substitute or {}
+        self._mistake = mistake
+        self._describe = describe
+
+    @property
+    def describing(self) -> bool:
+        return self._describe
+
+    def part(self, id: str, prompt: Text) -> None:
+        """Start a subtask: the asked steps that follow belong to it."""
+        self.parts.append(_PartDraft(id, _text(prompt) if self._describe else ""))
+
+    def step(self, name: str, value: Any, formula: Text = None, work: Text = None, *,
+             label: str | None = None, kind: StepKind | None = None,
+             tol: Tolerance | None = None, asked: bool = True, answer: bool = False,
+             options: list[str] | None = None, variables: list[str] | None = None) -> Any:
+        """Record step ``name`` with its correct ``value``; return the value to carry on with.
+
+        ``formula`` is the formula in the course's notation, ``work`` the same with the
+        numbers put in (LaTeX, without the final ``= value``). ``asked=False`` keeps a
+        step out of the student's answer fields (it is still shown in the solution).
+        ``answer=True`` makes it (one of) its part's final answer(s).
+        """
+        if name in self.values:
+            raise ValueError(f"step {name!r} recorded twice")
+        value = as_value(value)
+        self.values[name] = value
+        if self._describe:
+            self._record(name, value, formula, work, label, kind, tol, asked, answer, options, variables)
+        if name in self._substitute:
+            return self._substitute[name]
+        return value
+
+    def mistake(self, name: str, description: str, credit: float = 0.0) -> bool:
+        """Declare a common mistake made here; True when this run simulates it."""
+        if name not in self.mistakes:
+            self.mistakes[name] = Mistake(name=name, description=description, credit=credit)
+        return self._mistake == name
+
+    def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables):
+        kind = kind or infer_kind(value)
+        numeric = kind in ("scalar", "vector", "matrix", "tensor")
+        if kind == "choice" and not options:
+            raise ValueError(f"choice step {name!r} needs its options")
+        self.described.append(Step(
+            name=name, label=label or name, kind=kind, value=to_json(value),
+            formula=_text(formula), work=_text(work),
+            tolerance=(tol or DEFAULT_TOLERANCE) if numeric else None,
+            shape=list(value.shape) if isinstance(value, np.ndarray) else None,
+            options=options, variables=variables, asked=asked))
+        if asked:
+            if not self.parts:
+                raise ValueError(f"step {name!r} is asked before any s.part(...)")
+            self.parts[-1].steps.append(name)
+            if answer:
+                self.parts[-1].answer.append(name)
+
+    def finished_parts(self) -> list[Part]:
+        """The recorded parts; a part without a marked answer is answered by its last step."""
+        parts = []
+        for p in self.parts:
+            if not p.steps:
+                raise ValueError(f"part {p.id!r} asks no step")
+            parts.append(Part(id=p.id, prompt=p.prompt, steps=p.steps, answer=p.answer or p.steps[-1:]))
+        return parts
