@@ -42,7 +42,7 @@ class Tolerance(Model):
     @classmethod
     def places(cls, decimals: int) -> "Tolerance":
         """Answer to ``decimals`` decimal places."""
-        return cls(abs=10.0 ** -decimals, rel=0.002, decimals=decimals)
+        return cls(abs=10.0 ** -decimals, decimals=decimals)
 
     @classmethod
     def significant(cls, sigfigs: int) -> "Tolerance":
@@ -53,7 +53,8 @@ class Tolerance(Model):
         if self.sigfigs is not None:
             return f"{self.sigfigs} significant figures (±{self.rel:.0%} relative)"
         if self.decimals is not None:
-            return f"{self.decimals} decimals (±{self.abs:g}, or ±{self.rel:.1%} of the value if larger)"
+            extra = f", or ±{self.rel:.1%} of the value if larger" if self.rel else ""
+            return f"{self.decimals} decimals (±{self.abs:g}{extra})"
         return f"±{self.abs:g} or ±{self.rel:.1%} of the value, whichever is larger"
 
 
@@ -151,7 +152,7 @@ class StepResult(Model):
     status: Status
     credit: float = Field(ge=0, le=1)
     expected: JsonValue = Field(None, description="The reference value.")
-    mistake: str | None = None
+    mistakes: list[str] = Field([], description="Named common mistakes the answer matches (ties: all).")
     message: str | None = None
 
 

@@ -124,15 +124,15 @@ class ConvOutput(Generator):
             formula = (r"n_{out} = \left\lfloor \frac{n_{in} + 2p - d(k-1) - 1}{s} \right\rfloor + 1")
             h = s.step(f"h{i}", out_size(h0, layer, **flags), formula,
                        lambda: rf"\left\lfloor \frac{{{h0} + 2 \cdot {layer.padding} - {span - 1} - 1}}"
-                               rf"{{{layer.stride}}} \right\rfloor + 1", label=f"height after layer {i}")
+                               rf"{{{layer.stride}}} \right\rfloor + 1", label=f"height after layer {i}", answer=True)
             w = s.step(f"w{i}", out_size(w0, layer, **flags), formula,
                        lambda: rf"\left\lfloor \frac{{{w0} + 2 \cdot {layer.padding} - {span - 1} - 1}}"
-                               rf"{{{layer.stride}}} \right\rfloor + 1", label=f"width after layer {i}")
+                               rf"{{{layer.stride}}} \right\rfloor + 1", label=f"width after layer {i}", answer=True)
             if h < 1 or w < 1:
                 raise Degenerate(f"layer {i} has no output left (size {h}×{w})")
             if layer.type == "conv":
                 c = s.step(f"c{i}", layer.filters, r"C_{out} = \text{number of filters}",
-                           label=f"channels after layer {i}")
+                           label=f"channels after layer {i}", answer=True)
                 k2 = layer.kernel ** 2
                 if s.mistake("bias_missing", "left out the bias: each filter has one"):
                     params = k2 * c0 * layer.filters
@@ -143,10 +143,10 @@ class ConvOutput(Generator):
                     params = (k2 * c0 + 1) * layer.filters
                 p = s.step(f"params{i}", params, r"(k \cdot k \cdot C_{in} + 1) \cdot F",
                            lambda: rf"({layer.kernel} \cdot {layer.kernel} \cdot {c0} + 1) \cdot {layer.filters}",
-                           label=f"parameters of layer {i}")
+                           label=f"parameters of layer {i}", answer=True)
             else:
-                c = s.step(f"c{i}", c0, r"C_{out} = C_{in}", label=f"channels after layer {i}")
-                p = s.step(f"params{i}", 0, r"\text{pooling has no parameters}", label=f"parameters of layer {i}")
+                c = s.step(f"c{i}", c0, r"C_{out} = C_{in}", label=f"channels after layer {i}", answer=True)
+                p = s.step(f"params{i}", 0, r"\text{pooling has no parameters}", label=f"parameters of layer {i}", answer=True)
             params_steps.append(p)
         s.part(chr(ord("a") + len(g.layers)), "How many parameters does the network have in total?")
         s.step("total_params", sum(params_steps), r"\sum_i \text{params}_i",

@@ -95,7 +95,7 @@ class VaeKl(Generator):
             logs = np.log(var)
         kl = s.step("kl", half * (mu ** 2 + var - logs - 1),
                     r"D_{KL,i} = \frac{1}{2}\left(\mu_i^2 + \sigma_i^2 - \log\sigma_i^2 - 1\right)",
-                    lambda: ",\ ".join(rf"\tfrac12({par(m)}^2 + {num(v)} - \log {num(v)} - 1)"
+                    lambda: r",\ ".join(rf"\tfrac12({par(m)}^2 + {num(v)} - \log {num(v)} - 1)"
                                        for m, v in zip(mu, var)),
                     label=r"$D_{KL,i}$ per dimension")
         s.step("kl_total", float(np.sum(kl)), r"D_{KL} = \sum_i D_{KL,i}",
@@ -117,5 +117,5 @@ class VaeKl(Generator):
         else:
             spread = sigma
         s.step("z", mu + eps * spread, r"z_i = \mu_i + \tilde z_i \cdot \sigma_i",
-               lambda: ",\ ".join(f"{par(m)} + {par(e)} \\cdot {par(sd)}" for m, e, sd in zip(mu, eps, spread)),
+               lambda: r",\ ".join(rf"{par(m)} + {par(e)} \cdot {par(sd)}" for m, e, sd in zip(mu, eps, spread)),
                label="$z$")

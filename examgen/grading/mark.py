@@ -91,17 +91,21 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
         ok, ft = ok | ft, np.zeros_like(ok)
     credit = np.where(ok, 1.0, np.where(ft, FOLLOW_THROUGH_CREDIT, 0.0))
     rest = ~(ok | ft)
-    mistake, near = None, np.zeros_like(ok)
+    matched: list[Mistake] = []
+    near = np.zeros_like(ok)
     if rest.any():
         best = None
         for m, values in reruns.mistakes:
             if step.name in values:
                 hit = np.asarray(compare.matches(step, x, values[step.name])) & rest
-                if hit.any() and (best is None or hit.sum() > best[1].sum()):
-                    best = (m, hit)
+                count = int(hit.sum())
+                if count and (best is None or count > best[1]):
+                    best, matched = (hit, count), [m]
+                elif count and count == best[1]:
+                    matched.append(m)
         if best is not None:
-            mistake, hit = best
-            credit = np.where(hit, mistake.credit, credit)
+            hit = best[0]
+            credit = np.where(hit, max(m.credit for m in matched), credit)
             rest = rest & ~hit
         near = compare.near(step, x, ref) & rest
         credit = np.where(near, NEAR_MISS_CREDIT, credit)
@@ -111,8 +115,9 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
         status, message = "correct", None
     elif (ok | ft).all():
         status, message = "follow_through", f"right given your earlier answers (from the givens: {expected})"
-    elif mistake is not None:
-        status, message = "mistake", f"{mistake.description} (expected {expected})"
+    elif matched:
+        why = "; or: ".join(m.description for m in matched)
+        status, message = "mistake", f"{why} (expected {expected})"
     elif near.any():
         tol = step.tolerance.describe() if step.tolerance else ""
         status, message = "near_miss", f"close to {expected} but outside the tolerance ({tol})"
@@ -121,7 +126,7 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
     else:
         status, message = "wrong", f"expected {expected}"
     return StepResult(name=step.name, status=status, credit=round(float(np.mean(credit)), 4),
-                      expected=step.value, mistake=mistake.name if mistake else None, message=message)
+                      expected=step.value, mistakes=[m.name for m in matched], message=message)
 
 
 def _unknown_ids(q: Question, given: Any) -> list[str]:

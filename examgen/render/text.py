@@ -49,8 +49,8 @@ def report_text(report: GradeReport, exam: Exam | None = None, width: int = 100)
                 label = labels.get((q.id, r.name), r.name)
                 head = f"      {MARKS[r.status]} {label:<22} {_answer_text(r.answer):<16}"
                 msg = r.message or ""
-                if r.mistake:
-                    msg = f"[{r.mistake}] {msg}"
+                if r.mistakes:
+                    msg = f"[{' or '.join(r.mistakes)}] {msg}"
                 wrapped = textwrap.wrap(msg, max(width - len(head) - 1, 30)) or [""]
                 lines.append(f"{head} {wrapped[0]}".rstrip())
                 lines += [" " * (len(head) + 1) + w for w in wrapped[1:]]

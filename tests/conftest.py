@@ -1,0 +1,78 @@
+"""Shared test helpers. ORACLE_SEEDS (default 200) sets how many seeds the oracle tests use."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from examgen import registry
+from examgen.model import Question, Step
+
+ORACLE_SEEDS = int(os.environ.get("ORACLE_SEEDS", "200"))
+SEEDS = range(ORACLE_SEEDS)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def generator_ids() -> list[str]:
+    return [g.id for g in registry.all_generators()]
+
+
+def key_answers(q: Question) -> dict:
+    """Every asked step answered with its reference value."""
+    return {p.id: {n: q.step(n).value for n in p.steps} for p in q.parts}
+
+
+def answers_from(q: Question, values: dict) -> dict:
+    """An answers dict (part -> step -> value) for the asked steps found in ``values``."""
+    out = {}
+    for p in q.parts:
+        out[p.id] = {n: _json(values[n]) for n in p.steps if n in values}
+    return out
+
+
+def _json(v):
+    return v.tolist() if isinstance(v, np.ndarray) else v
+
+
+def part_of(q: Question, step: str):
+    return next(p for p in q.parts if step in p.steps)
+
+
+def step_result(report, step: str):
+    for p in report.parts:
+        for r in p.steps:
+            if r.name == step:
+                return r
+    raise KeyError(step)
+
+
+def just_outside(st: Step):
+    """A value just outside the step's tolerance (or simply different, for exact kinds)."""
+    if st.kind == "integer":
+        return st.value + 1
+    if st.kind == "choice":
+        return next(o for o in st.options if o != st.value)
+    ref = np.asarray(st.value, dtype=float)
+    bound = np.maximum(st.tolerance.abs, st.tolerance.rel * np.abs(ref))
+    bumped = ref + 1.5 * bound
+    return bumped.tolist() if ref.ndim else float(bumped)
+
+
+def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``examgen`` command as a subprocess."""
+    exe = Path(sys.executable).with_name("examgen")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "examgen.cli"]
+    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, input=input, timeout=120)
+
+
+@pytest.fixture
+def cli(tmp_path):
+    def run(*args, input=None):
+        return run_cli(*args, cwd=tmp_path, input=input)
+    run.cwd = tmp_path
+    return run
