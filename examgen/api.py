@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import registry
-from .exam import SpecError, answer_sheet, build_exam, generate
+from .exam import SpecError, answer_sheet, build_exam, generate, selection
 from .grading.mark import ExamMismatch, grade_question, grade_sheet
 from .model import AnswerSheet, Exam, GradeReport, Question
 
@@ -23,6 +23,10 @@ def exam_for(sheet: AnswerSheet) -> Exam:
     """Rebuild the exam an answer sheet names by its spec (checking it is the same exam)."""
     if sheet.spec is None:
         raise ExamMismatch("the answers name no exam spec; pass the exam (exam.json) too")
+    torch_based = sorted({g.id for g in selection(sheet.spec) if g.needs_torch})
+    if torch_based:
+        raise ExamMismatch(f"the exam has questions from {', '.join(torch_based)}, whose answers are "
+                           "computed with PyTorch; grading never imports it: pass the exam (exam.json) too")
     exam = build_exam(sheet.spec)
     if exam.id != sheet.exam_id:
         raise ExamMismatch(f"rebuilding the answers' spec gives exam '{exam.id}', not '{sheet.exam_id}' "

@@ -49,11 +49,12 @@ def resolve_topics(keys: Iterable[str | int]) -> list[str]:
 
 
 def implemented_topics() -> list[str]:
-    have = {g.topic for g in registry.all_generators()}
+    """Topics with a generator that works without PyTorch (the default for an exam)."""
+    have = {g.topic for g in registry.all_generators() if not g.needs_torch}
     return [t.id for t in TOPICS if t.id in have]
 
 
-def _selection(spec: ExamSpec) -> list[registry.Generator]:
+def selection(spec: ExamSpec) -> list[registry.Generator]:
     """The generators asked for by ``spec``, one entry per question, in exam order."""
     if spec.count is not None and not 1 <= spec.count <= 50:
         raise SpecError(f"count must be between 1 and 50, got {spec.count}")
@@ -84,7 +85,7 @@ def exam_id(spec: ExamSpec, questions: list[Question]) -> str:
 
 def build_exam(spec: ExamSpec) -> Exam:
     """The exam for ``spec`` (deterministic)."""
-    gens = _selection(spec)
+    gens = selection(spec)
     if len(gens) > MAX_QUESTIONS:
         raise SpecError(f"{len(gens)} questions is more than the limit of {MAX_QUESTIONS}")
     seen: dict[str, int] = {}

@@ -90,6 +90,8 @@ class Mistake(Model):
     name: str
     description: str
     credit: float = Field(0.0, ge=0, le=1)
+    values: dict[str, JsonValue] | None = Field(
+        None, description="Step values this mistake gives, stored for generators the grader cannot re-run.")
 
 
 class Question(Model):

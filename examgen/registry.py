@@ -44,6 +44,10 @@ class Generator:
     title: ClassVar[str]
     Givens: ClassVar[type[Givens]]
     needs_torch: ClassVar[bool] = False
+    """True for a generator whose reference answers need PyTorch (imported only when it is used)."""
+    rerun: ClassVar[bool] = True
+    """False when the grader must not re-run the solver (e.g. it needs torch): no follow-through,
+    and mistakes are recognised from the values stored with the question."""
 
     def draw(self, rng: np.random.Generator) -> Givens:
         raise NotImplementedError

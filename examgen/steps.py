@@ -124,10 +124,16 @@ class Steps:
             return self._substitute[name]
         return value
 
-    def mistake(self, name: str, description: str, credit: float = 0.0) -> bool:
-        """Declare a common mistake made here; True when this run simulates it."""
+    def mistake(self, name: str, description: str, credit: float = 0.0,
+                values: dict[str, Any] | None = None) -> bool:
+        """Declare a common mistake made here; True when this run simulates it.
+
+        ``values`` (step name -> value) is only for generators the grader cannot re-run
+        (``Generator.rerun = False``): the values the mistake gives, stored in the question.
+        """
         if name not in self.mistakes:
-            self.mistakes[name] = Mistake(name=name, description=description, credit=credit)
+            stored = {k: to_json(as_value(v)) for k, v in values.items()} if values else None
+            self.mistakes[name] = Mistake(name=name, description=description, credit=credit, values=stored)
         return self._mistake == name
 
     def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables):

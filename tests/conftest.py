@@ -57,10 +57,35 @@ def just_outside(st: Step):
         return st.value + 1
     if st.kind == "choice":
         return next(o for o in st.options if o != st.value)
+    if st.kind == "expression":
+        return f"({st.value}) + 1"
     ref = np.asarray(st.value, dtype=float)
     bound = np.maximum(st.tolerance.abs, st.tolerance.rel * np.abs(ref))
     bumped = ref + 1.5 * bound
     return bumped.tolist() if ref.ndim else float(bumped)
+
+
+def clearly_wrong(st: Step):
+    """A value far from the reference (for numeric steps: never equal to it)."""
+    if st.kind not in ("scalar", "vector", "matrix", "tensor"):
+        return just_outside(st)
+    ref = np.asarray(st.value, dtype=float)
+    wrong = ref + 0.5 * np.abs(ref) + 1.37
+    return wrong.tolist() if ref.ndim else float(wrong)
+
+
+def same_as_reference(st: Step, value) -> bool:
+    """Does a solver value (from any run) count as the step's reference answer?"""
+    from examgen.grading import compare
+    from examgen.steps import to_json
+
+    from examgen.grading.parse import FormatError
+
+    try:
+        parsed = compare.read(st, to_json(value))
+    except FormatError:  # NaN or inf from a mistaken formula
+        return False
+    return bool(np.all(compare.matches(st, parsed, compare.reference(st))))
 
 
 def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:

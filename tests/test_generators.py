@@ -23,7 +23,8 @@ from examgen.grading.mark import grade_question
 from examgen.model import Question
 from examgen.topics import find_goal, topic
 
-from .conftest import answers_from, generator_ids, just_outside, key_answers, step_result
+from .conftest import (answers_from, clearly_wrong, generator_ids, just_outside, key_answers,
+                       same_as_reference, step_result)
 
 GENERATORS = generator_ids()
 SEEDS = range(60)
@@ -138,9 +139,8 @@ def test_every_named_mistake_is_recognised(gid):
         for m in q.mistakes:
             declared.add(m.name)
             values = gen.run(g, mistake=m.name).values
-            changed = [st.name for st in q.steps if st.asked and st.name in values and not
-                       np.all(compare.matches(st, values[st.name],
-                                              compare.reference(st)))]
+            changed = [st.name for st in q.steps
+                       if st.asked and st.name in values and not same_as_reference(st, values[st.name])]
             if not changed:
                 continue  # this draw gives the same values with and without the mistake
             r = step_result(grade_question(q, answers_from(q, values)), changed[0])
@@ -159,18 +159,13 @@ def test_follow_through_from_a_wrong_first_step(gid):
     for q in _questions(gid, range(30)):
         first = q.parts[0].steps[0]
         st = q.step(first)
-        wrong = just_outside(st)
-        if st.kind != "integer":
-            ref = np.asarray(st.value, dtype=float)
-            wrong = (ref + 0.5 * np.abs(ref) + 1.37).tolist()
-            wrong = float(wrong) if st.kind == "scalar" else wrong
+        wrong = clearly_wrong(st)
         g = gen.Givens.model_validate(q.givens)
-        values = gen.run(g, substitute={first: np.asarray(wrong) if isinstance(wrong, list) else wrong}).values
+        values = gen.run(g, substitute={first: compare.read(st, wrong)}).values
         values[first] = wrong
         report = grade_question(q, answers_from(q, values))
         assert step_result(report, first).status in ("wrong", "partial", "mistake", "near_miss")
-        finals_changed = any(not np.all(compare.matches(q.step(a), values[a], compare.reference(q.step(a))))
-                             for a in q.parts[0].answer)
+        finals_changed = any(not same_as_reference(q.step(a), values[a]) for a in q.parts[0].answer)
         if first in q.parts[0].answer or finals_changed:
             assert report.parts[0].score < 10
         for p in report.parts:

@@ -61,11 +61,12 @@ def read(step: Step, raw: Any) -> Any:
     raise AssertionError(step.kind)
 
 
-def reference(step: Step) -> Any:
-    """A step's reference value in the in-memory form used by the solvers."""
+def reference(step: Step, value: Any = None) -> Any:
+    """A step's reference value (or another stored value of it) in the solvers' in-memory form."""
+    value = step.value if value is None else value
     if step.kind in ("vector", "matrix", "tensor"):
-        return np.asarray(step.value, dtype=float)
+        return np.asarray(value, dtype=float)
     if step.kind == "expression":
         from .expr import parse_expression
-        return parse_expression(step.value, step.variables or [])
-    return step.value
+        return parse_expression(value, step.variables or [])
+    return value

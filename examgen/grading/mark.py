@@ -68,15 +68,18 @@ class _Reruns:
         except (KeyError, ValueError) as e:
             problems.append(f"{q.id}: no follow-through or mistake credit: {e}")
 
+        self.stored = [(m, {k: compare.reference(q.step(k), v) for k, v in m.values.items()})
+                       for m in q.mistakes if m.values]
+
     @cached_property
     def follow_through(self):
-        return self.gen.run(self.givens, self.parsed) if self.gen else None
+        return self.gen.run(self.givens, self.parsed) if self.gen and self.gen.rerun else None
 
     @cached_property
     def mistakes(self) -> list[tuple[Mistake, dict]]:
         ft = self.follow_through
         if ft is None:
-            return []
+            return self.stored
         return [(m, self.gen.run(self.givens, self.parsed, name).values) for name, m in ft.mistakes.items()]
 
 
