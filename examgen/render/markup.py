@@ -1,5 +1,6 @@
 """The stem markup: plain text with ``$inline$`` and ``$$display$$`` math, blank lines between
-paragraphs, and ``- `` at the start of a line for a bullet list."""
+paragraphs, ``- `` at the start of a line for a bullet list, and a block whose lines are all
+indented by four spaces for code (shown verbatim, no math)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ def _inline_html(s: str) -> str:
 def html(text: str) -> str:
     """Safe HTML for a stem or prompt."""
     blocks = []
-    for block in re.split(r"\n\s*\n", text.strip()):
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
         lines = block.split("\n")
-        if all(line.startswith("- ") for line in lines):
+        if all(line.startswith("    ") for line in lines):
+            code = "\n".join(line[4:] for line in lines)
+            blocks.append(f"<pre><code>{escape(code)}</code></pre>")
+        elif all(line.startswith("- ") for line in lines):
             items = "".join(f"<li>{_inline_html(line[2:])}</li>" for line in lines)
             blocks.append(f"<ul>{items}</ul>")
         else:
@@ -41,5 +45,7 @@ def inline_html(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """The markup as terminal text (math in Unicode)."""
-    return _MATH.sub(lambda m: math_text((m.group(1) or m.group(2)).strip()), text)
+    """The markup as terminal text (math in Unicode; code blocks verbatim)."""
+    blocks = re.split(r"(\n[ \t]*\n)", text)
+    return "".join(b if b.startswith("    ") else _MATH.sub(lambda m: math_text((m.group(1) or m.group(2)).strip()), b)
+                   for b in blocks)

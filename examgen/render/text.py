@@ -71,7 +71,8 @@ def question_text(q: Question, width: int = 100) -> str:
     """A question with its worked solution, for ``examgen solve``."""
     lines = [f"{q.title}  [{q.generator} v{q.version}, goal {q.goal}]", ""]
     for para in plain(q.stem).split("\n\n"):
-        lines += (textwrap.wrap(para, width) if not para.startswith("- ") else para.split("\n")) + [""]
+        verbatim = para.startswith(("- ", "    "))
+        lines += (para.split("\n") if verbatim else textwrap.wrap(para, width)) + [""]
     for p in q.parts:
         lines += textwrap.wrap(f"({p.id}) {plain(p.prompt)}", width)
         for name in p.steps:
