@@ -40,6 +40,8 @@ class _Group(click.Group):
 
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except (InputError, SpecError, ExamMismatch, GivenError) as e:
             _fail(str(e))
         except KeyError as e:
@@ -148,7 +150,7 @@ def grade(answers, exam_path, as_json):
         click.echo(report_text(report, its_exam))
         if len(answers) > 1:
             click.echo("")
-    if as_json:
+    if as_json and reports:
         out = [r.model_dump(mode="json") for _, r in reports]
         click.echo(json.dumps(out[0] if len(answers) == 1 and out else out, indent=2))
     elif len(reports) > 1:

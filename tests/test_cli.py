@@ -1,0 +1,218 @@
+"""The real ``examgen`` command, run as a subprocess: make, grade, solve, list, schema, help,
+and the bad-input cases (one-line errors naming file and field, never a traceback)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from examgen.model import AnswerSheet, Exam, GradeReport, Question
+
+
+def _no_traceback(result):
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.fixture
+def made(cli):
+    r = cli("make", "--topics", "rl,cnn", "--seed", "7", "--out", "ex")
+    assert r.returncode == 0, r.stderr
+    return cli.cwd / "ex"
+
+
+def test_help_for_every_command(cli):
+    for args in (["--help"], ["make", "--help"], ["grade", "--help"], ["solve", "--help"],
+                 ["list", "--help"], ["schema", "--help"]):
+        r = cli(*args)
+        assert r.returncode == 0 and "Usage" in r.stdout, args
+
+
+def test_make_writes_the_five_files(cli, made):
+    for name in ("exam.json", "exam.html", "solutions.html", "answers.json", "key.json"):
+        assert (made / name).stat().st_size > 0
+    exam = Exam.model_validate_json((made / "exam.json").read_text())
+    assert exam.spec.seed == 7 and exam.spec.topics == ["rl", "cnn"]
+    assert AnswerSheet.model_validate_json((made / "key.json").read_text()).exam_id == exam.id
+
+
+def test_make_by_lecture_numbers_and_default_seed(cli):
+    r = cli("make", "--topics", "14,05")
+    assert r.returncode == 0, r.stderr
+    seed = r.stdout.split()[1]
+    exam = Exam.model_validate_json((cli.cwd / f"exam-{seed}" / "exam.json").read_text())
+    assert exam.spec.topics == ["rl", "cnn"]
+
+
+def test_make_refuses_to_overwrite_and_force_keeps_filled_answers(cli, made):
+    r = cli("make", "--topics", "rl", "--seed", "8", "--out", "ex")
+    assert r.returncode == 1 and "already holds" in r.stderr and "--force" in r.stderr
+    answers = json.loads((made / "answers.json").read_text())
+    q = next(iter(answers["answers"]))
+    p = next(iter(answers["answers"][q]))
+    s = next(iter(answers["answers"][q][p]))
+    answers["answers"][q][p][s] = "-1"
+    (made / "answers.json").write_text(json.dumps(answers))
+    r = cli("make", "--topics", "rl", "--seed", "8", "--out", "ex", "--force")
+    assert r.returncode == 0 and "kept" in r.stdout
+    assert json.loads((made / "answers.json").read_text())["answers"][q][p][s] == "-1"
+
+
+def test_grade_key_gives_full_marks_with_and_without_exam(cli, made):
+    for args in (["grade", "ex/key.json", "--exam", "ex/exam.json"], ["grade", "ex/key.json"]):
+        r = cli(*args)
+        assert r.returncode == 0, r.stderr
+        assert "score 60 / 60" in r.stdout
+    r = cli("grade", "ex/key.json", "--json")
+    report = GradeReport.model_validate_json(r.stdout)
+    assert report.score == report.points == 60
+    assert all(p.score == 10 for q in report.questions for p in q.parts)
+
+
+def test_grade_empty_template_scores_zero_and_shows_table(cli, made):
+    r = cli("grade", "ex/answers.json")
+    assert r.returncode == 0 and "score 0 / 60" in r.stdout and "no answer" in r.stdout
+
+
+def _edit(path, fn):
+    data = json.loads(path.read_text())
+    fn(data)
+    path.write_text(json.dumps(data))
+
+
+def test_per_answer_problems_score_that_answer_zero_and_grade_the_rest(cli, made):
+    key = made / "key.json"
+    bad = made / "bad.json"
+    bad.write_text(key.read_text())
+
+    def spoil(d):
+        q1 = d["answers"]["q1"]
+        part, steps = next(iter(q1.items()))
+        name = next(iter(steps))
+        steps[name] = "twelve"  # text where a number belongs
+        d["answers"]["q2"]["a"]["h1"] = "x" * 50_000  # a very long string
+        d["answers"]["q2"]["b"]["h2"] = "NaN"
+        d["answers"]["q2"]["a"]["nonsense"] = 1  # unknown step
+        d["answers"]["q9"] = {}  # unknown question
+    _edit(bad, spoil)
+    before = hashlib.sha256(bad.read_bytes()).hexdigest()
+    r = cli("grade", "ex/bad.json", "--exam", "ex/exam.json", "--json")
+    _no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    report = GradeReport.model_validate_json(r.stdout)
+    results = {(q.id, s.name): s for q in report.questions for p in q.parts for s in p.steps}
+    assert results[("q2", "h1")].status == "invalid" and "too long" in results[("q2", "h1")].message
+    assert results[("q2", "h2")].status == "invalid"
+    assert sum(s.status == "invalid" for s in results.values()) == 3
+    assert sum(s.status == "correct" for s in results.values()) == len(results) - 3
+    assert any("unknown question 'q9'" in p for p in report.problems)
+    assert any("unknown step 'nonsense'" in p for q in report.questions for p in q.problems)
+    assert hashlib.sha256(bad.read_bytes()).hexdigest() == before, "grade must not modify its input"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "malformed JSON at line 1"),
+    ("[]", "(top level)"),
+    ('{"format": "examgen-answers/1", "answers": {}}', "field 'exam_id' is missing"),
+    ('{"format": "examgen-exam/1", "id": "x"}', "field 'format' is 'examgen-exam/1'"),
+    ('{"format": "examgen-answers/1", "exam_id": "x", "answers": {"q1": {"a": 3}}}', "answers.q1.a"),
+    ("\udcff", "not UTF-8"),
+])
+def test_whole_file_problems_are_one_line_errors(cli, made, content, message):
+    path = cli.cwd / "broken.json"
+    if content == "\udcff":
+        path.write_bytes(b"\xff\xfe\x00garbage")
+    else:
+        path.write_text(content)
+    r = cli("grade", "broken.json", "--exam", "ex/exam.json")
+    _no_traceback(r)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "broken.json" in lines[0] and message in lines[0], r.stderr
+
+
+def test_answers_for_another_exam(cli, made):
+    r = cli("make", "--topics", "rl", "--seed", "99", "--out", "other")
+    assert r.returncode == 0
+    r = cli("grade", "other/key.json", "--exam", "ex/exam.json")
+    _no_traceback(r)
+    assert r.returncode == 1 and "other/key.json" in r.stderr and "not for exam" in r.stderr
+
+
+def test_missing_files(cli, made):
+    r = cli("grade", "nope.json")
+    assert r.returncode == 1 and "nope.json: no such file" in r.stderr
+    r = cli("grade", "ex/key.json", "--exam", "nope.json")
+    assert r.returncode == 1 and "nope.json: no such file" in r.stderr
+
+
+def test_grading_several_files_continues_past_a_bad_one_and_prints_a_gradebook(cli, made):
+    (cli.cwd / "junk.json").write_text("{")
+    r = cli("grade", "ex/key.json", "junk.json", "ex/answers.json", "--exam", "ex/exam.json")
+    _no_traceback(r)
+    assert r.returncode == 1 and "junk.json: malformed JSON" in r.stderr
+    assert "Gradebook" in r.stdout and "60 / 60" in r.stdout and "0 / 60" in r.stdout
+
+
+def test_solve_from_typed_in_givens(cli):
+    r = cli("solve", "adam", "--given", "w0=1.0", "--given", "grads=[0.5, -0.2]", "--given", "lr=0.1")
+    assert r.returncode == 0, r.stderr
+    assert "w_1" in r.stdout and "= 0.9" in r.stdout and "no_bias_correction" in r.stdout
+    r = cli("solve", "adam", "--given", "w0=1.0", "--given", "grads=[0.5]", "--given", "lr=0.1", "--json")
+    q = Question.model_validate_json(r.stdout)
+    assert q.seed is None and q.givens["grads"] == [0.5]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--given", "w0=1.0"], "field 'grads' is missing"),
+    (["--given", "w0=1", "--given", "grads=[1]", "--given", "speed=3"], "field 'speed' is not a known field"),
+    (["--given", "w0=1", "--given", "grads=[1]", "--given", "lr=-2"], "field 'lr'"),
+    (["--given", "w0=1", "--given", "grads=[0]", "--given", "eps=0"], "g_1 = 0"),
+    (["--given", "w0"], "NAME=VALUE"),
+    ([], "--given"),
+])
+def test_solve_rejects_bad_givens_in_one_line(cli, args, message):
+    r = cli("solve", "adam", *args)
+    _no_traceback(r)
+    assert r.returncode == 1 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_solve_unknown_generator_and_make_unknown_topic(cli):
+    r = cli("solve", "nope", "--seed", "1")
+    assert r.returncode == 1 and "unknown generator 'nope'" in r.stderr
+    r = cli("make", "--topics", "astrology")
+    assert r.returncode == 1 and "unknown topic 'astrology'" in r.stderr
+    _no_traceback(r)
+
+
+def test_list_shows_topics_generators_and_goals(cli):
+    r = cli("list")
+    assert r.returncode == 0
+    for text in ("14 rl", "05 cnn", "07 training", "12 unsupervised", "03 dense", "bellman", "adam",
+                 "goal 07.4"):
+        assert text in r.stdout
+
+
+@pytest.mark.parametrize("which", ["exam", "answers", "report"])
+def test_schema(cli, which):
+    r = cli("schema", which)
+    assert r.returncode == 0 and json.loads(r.stdout)["type"] == "object"
+
+
+def test_make_and_grade_never_import_torch(tmp_path):
+    code = """
+import sys
+from examgen.cli import main
+for argv in (["make", "--topics", "rl,cnn", "--seed", "1", "--out", "t"], ["grade", "t/key.json"]):
+    try:
+        main(argv)
+    except SystemExit as e:
+        assert e.code in (0, None), e.code
+assert "torch" not in sys.modules, "torch was imported"
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert r.stdout.strip().endswith("ok"), r.stderr

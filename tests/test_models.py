@@ -1,0 +1,68 @@
+"""The data model: exact JSON round trips, reproducible exams, schemas."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import examgen
+from examgen.model import SCHEMAS, AnswerSheet, Exam, GradeReport
+from examgen.topics import TOPICS, topic
+
+
+def test_exam_answers_and_report_round_trip_exactly():
+    exam = examgen.generate(topics=["rl", "cnn", "training"], seed=3)
+    assert Exam.model_validate_json(exam.model_dump_json()) == exam
+    key = examgen.answer_sheet(exam, key=True)
+    assert AnswerSheet.model_validate_json(key.model_dump_json()) == key
+    report = examgen.grade(key, exam)
+    assert GradeReport.model_validate_json(report.model_dump_json()) == report
+    # and through the standard json module, twice, byte for byte
+    text = exam.model_dump_json()
+    assert Exam.model_validate(json.loads(text)).model_dump_json() == text
+
+
+def test_same_spec_same_exam_and_different_seed_different_exam():
+    a = examgen.generate(topics=["rl", "cnn"], seed=11)
+    b = examgen.build_exam(a.spec)
+    assert a.model_dump_json() == b.model_dump_json()
+    c = examgen.generate(topics=["rl", "cnn"], seed=12)
+    assert c.id != a.id and c.questions[0].givens != a.questions[0].givens
+
+
+def test_adding_a_topic_keeps_the_other_topics_questions():
+    a = examgen.generate(topics=["cnn"], seed=5)
+    b = examgen.generate(topics=["rl", "cnn"], seed=5)
+    assert [q.givens for q in a.questions] == [q.givens for q in b.questions if q.topic == "cnn"]
+
+
+def test_topics_by_name_alias_and_lecture_number():
+    assert topic("rl").lecture == 14 and topic("14").id == "rl" and topic(14).id == "rl"
+    assert topic("05").id == "cnn" and topic("training").lecture == 7
+    assert topic("unsupervised").lecture == 12 and topic("dense").lecture == 3
+    with pytest.raises(KeyError, match="unknown topic"):
+        topic("astrology")
+    assert len({t.lecture for t in TOPICS}) == len(TOPICS)
+
+
+def test_key_grades_to_full_marks_for_every_topic():
+    exam = examgen.generate(seed=2024)  # every implemented topic
+    report = examgen.grade(examgen.answer_sheet(exam, key=True), exam)
+    assert report.score == report.points == examgen.exam_points(exam) > 0
+
+
+def test_answers_template_names_every_asked_step_with_empty_values():
+    exam = examgen.generate(topics=["training"], seed=1)
+    sheet = examgen.answer_sheet(exam)
+    for q in exam.questions:
+        for p in q.parts:
+            assert list(sheet.answers[q.id][p.id]) == p.steps
+            assert all(v is None for v in sheet.answers[q.id][p.id].values())
+    assert sheet.exam_id == exam.id and sheet.spec == exam.spec
+
+
+@pytest.mark.parametrize("which", sorted(SCHEMAS))
+def test_json_schemas(which):
+    schema = SCHEMAS[which].model_json_schema()
+    assert schema["type"] == "object" and "properties" in schema
