@@ -11,11 +11,11 @@ import numpy as np
 def num(x: float, digits: int = 4) -> str:
     """A number as a human would write it: ``3``, ``-0.25``, ``0.0316``, ``1 \\times 10^{-8}``."""
     x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
     if not math.isfinite(x):
         return r"\infty" if x > 0 else (r"-\infty" if x < 0 else r"\mathrm{NaN}")
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    if abs(x) >= 10 ** -(digits - 1):
+    if abs(x) >= 10.0 ** (1 - digits):
         text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
     mantissa, exp = f"{x:.{max(digits - 2, 1)}e}".split("e")
@@ -37,10 +37,10 @@ def row(values: Iterable[float], digits: int = 4) -> str:
 
 def matrix(m: Sequence[Sequence[float]] | np.ndarray, digits: int = 4) -> str:
     """A bracketed matrix; a 1-d array is written as a column vector."""
-    a = np.asarray(m, dtype=float)
-    if a.ndim == 1:
-        a = a[:, None]
-    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in a)
+    rows = m.tolist() if isinstance(m, np.ndarray) else m
+    if rows and not isinstance(rows[0], (list, tuple)):
+        rows = [[v] for v in rows]
+    body = r" \\ ".join(" & ".join([num(v, digits) for v in r]) for r in rows)
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 

@@ -77,10 +77,10 @@ class Generator:
         """Solve ``g`` in reference mode and assemble the question."""
         s = Steps(describe=True)
         self.solve(s, g)
-        return Question(
+        return Question.model_validate(dict(
             id=qid, generator=self.id, version=self.version, seed=seed, topic=self.topic,
             goal=self.goal, title=self.title, givens=g.model_dump(mode="json"), stem=self.stem(g),
-            parts=s.finished_parts(), steps=s.described, mistakes=list(s.mistakes.values()))
+            parts=s.finished_parts(), steps=s.described, mistakes=list(s.mistakes.values())))
 
     def generate(self, seed: int, qid: str = "q1") -> Question:
         """A random question: the same seed gives the same question on every machine."""

@@ -29,7 +29,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
-from .model import Mistake, Part, Step, StepKind, Tolerance
+from .model import Mistake, StepKind, Tolerance
 
 Text = Union[str, Callable[[], str], None]
 
@@ -88,7 +88,7 @@ class Steps:
     def __init__(self, substitute: dict[str, Any] | None = None, mistake: str | None = None,
                  describe: bool = False):
         self.values: dict[str, Any] = {}
-        self.described: list[Step] = []
+        self.described: list[dict] = []  # Step fields, in solver order
         self.parts: list[_PartDraft] = []
         self.mistakes: dict[str, Mistake] = {}
         self._substitute = substitute or {}
@@ -141,7 +141,8 @@ class Steps:
         numeric = kind in ("scalar", "vector", "matrix", "tensor")
         if kind == "choice" and not options:
             raise ValueError(f"choice step {name!r} needs its options")
-        self.described.append(Step(
+        # plain dicts: the question is validated once, as a whole, in pydantic's Rust core
+        self.described.append(dict(
             name=name, label=label or name, kind=kind, value=to_json(value),
             formula=_text(formula), work=_text(work),
             tolerance=(tol or DEFAULT_TOLERANCE) if numeric else None,
@@ -154,11 +155,11 @@ class Steps:
             if answer:
                 self.parts[-1].answer.append(name)
 
-    def finished_parts(self) -> list[Part]:
-        """The recorded parts; a part without a marked answer is answered by its last step."""
+    def finished_parts(self) -> list[dict]:
+        """The recorded parts (Part fields); a part without a marked answer is answered by its last step."""
         parts = []
         for p in self.parts:
             if not p.steps:
                 raise ValueError(f"part {p.id!r} asks no step")
-            parts.append(Part(id=p.id, prompt=p.prompt, steps=p.steps, answer=p.answer or p.steps[-1:]))
+            parts.append(dict(id=p.id, prompt=p.prompt, steps=p.steps, answer=p.answer or p.steps[-1:]))
         return parts
