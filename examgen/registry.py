@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -116,6 +117,8 @@ def describe_validation(e: ValidationError, where: str, model: type[BaseModel] |
 
 _REGISTRY: dict[str, Generator] = {}
 _loaded = False
+LOAD_ERRORS: dict[str, str] = {}
+"""Generator modules that failed to import (module -> error); the others still work."""
 
 
 def generator(*, id: str, topic: str, goal: str, version: int, title: str):
@@ -139,7 +142,11 @@ def _load() -> None:
         from . import generators
         for mod in pkgutil.iter_modules(generators.__path__):
             if not mod.name.startswith("_"):
-                importlib.import_module(f"{generators.__name__}.{mod.name}")
+                try:
+                    importlib.import_module(f"{generators.__name__}.{mod.name}")
+                except Exception as e:  # one broken module must not take every generator down
+                    LOAD_ERRORS[mod.name] = f"{type(e).__name__}: {e}"
+                    warnings.warn(f"examgen: generator module {mod.name!r} failed to load: {e}", stacklevel=2)
         _loaded = True
 
 

@@ -37,6 +37,7 @@ def _questions(gid: str, seeds=SEEDS) -> list[Question]:
 
 def test_ids_unique_and_metadata_valid():
     gens = registry.all_generators()
+    assert not registry.LOAD_ERRORS, registry.LOAD_ERRORS
     assert len({g.id for g in gens}) == len(gens)
     for g in gens:
         t, goal = find_goal(g.goal)

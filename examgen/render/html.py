@@ -15,11 +15,11 @@ from markupsafe import Markup
 
 from .. import registry
 from ..grading.mark import POLICY
-from ..model import Exam, Question
+from ..model import Exam, Question, Step
 from ..resources import data_dir
 from . import markup
 from .math import mathml
-from .worked import hint, worked_latex
+from .worked import hint, value_latex
 
 
 def figure(q: Question) -> str | None:
@@ -31,6 +31,13 @@ def figure(q: Question) -> str | None:
         return None
 
 
+def worked_html(st: Step) -> Markup:
+    """Formula, numbers and value on successive lines, each continuing with '='."""
+    lines = [p for p in (st.formula, st.work) if p] + [value_latex(st)]
+    blocks = [f"<div>{mathml(line if i == 0 else '= ' + line)}</div>" for i, line in enumerate(lines)]
+    return Markup('<div class="worked">' + "".join(blocks) + "</div>")
+
+
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
@@ -38,8 +45,7 @@ def _env() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["markup"] = lambda s: Markup(markup.html(s))
     env.filters["inline"] = lambda s: Markup(markup.inline_html(s))
-    env.globals.update(figure=figure, hint=hint,
-                       worked=lambda st: Markup(mathml(worked_latex(st), display=True)))
+    env.globals.update(figure=figure, hint=hint, worked=worked_html)
     return env
 
 

@@ -25,12 +25,19 @@ def _fix(latex: str) -> str:
     return latex
 
 
+# A minus sign that starts a number (after an operator, an opening bracket or at the start) is
+# part of the number: "R = -1" must not be spaced like a subtraction.
+_CLOSERS = "|".join(["&#x00029;", "&#x0005D;", "&#x0007D;", "&#x0230B;", "&#x02309;", "&#x0007C;", "&#x02016;"])
+_NEGATIVE = re.compile(rf"(<mo[^>]*>(?!{_CLOSERS})[^<]*</mo>|<mrow>|<mtd[^>]*>)<mo>&#x02212;</mo><mn>([^<]+)</mn>")
+
+
 @lru_cache(maxsize=8192)
 def mathml(latex: str, display: bool = False) -> str:
     """MathML for a LaTeX formula (cached: exams repeat their formulas)."""
     from latex2mathml.converter import convert  # imported on first use: it is slow to import
 
-    return convert(_fix(latex), display="block" if display else "inline")
+    out = convert(_fix(latex), display="block" if display else "inline")
+    return _NEGATIVE.sub(r"\1<mn>&#x02212;\2</mn>", out)
 
 
 # --- plain text --------------------------------------------------------------------------
