@@ -18,7 +18,8 @@ def value_latex(st: Step) -> str:
     if st.kind == "scalar":
         return num(st.value)
     if st.kind == "expression":
-        return str(st.value)
+        from ..grading.expr import latex
+        return latex(st.value, st.variables or [])
     return rf"\text{{{st.value}}}" if st.kind == "choice" else str(st.value)
 
 
@@ -35,7 +36,8 @@ def hint(st: Step) -> str:
     if st.kind == "choice":
         return "one of: " + ", ".join(st.options or [])
     if st.kind == "expression":
-        return "a formula in " + ", ".join(st.variables or [])
+        return ("a formula in " + ", ".join(st.variables or []) +
+                " (write * for products, ^ for powers; functions exp, log, sqrt, sigma, tanh, relu)")
     what = describe_shape(st.shape) if st.shape else "a number"
     tol = st.tolerance
     if tol is None:

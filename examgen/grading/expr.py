@@ -1,0 +1,570 @@
+"""Expression answers: a whitelist grammar, a NumPy evaluator, equivalence by evaluation.
+
+A step of ``kind="expression"`` asks for a formula, e.g. ``s*(1-s)`` or ``(p - y)*x``. The
+student's text and the reference (the step's value, written in the same grammar) are both
+read by :func:`parse_expression`; :func:`equivalent` decides whether two formulas are the same
+function by evaluating them at fixed pseudo-random points.
+
+Never ``eval``, never SymPy: a small recursive-descent parser turns the text into a tree of
+tuples, which is compiled to a NumPy-vectorised function.
+
+**The grammar** (``^`` and ``**`` are powers; precedence as in mathematics)::
+
+    sum     := product (("+" | "-") product)*
+    product := unary (("*" | "/") unary | implicit)*
+    unary   := ("+" | "-") unary | power
+    power   := atom (("^" | "**") unary)?          # right-associative: 2^-1, x^y^z
+    atom    := number | variable | constant | function "(" sum ")" | "(" sum ")"
+
+* numbers: ``2``, ``0.5``, ``.5``, ``2.5e-1`` (a decimal point, not a comma);
+* variables: exactly the names the question lists (case-sensitive);
+* constants: ``e`` and ``pi`` (unless the question uses that name as a variable);
+* functions (case-insensitive): ``exp``, ``log`` and ``ln`` (both the natural logarithm),
+  ``sqrt``, ``sigma`` / ``sigmoid`` (the logistic function), ``tanh``, ``relu``;
+* Unicode a student may paste: ``−`` (minus), ``·`` ``⋅`` ``×`` (times), ``÷``, ``σ``, ``²``, ``³``.
+
+**Implicit multiplication** is accepted where it has one reading: a factor followed by a
+variable, a function or an opening parenthesis, as in ``2x``, ``2(a - y)``, ``s(1-s)`` (``s`` is
+a variable, not a function), ``(a-y)(1-a)``, ``(p - y) x``, ``x exp(z)``. Its right-hand factor
+binds like a power (``2x^2`` is ``2*(x^2)``). It is refused where it is ambiguous or unusual:
+a number after a factor (``x 2``, ``(a-y)2``) and a factor right after a division (``1/2x``:
+write ``(1/2)*x`` or ``1/(2*x)``). Adjacent letters are one name (``sx`` is not ``s*x``).
+
+**Limits** (a format error says which was exceeded): at most :data:`MAX_CHARS` characters,
+:data:`MAX_DEPTH` levels of nesting, :data:`MAX_NODES` operations, and a constant exponent of
+at most :data:`MAX_EXPONENT` in size (``9**9**9`` is refused). Constant sub-formulas are worked
+out while parsing, so ``1/0`` or ``log(0)`` is a format error, not a wrong answer.
+
+**Equivalence.** Both formulas are evaluated at :data:`N_POINTS` points drawn once from a fixed
+seed (grading is reproducible). Each variable gets a range by the convention of its name:
+probability-like names -- ``p``, ``q``, ``s``, ``a``, ``y``, optionally with an index or
+``hat`` (``p1``, ``p_2``, ``yhat``, ``y_hat``) -- are drawn from (0.05, 0.95), where
+``log(p)``, ``log(1-p)`` and ``1/(p(1-p))`` are defined; every other name from (-2.5, 2.5).
+Points where either side is not finite are skipped; at least :data:`MIN_VALID` points (and at
+least half of the points where either side is finite) must remain, and at all of them the
+values must agree to a relative tolerance of :data:`REL_TOL` (absolute floor :data:`ABS_TOL`).
+A parsed formula caches its compiled function and its values at the points, so after parsing
+a comparison costs a few microseconds; parsing itself is cached for repeated texts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .parse import FormatError
+
+MAX_CHARS = 300
+MAX_DEPTH = 30
+MAX_NODES = 200
+MAX_EXPONENT = 64
+N_POINTS = 24
+MIN_VALID = 8
+REL_TOL = 1e-6
+ABS_TOL = 1e-9
+POINT_SEED = 5400
+
+FUNCTIONS = ("exp", "log", "ln", "sqrt", "sigma", "sigmoid", "tanh", "relu")
+CONSTANTS = {"e": math.e, "pi": math.pi}
+
+_UNICODE = str.maketrans({
+    "\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-",
+    "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u2219": "*", "\u2217": "*", "\u00f7": "/",
+    "\u03c3": "sigma", "\u00b2": "^2", "\u00b3": "^3",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
+})
+_TOKEN = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+                    r"|(?P<op>\*\*|[-+*/^()]))")
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+_NUMPY = {"exp": np.exp, "log": np.log, "ln": np.log, "sqrt": np.sqrt, "sigma": _sigmoid,
+          "sigmoid": _sigmoid, "tanh": np.tanh, "relu": _relu}
+_CANONICAL = {"ln": "log", "sigmoid": "sigma"}
+
+
+class Expression:
+    """A parsed formula: its tree, canonical text, and (cached) values at the test points."""
+
+    __slots__ = ("tree", "variables", "text", "_fn", "_values")
+
+    def __init__(self, tree: tuple, variables: tuple[str, ...]):
+        self.tree = tree
+        self.variables = variables
+        self.text = _unparse(tree, variables)
+        self._fn: Callable | None = None
+        self._values: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def function(self) -> Callable[[np.ndarray], Any]:
+        """``f(X)`` with ``X[i]`` the values of ``variables[i]`` (arrays broadcast)."""
+        if self._fn is None:
+            self._fn = _compile(self.tree)
+        return self._fn
+
+    def values(self) -> np.ndarray:
+        """The values at the fixed test points of this expression's variables."""
+        if self._values is None:
+            self._values = _evaluate(self.function, _points(self.variables))
+        return self._values
+
+    def __call__(self, **values: float) -> float:
+        """The value at one point, e.g. ``expr(a=0.5, y=1, x=2)``."""
+        missing = [v for v in self.variables if v not in values]
+        if missing:
+            raise KeyError(f"no value for {', '.join(missing)}")
+        X = [np.asarray(values[v], dtype=float) for v in self.variables]
+        with np.errstate(all="ignore"):
+            return float(self.function(X))
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, variables: tuple[str, ...]):
+        self.variables = variables
+        self.index = {name: i for i, name in enumerate(variables)}
+        self.tokens = _tokenize(text)
+        self.pos = 0
+        self.nodes = 0
+
+    # tokens
+    def peek(self) -> tuple[str, Any] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, Any]:
+        tok = self.tokens[self.pos]
+        self.pos += 1
+        return tok
+
+    def node(self, *parts) -> tuple:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise FormatError(f"the formula is too long (at most {MAX_NODES} operations)")
+        return _fold(parts)
+
+    def parse(self) -> tuple:
+        if not self.tokens:
+            raise FormatError("the answer is empty")
+        tree = self.sum(0)
+        tok = self.peek()
+        if tok is not None:
+            if tok == ("op", ")"):
+                raise FormatError("a ')' has no matching '('")
+            raise FormatError(f"unexpected {_show_token(tok)} after a complete formula")
+        return tree
+
+    # grammar
+    def sum(self, depth: int) -> tuple:
+        if depth > MAX_DEPTH:
+            raise FormatError(f"the formula is nested too deeply (at most {MAX_DEPTH} levels)")
+        left = self.product(depth)
+        while (tok := self.peek()) in (("op", "+"), ("op", "-")):
+            self.take()
+            right = self.product(depth)
+            left = self.node("add" if tok[1] == "+" else "sub", left, right)
+        return left
+
+    def product(self, depth: int) -> tuple:
+        left = self.unary(depth)
+        after_division = False
+        while (tok := self.peek()) is not None:
+            if tok in (("op", "*"), ("op", "/")):
+                self.take()
+                right = self.unary(depth)
+                left = self.node("mul" if tok[1] == "*" else "div", left, right)
+                after_division = tok[1] == "/"
+            elif tok[0] == "name" or tok == ("op", "("):
+                if after_division:
+                    raise FormatError("a product right after '/' is ambiguous: write e.g. (1/2)*x or 1/(2*x)")
+                left = self.node("mul", left, self.power(depth))
+            elif tok[0] == "num":
+                raise FormatError(f"write '*' before the number {_plain(tok[1])} (or check for a missing operator)")
+            else:
+                break
+        return left
+
+    def unary(self, depth: int) -> tuple:
+        if depth > MAX_DEPTH:
+            raise FormatError(f"the formula is nested too deeply (at most {MAX_DEPTH} levels)")
+        tok = self.peek()
+        if tok == ("op", "-"):
+            self.take()
+            return self.node("neg", self.unary(depth + 1))
+        if tok == ("op", "+"):
+            self.take()
+            return self.unary(depth + 1)
+        return self.power(depth)
+
+    def power(self, depth: int) -> tuple:
+        base = self.atom(depth)
+        if self.peek() in (("op", "^"), ("op", "**")):
+            self.take()
+            exponent = self.unary(depth + 1)
+            if exponent[0] == "num" and abs(exponent[1]) > MAX_EXPONENT:
+                raise FormatError(f"the exponent {_plain(exponent[1])} is too large (at most {MAX_EXPONENT})")
+            return self.node("pow", base, exponent)
+        return base
+
+    def atom(self, depth: int) -> tuple:
+        tok = self.peek()
+        if tok is None:
+            raise FormatError("the formula ends too early (a term is missing)")
+        kind, val = self.take()
+        if kind == "num":
+            return self.node("num", val)
+        if kind == "name":
+            if val in self.index:
+                return self.node("var", self.index[val])
+            fn = val.lower()
+            if fn in _NUMPY:
+                if self.peek() != ("op", "("):
+                    raise FormatError(f"write {fn}(...) with parentheses around its argument")
+                self.take()
+                arg = self.sum(depth + 1)
+                self.close(fn)
+                return self.node("call", _CANONICAL.get(fn, fn), arg)
+            if val in CONSTANTS:
+                return self.node("num", CONSTANTS[val])
+            raise FormatError(_unknown_name(val, self.variables))
+        if val == "(":
+            inner = self.sum(depth + 1)
+            self.close(None)
+            return inner
+        if val == ")":
+            raise FormatError("a term is missing before ')'")
+        raise FormatError(f"a term is missing before '{val}'")
+
+    def close(self, fn: str | None) -> None:
+        tok = self.peek()
+        if tok != ("op", ")"):
+            what = f"the '(' of {fn}(" if fn else "a '('"
+            raise FormatError(f"{what} is not closed" if tok is None else
+                              f"expected ')' to close {what}, got {_show_token(tok)}")
+        self.take()
+
+
+def _tokenize(text: str) -> list[tuple[str, Any]]:
+    tokens: list[tuple[str, Any]] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            rest = text[pos:].lstrip()
+            if not rest:
+                break
+            raise FormatError(_bad_character(rest[0]))
+        pos = m.end()
+        if m.group("num") is not None:
+            if len(m.group("num")) > 30:
+                raise FormatError("a number in the formula is too long")
+            value = float(m.group("num"))
+            if not math.isfinite(value):
+                raise FormatError(f"the number {m.group('num')} is too large")
+            if tokens and tokens[-1][0] == "num":
+                raise FormatError("two numbers in a row: check for a missing operator or a stray point")
+            tokens.append(("num", value))
+        elif m.group("name") is not None:
+            tokens.append(("name", m.group("name")))
+        else:
+            tokens.append(("op", m.group("op")))
+    return tokens
+
+
+def _bad_character(ch: str) -> str:
+    if ch == "=":
+        return "write only the formula, without '=' (e.g. a*(1-a), not dL/dz = a*(1-a))"
+    if ch == ",":
+        return "unexpected ',': write decimals with a point and products with '*'"
+    if ch == "'":
+        return "unexpected \"'\": write the formula itself (e.g. a*(1-a), not sigma'(z)), without quotes"
+    if ch in "[]{}":
+        return f"unexpected '{ch}': use round parentheses"
+    if ch == ".":
+        return "unexpected '.': a point may only appear inside a number"
+    return f"unexpected character {ch!r}"
+
+
+def _unknown_name(name: str, variables: Sequence[str]) -> str:
+    allowed = ", ".join(variables) if variables else "no variables"
+    msg = f"unknown name '{name}' (the formula may use {allowed}; functions {', '.join(FUNCTIONS)})"
+    if len(name) > 1 and all(ch in variables for ch in name):
+        msg += f"; for a product write {'*'.join(name)}"
+    return msg
+
+
+def _show_token(tok: tuple[str, Any]) -> str:
+    kind, val = tok
+    return f"the number {_plain(val)}" if kind == "num" else f"'{val}'"
+
+
+def _plain(x: float) -> str:
+    return str(int(x)) if x == int(x) and abs(x) < 1e15 else f"{x:g}"
+
+
+# --- constant folding -----------------------------------------------------------------------
+
+
+def _fold(parts: tuple) -> tuple:
+    """Work out an operation on constants now; refuse a constant that is not a finite number."""
+    kind = parts[0]
+    if kind == "div" and parts[2] == ("num", 0.0):
+        raise FormatError("the formula divides by zero")
+    if kind in ("num", "var") or not all(p[0] == "num" for p in parts[1:] if isinstance(p, tuple)):
+        return parts
+    args = [p[1] for p in parts[1:] if isinstance(p, tuple)]
+    with np.errstate(all="ignore"):
+        value = float(_apply(parts, [np.float64(a) for a in args]))
+    if not math.isfinite(value):
+        raise FormatError("a constant part of the formula is not a finite number "
+                          "(e.g. log(0), sqrt(-1) or a huge power)")
+    return ("num", value)
+
+
+def _apply(node: tuple, args: list):
+    kind = node[0]
+    if kind == "neg":
+        return -args[0]
+    if kind == "add":
+        return args[0] + args[1]
+    if kind == "sub":
+        return args[0] - args[1]
+    if kind == "mul":
+        return args[0] * args[1]
+    if kind == "div":
+        return args[0] / args[1]
+    if kind == "pow":
+        return np.power(args[0], args[1])
+    if kind == "call":
+        return _NUMPY[node[1]](args[0])
+    raise AssertionError(kind)
+
+
+# --- compiling and evaluating --------------------------------------------------------------
+
+
+def _compile(node: tuple) -> Callable:
+    kind = node[0]
+    if kind == "num":
+        c = node[1]
+        return lambda X: c
+    if kind == "var":
+        i = node[1]
+        return lambda X: X[i]
+    if kind == "neg":
+        f = _compile(node[1])
+        return lambda X: -f(X)
+    if kind == "call":
+        fn, f = _NUMPY[node[1]], _compile(node[2])
+        return lambda X: fn(f(X))
+    f, g = _compile(node[1]), _compile(node[2])
+    if kind == "add":
+        return lambda X: f(X) + g(X)
+    if kind == "sub":
+        return lambda X: f(X) - g(X)
+    if kind == "mul":
+        return lambda X: f(X) * g(X)
+    if kind == "div":
+        return lambda X: f(X) / g(X)
+    if kind == "pow":
+        return lambda X: np.power(f(X), g(X))
+    raise AssertionError(kind)
+
+
+_PROBABILITY = re.compile(r"[pqsay](?:_?\d+)?(?:_?hat)?|[pqsay]hat(?:_?\d+)?")
+
+
+def domain(name: str) -> tuple[float, float]:
+    """The range the test points of a variable are drawn from (by the convention of its name)."""
+    return (0.05, 0.95) if _PROBABILITY.fullmatch(name) else (-2.5, 2.5)
+
+
+@lru_cache(maxsize=256)
+def _points(variables: tuple[str, ...]) -> np.ndarray:
+    u = np.random.default_rng(POINT_SEED).random((max(len(variables), 1), N_POINTS))
+    pts = np.empty((len(variables), N_POINTS))
+    for i, name in enumerate(variables):
+        lo, hi = domain(name)
+        pts[i] = lo + (hi - lo) * u[i]
+    pts.setflags(write=False)
+    return pts
+
+
+def _evaluate(fn: Callable, points: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        out = np.asarray(fn(list(points)), dtype=float)
+    out = np.broadcast_to(out, (N_POINTS,)).copy()
+    out.setflags(write=False)
+    return out
+
+
+# --- the API used by grading/compare.py ------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, variables: tuple[str, ...]) -> Expression:
+    if len(text) > MAX_CHARS:
+        raise FormatError(f"a formula of {len(text)} characters is too long (at most {MAX_CHARS})")
+    tree = _Parser(text.translate(_UNICODE), variables).parse()
+    return Expression(tree, variables)
+
+
+def parse_expression(raw: Any, variables: Sequence[str]) -> Expression:
+    """A formula in ``variables`` from a student's text (or a reference value); raises FormatError."""
+    names = tuple(variables)
+    if isinstance(raw, Expression):
+        return raw if raw.variables == names else _parse_cached(raw.text, names)
+    if isinstance(raw, bool) or raw is None:
+        raise FormatError(f"expected a formula, got {raw!r}")
+    if isinstance(raw, (int, float)):
+        if not math.isfinite(raw):
+            raise FormatError(f"{raw!r} is not a finite number")
+        raw = repr(float(raw))
+    if not isinstance(raw, str):
+        raise FormatError(f"expected a formula (text), got {type(raw).__name__}")
+    if len(raw) > MAX_CHARS:  # checked before anything else touches the text
+        raise FormatError(f"a formula of {len(raw)} characters is too long (at most {MAX_CHARS})")
+    return _parse_cached(raw.strip(), names)
+
+
+def equivalent(a: Any, b: Any, variables: Sequence[str]) -> bool:
+    """True when ``a`` and ``b`` (parsed, or text in the grammar) agree at the test points."""
+    names = tuple(variables)
+    try:
+        va = parse_expression(a, names).values()
+        vb = parse_expression(b, names).values()
+    except FormatError:
+        return False
+    fa, fb = np.isfinite(va), np.isfinite(vb)
+    both = fa & fb
+    n = int(both.sum())
+    if n < MIN_VALID or 2 * n < int((fa | fb).sum()):
+        return False
+    x, y = va[both], vb[both]
+    return bool(np.all(np.abs(x - y) <= REL_TOL * np.maximum(np.abs(x), np.abs(y)) + ABS_TOL))
+
+
+def evaluate(expr: Any, variables: Sequence[str], **values: float) -> float:
+    """The value of a formula (parsed or text) at one point: ``evaluate("a*x", ["a", "x"], a=1, x=2)``."""
+    return parse_expression(expr, variables)(**values)
+
+
+def text(expr: Any) -> str:
+    """The formula's text in the grammar (a reference string as it is; a parsed one canonical)."""
+    return expr.text if isinstance(expr, Expression) else str(expr)
+
+
+# --- writing a tree back: canonical text and LaTeX -----------------------------------------
+
+_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+
+
+def _prec(node: tuple) -> int:
+    if node[0] == "num" and node[1] < 0:
+        return 3  # prints like a negation
+    return _PREC.get(node[0], 5)
+
+
+def _unparse(node: tuple, names: Sequence[str]) -> str:
+    """Text in the grammar that parses back to the same tree (not meant to be pretty)."""
+    kind = node[0]
+    if kind == "num":
+        return repr(node[1]) if node[1] >= 0 else f"({node[1]!r})"
+    if kind == "var":
+        return names[node[1]]
+    if kind == "call":
+        return f"{node[1]}({_unparse(node[2], names)})"
+    if kind == "neg":
+        return f"(-{_unparse(node[1], names)})"
+    op = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}[kind]
+    return f"({_unparse(node[1], names)}{op}{_unparse(node[2], names)})"
+
+
+def _latex_name(name: str) -> str:
+    m = re.fullmatch(r"([A-Za-z]+?)_?(hat)?_?(\d*)(hat)?", name)
+    if m and len(m.group(1)) == 1:
+        base = rf"\hat{{{m.group(1)}}}" if (m.group(2) or m.group(4)) else m.group(1)
+        return base + (f"_{{{m.group(3)}}}" if m.group(3) else "")
+    escaped = name.replace("_", "\\_")
+    return rf"\mathrm{{{escaped}}}"
+
+
+def _latex_number(x: float) -> str:
+    from ..fmt import num
+    return num(x)
+
+
+def _paren(s: str) -> str:
+    return rf"\left({s}\right)"
+
+
+def _latex(node: tuple, names: Sequence[str]) -> str:
+    kind = node[0]
+    if kind == "num":
+        if node[1] == math.e:
+            return "e"
+        if node[1] == math.pi:
+            return r"\pi"
+        return _latex_number(node[1])
+    if kind == "var":
+        return _latex_name(names[node[1]])
+    if kind == "call":
+        fn, arg = node[1], _latex(node[2], names)
+        if fn == "sqrt":
+            return rf"\sqrt{{{arg}}}"
+        if fn == "exp":
+            return f"e^{{{arg}}}"
+        head = {"log": r"\log", "sigma": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}"}[fn]
+        return head + _paren(arg)
+    if kind == "neg":
+        inner = node[1]
+        s = _latex(inner, names)
+        return "-" + (_paren(s) if _prec(inner) <= 1 or s.startswith("-") else s)
+    left, right = node[1], node[2]
+    L, R = _latex(left, names), _latex(right, names)
+    if kind == "add":
+        return f"{L} + {_paren(R) if R.startswith('-') else R}"
+    if kind == "sub":
+        return f"{L} - {_paren(R) if _prec(right) <= 1 or R.startswith('-') else R}"
+    if kind == "div":
+        return rf"\frac{{{L}}}{{{R}}}"
+    if kind == "pow":
+        atom = _prec(left) >= 5 and not (left[0] == "call" and left[1] == "exp")
+        return f"{L if atom else _paren(L)}^{{{R}}}"
+    # mul: juxtaposition, with a dot before a number
+    if _prec(left) <= 1:
+        L = _paren(L)
+    if (_prec(right) <= 2 and right[0] != "div") or R.startswith("-"):
+        R = _paren(R)
+    if L in ("1", "-1"):
+        return R if L == "1" else "-" + R
+    if R[0].isdigit():
+        return rf"{L} \cdot {R}"
+    return f"{L} {R}" if L[-1].isalpha() else f"{L}{R}"
+
+
+def latex(expr: Any, variables: Sequence[str]) -> str:
+    """A formula (parsed, or text in the grammar) as LaTeX, e.g. ``a\\left(1 - a\\right)``."""
+    try:
+        e = parse_expression(expr, variables)
+    except FormatError:
+        return r"\text{" + re.sub(r"[\\{}$]", "", str(expr)) + "}"
+    return _latex(e.tree, e.variables)
