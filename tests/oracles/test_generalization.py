@@ -1,0 +1,199 @@
+"""Oracles for lecture 08 (generalization): every step of vc_bound, l2_step, dropout and
+transfer_params against an independent computation (PyTorch in float64, SciPy, closed forms),
+over ORACLE_SEEDS seeds (default 200)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as F  # noqa: E402
+from scipy.optimize import brentq, linprog  # noqa: E402
+
+from examgen import registry  # noqa: E402
+
+from ..conftest import SEEDS  # noqa: E402
+
+DT = torch.float64
+
+
+def close(actual, expected, tol=1e-9):
+    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
+                               rtol=tol, atol=tol)
+
+
+def questions(gid):
+    gen = registry.get(gid)
+    for seed in SEEDS:
+        q = gen.generate(seed)
+        yield q, gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
+
+
+# --- vc_bound ---------------------------------------------------------------------------------
+
+
+def _separable(points: np.ndarray, labels: np.ndarray) -> bool:
+    """Is there (w, w_0) with y_i (w^T x_i + w_0) >= 1 for all i? (an LP feasibility problem)"""
+    n, d = points.shape
+    a_ub = -labels[:, None] * np.hstack([points, np.ones((n, 1))])
+    res = linprog(np.zeros(d + 1), A_ub=a_ub, b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1),
+                  method="highs")
+    return res.status == 0
+
+
+@lru_cache(maxsize=None)
+def perceptron_vc_dimension(d: int) -> int:
+    """The largest k for which some k points tried here are shattered by sign(w^T x + w_0) in R^d:
+    the origin and the unit vectors (d + 1 points) are, and random sets of d + 2 points never are."""
+    rng = np.random.default_rng(d)
+    corners = np.vstack([np.zeros(d), np.eye(d)])
+    shattered = all(_separable(corners, np.array(y)) for y in itertools.product([-1.0, 1.0], repeat=d + 1))
+    assert shattered
+    for _ in range(5):
+        pts = rng.normal(size=(d + 2, d))
+        labelings = itertools.product([-1.0, 1.0], repeat=d + 2)
+        assert not all(_separable(pts, np.array(y)) for y in labelings)
+    return d + 1
+
+
+def test_vc_bound_matches_the_inequality():
+    for q, g, v in questions("vc_bound"):
+        dvc = perceptron_vc_dimension(g.d)
+        assert v["dvc"] == dvc
+        assert v["growth"] == (2 * g.N) ** dvc + 1  # exact integer arithmetic
+        x = torch.tensor(g.eps, dtype=DT) ** 2 * g.N / 8
+        close(v["exp_factor"], torch.exp(-x).item())
+        # the bound computed in log space: log 4 + log m_H(2N) - eps^2 N / 8
+        log_bound = math.log(4) + math.log(v["growth"]) - g.eps ** 2 * g.N / 8
+        close(v["bound"], math.exp(log_bound))
+        assert v["useful"] == ("yes" if log_bound < 0 else "no")
+        # eps for confidence 1 - delta: plugged back in, the bound equals delta ...
+        e = v["eps_conf"]
+        close(4 * v["growth"] * math.exp(-e ** 2 * g.N / 8), g.delta)
+        # ... and it is the root SciPy finds for bound(eps) = delta
+        root = brentq(lambda t: math.log(4 * v["growth"]) - t ** 2 * g.N / 8 - math.log(g.delta),
+                      0.0, 100.0, xtol=1e-14)
+        close(e, root)
+
+
+# --- l2_step ----------------------------------------------------------------------------------
+
+
+def test_l2_step_matches_torch_autograd_and_sgd_weight_decay():
+    for q, g, v in questions("l2_step"):
+        X = torch.tensor(g.x, dtype=DT)
+        y = torch.tensor(g.y, dtype=DT)
+        w = torch.tensor(g.w, dtype=DT, requires_grad=True)
+        b = torch.tensor(g.b, dtype=DT, requires_grad=True)
+        y_hat = X @ w + b
+        data = F.mse_loss(y_hat, y)  # mean over the examples
+        coef = g.lam / 2 if g.half else g.lam
+        penalty = coef * (w ** 2).sum()
+        loss = data + penalty
+        close(v["y_hat"], y_hat.detach().numpy() if len(g.y) > 1 else y_hat.item())
+        close(v["data_loss"], data.item())
+        close(v["penalty"], penalty.item())
+        close(v["loss"], loss.item())
+        (grad_data_w, grad_data_b) = torch.autograd.grad(data, [w, b], retain_graph=True)
+        close(v["grad_data"], grad_data_w.numpy())
+        loss.backward()
+        close(v["grad_w"], w.grad.numpy())
+        close(v["grad_b"], b.grad.item())
+        # SGD's weight_decay adds wd * w to the data gradient: wd = 2 lambda for lambda ||w||^2,
+        # wd = lambda for (lambda/2) ||w||^2; the bias is in a group without weight decay
+        w2 = torch.tensor(g.w, dtype=DT, requires_grad=True)
+        b2 = torch.tensor(g.b, dtype=DT, requires_grad=True)
+        w2.grad, b2.grad = grad_data_w.clone(), grad_data_b.clone()
+        opt = torch.optim.SGD([{"params": [w2], "weight_decay": 2 * coef},
+                               {"params": [b2], "weight_decay": 0.0}], lr=g.lr)
+        opt.step()
+        close(v["w_new"], w2.detach().numpy())
+        close(v["b_new"], b2.item())
+
+
+# --- dropout ----------------------------------------------------------------------------------
+
+DRAWS = 20_000
+
+
+def test_dropout_matches_torch_dropout():
+    for q, g, v in questions("dropout"):
+        a = torch.tensor(g.a, dtype=DT)
+        mask = torch.tensor(g.mask, dtype=DT)
+        n, p = len(g.a), g.keep
+        lin = torch.nn.Linear(n, 1, dtype=DT)
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor([g.w], dtype=DT))
+            lin.bias.fill_(g.b)
+        drop = torch.nn.Dropout(p=1 - p)  # PyTorch's p is the drop probability
+        drop.train()
+        torch.manual_seed(q.seed)
+        with torch.no_grad():
+            out = drop(a.expand(DRAWS, n))
+            z = lin(out)[:, 0]
+        # a draw in which torch made the question's mask (the activations are nonzero)
+        hits = ((out != 0).to(DT) == mask).all(dim=1).nonzero()
+        assert len(hits), (q.seed, "torch never drew the mask")
+        row = hits[0, 0]
+        close(v["h_train"], out[row].numpy())
+        close(v["z_train"], z[row].item())
+        # E[z] exactly, over all 2^n masks with their probabilities ...
+        expected = 0.0
+        for m in itertools.product([0.0, 1.0], repeat=n):
+            prob = math.prod(p if mi else 1 - p for mi in m)
+            expected += prob * (float(np.dot(g.w, np.array(m) * np.array(g.a))) / p + g.b)
+        close(v["z_expected"], expected)
+        # ... and statistically over torch's draws
+        assert abs(z.mean().item() - v["z_expected"]) < 5 * z.std().item() / math.sqrt(DRAWS) + 1e-12
+        drop.eval()
+        with torch.no_grad():
+            close(v["z_test"], lin(drop(a)).item())
+            # standard dropout: training output m * a = p * (inverted output); test time p * a
+            close(v["z_train_std"], lin(out[row] * p).item())
+            close(v["z_test_std"], lin(p * a).item())
+
+
+# --- transfer_params --------------------------------------------------------------------------
+
+
+def torch_network(g) -> list[torch.nn.Module]:
+    """The network for the new task, one module per parameterised layer; the input size of the
+    first dense layer is read off a forward pass (global average pooling or flatten)."""
+    mods = []
+    if g.layers[0].type == "conv":
+        x = torch.zeros(1, g.in_channels, 16, 16)
+    else:
+        x = torch.zeros(1, g.in_channels)
+    for i, layer in enumerate(g.layers):
+        if layer.type == "conv":
+            m = torch.nn.Conv2d(x.shape[1], layer.size, layer.kernel, padding=layer.kernel // 2)
+        else:
+            if x.dim() == 4:
+                pool = torch.nn.AdaptiveAvgPool2d(1 if g.pool == "gap" else g.spatial)
+                x = torch.flatten(pool(x), 1)
+            out = g.new_classes if i == len(g.layers) - 1 else layer.size
+            m = torch.nn.Linear(x.shape[1], out)
+        with torch.no_grad():
+            x = m(x)
+        mods.append(m)
+    return mods
+
+
+def test_transfer_params_match_torch_modules():
+    for q, g, v in questions("transfer_params"):
+        mods = torch_network(g)
+        frozen_layers = len(mods) - g.trained
+        for m in mods[:frozen_layers]:
+            for prm in m.parameters():
+                prm.requires_grad_(False)
+        for i, m in enumerate(mods, 1):
+            assert v[f"p{i}"] == sum(prm.numel() for prm in m.parameters()), (q.seed, i)
+        params = [prm for m in mods for prm in m.parameters()]
+        assert v["total"] == sum(prm.numel() for prm in params)
+        assert v["trainable"] == sum(prm.numel() for prm in params if prm.requires_grad)
+        assert v["frozen"] == sum(prm.numel() for prm in params if not prm.requires_grad)
