@@ -97,13 +97,14 @@ _CANONICAL = {"ln": "log", "sigmoid": "sigma"}
 class Expression:
     """A parsed formula: its tree, canonical text, and (cached) values at the test points."""
 
-    __slots__ = ("tree", "variables", "text", "_fn", "_values")
+    __slots__ = ("tree", "variables", "text", "_fn", "_scalar", "_values")
 
     def __init__(self, tree: tuple, variables: tuple[str, ...]):
         self.tree = tree
         self.variables = variables
         self.text = _unparse(tree, variables)
         self._fn: Callable | None = None
+        self._scalar: Callable | None = None
         self._values: np.ndarray | None = None
 
     def __repr__(self) -> str:
@@ -130,9 +131,12 @@ class Expression:
         missing = [v for v in self.variables if v not in values]
         if missing:
             raise KeyError(f"no value for {', '.join(missing)}")
-        X = [np.asarray(values[v], dtype=float) for v in self.variables]
-        with np.errstate(all="ignore"):
-            return float(self.function(X))
+        if self._scalar is None:
+            self._scalar = _compile_scalar(self.tree)
+        try:
+            return float(self._scalar([float(values[v]) for v in self.variables]))
+        except (ArithmeticError, ValueError):  # outside a function's domain, or too large
+            return math.nan
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -389,6 +393,47 @@ def _compile(node: tuple) -> Callable:
     raise AssertionError(kind)
 
 
+def _sigmoid_scalar(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+_MATH = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sigma": _sigmoid_scalar,
+         "tanh": math.tanh, "relu": lambda x: x if x > 0 else 0.0}
+
+
+def _compile_scalar(node: tuple) -> Callable:
+    """The same function on plain floats (one point: much faster than NumPy); raises outside
+    a function's domain, which the caller turns into NaN."""
+    kind = node[0]
+    if kind == "num":
+        c = node[1]
+        return lambda X: c
+    if kind == "var":
+        i = node[1]
+        return lambda X: X[i]
+    if kind == "neg":
+        f = _compile_scalar(node[1])
+        return lambda X: -f(X)
+    if kind == "call":
+        fn, f = _MATH[node[1]], _compile_scalar(node[2])
+        return lambda X: fn(f(X))
+    f, g = _compile_scalar(node[1]), _compile_scalar(node[2])
+    if kind == "add":
+        return lambda X: f(X) + g(X)
+    if kind == "sub":
+        return lambda X: f(X) - g(X)
+    if kind == "mul":
+        return lambda X: f(X) * g(X)
+    if kind == "div":
+        return lambda X: f(X) / g(X)
+    if kind == "pow":
+        return lambda X: math.pow(f(X), g(X))
+    raise AssertionError(kind)
+
+
 _PROBABILITY = re.compile(r"[pqsay](?:_?\d+)?(?:_?hat)?|[pqsay]hat(?:_?\d+)?")
 
 
@@ -498,6 +543,7 @@ def _unparse(node: tuple, names: Sequence[str]) -> str:
     return f"({_unparse(node[1], names)}{op}{_unparse(node[2], names)})"
 
 
+@lru_cache(maxsize=1024)
 def _latex_name(name: str) -> str:
     m = re.fullmatch(r"([A-Za-z]+?)_?(hat)?_?(\d*)(hat)?", name)
     if m and len(m.group(1)) == 1:
@@ -516,7 +562,7 @@ def _paren(s: str) -> str:
     return rf"\left({s}\right)"
 
 
-def _latex(node: tuple, names: Sequence[str]) -> str:
+def _latex(node: tuple, names: Sequence[str], vals: Sequence[float | None] = ()) -> str:
     kind = node[0]
     if kind == "num":
         if node[1] == math.e:
@@ -525,9 +571,12 @@ def _latex(node: tuple, names: Sequence[str]) -> str:
             return r"\pi"
         return _latex_number(node[1])
     if kind == "var":
-        return _latex_name(names[node[1]])
+        v = vals[node[1]] if vals else None
+        if v is None:
+            return _latex_name(names[node[1]])
+        return _latex_number(v) if v >= 0 else _paren(_latex_number(v))
     if kind == "call":
-        fn, arg = node[1], _latex(node[2], names)
+        fn, arg = node[1], _latex(node[2], names, vals)
         if fn == "sqrt":
             return rf"\sqrt{{{arg}}}"
         if fn == "exp":
@@ -536,10 +585,10 @@ def _latex(node: tuple, names: Sequence[str]) -> str:
         return head + _paren(arg)
     if kind == "neg":
         inner = node[1]
-        s = _latex(inner, names)
+        s = _latex(inner, names, vals)
         return "-" + (_paren(s) if _prec(inner) <= 1 or s.startswith("-") else s)
     left, right = node[1], node[2]
-    L, R = _latex(left, names), _latex(right, names)
+    L, R = _latex(left, names, vals), _latex(right, names, vals)
     if kind == "add":
         return f"{L} + {_paren(R) if R.startswith('-') else R}"
     if kind == "sub":
@@ -561,10 +610,23 @@ def _latex(node: tuple, names: Sequence[str]) -> str:
     return f"{L} {R}" if L[-1].isalpha() else f"{L}{R}"
 
 
-def latex(expr: Any, variables: Sequence[str]) -> str:
-    """A formula (parsed, or text in the grammar) as LaTeX, e.g. ``a\\left(1 - a\\right)``."""
+def latex(expr: Any, variables: Sequence[str], values: dict[str, float] | None = None) -> str:
+    """A formula (parsed, or text in the grammar) as LaTeX, e.g. ``a\\left(1 - a\\right)``;
+    with ``values``, those variables are written as their numbers (to show a formula worked out)."""
+    if isinstance(expr, str):
+        return _latex_cached(expr, tuple(variables), tuple(sorted(values.items())) if values else ())
+    return _latex_uncached(expr, variables, values)
+
+
+@lru_cache(maxsize=4096)
+def _latex_cached(expr: str, variables: tuple[str, ...], values: tuple) -> str:
+    return _latex_uncached(expr, variables, dict(values))
+
+
+def _latex_uncached(expr: Any, variables: Sequence[str], values: dict[str, float] | None) -> str:
     try:
         e = parse_expression(expr, variables)
     except FormatError:
         return r"\text{" + re.sub(r"[\\{}$]", "", str(expr)) + "}"
-    return _latex(e.tree, e.variables)
+    vals = [None if values is None else values.get(n) for n in e.variables]
+    return _latex(e.tree, e.variables, vals)

@@ -1,0 +1,129 @@
+"""Oracles for the derivation generators: every reference formula against PyTorch autograd (float64)
+at random points, and every numeric step against autograd / torch.nn.functional / torch.optim on
+the question's own numbers, over ORACLE_SEEDS seeds (default 200)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as F  # noqa: E402
+
+from examgen import registry  # noqa: E402
+from examgen.grading.expr import evaluate  # noqa: E402
+
+from ..conftest import SEEDS  # noqa: E402
+
+DT = torch.float64
+TOL = 1e-9
+
+
+def close(actual, expected, tol=TOL):
+    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
+                               rtol=tol, atol=tol)
+
+
+def questions(gid):
+    gen = registry.get(gid)
+    for seed in SEEDS:
+        q = gen.generate(seed)
+        yield q, gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
+
+
+def t(x, grad=False):
+    return torch.tensor(float(x), dtype=DT, requires_grad=grad)
+
+
+ACT = {"identity": lambda z: z, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+
+
+def loss_fn(loss, a, y):
+    if loss == "half_squared":
+        return 0.5 * (a - y) ** 2
+    if loss == "squared":
+        return (a - y) ** 2
+    return F.binary_cross_entropy(a.reshape(1), y.reshape(1))  # -y log a - (1 - y) log(1 - a)
+
+
+def test_derive_formulas_match_autograd_at_random_points():
+    rng = np.random.default_rng(0)
+    for q, g, v in questions("derive"):
+        for _ in range(3):
+            a0 = rng.uniform(0.05, 0.95) if g.activation != "identity" else rng.uniform(-2, 2)
+            y0 = rng.uniform(0, 1) if g.loss == "cross_entropy" else rng.uniform(-2, 2)
+            x0, w0 = rng.uniform(-2, 2), rng.uniform(-2, 2)
+            # dL/da with a as the leaf
+            a = t(a0, True)
+            loss_fn(g.loss, a, t(y0)).backward()
+            close(evaluate(v["dL_da"], ["a", "y"], a=a0, y=y0), a.grad.item())
+            # da/dz at the z whose activation is a0
+            z0 = (a0 if g.activation == "identity" else
+                  np.log(a0 / (1 - a0)) if g.activation == "sigmoid" else np.arctanh(a0))
+            z = t(z0, True)
+            act = ACT[g.activation](z)
+            if g.activation != "identity":
+                act.backward()
+                close(evaluate(v["da_dz"], ["a"], a=act.item()), z.grad.item())
+            # dL/dw or dL/db through the whole neuron, with b chosen to give that z
+            w, b = t(w0, True), t(z0 - w0 * x0, True)
+            zz = w * x0 + b
+            aa = ACT[g.activation](zz)
+            loss_fn(g.loss, aa, t(y0)).backward()
+            want = (w if g.wrt == "w" else b).grad.item()
+            close(evaluate(v[f"dL_d{g.wrt}"], ["a", "y", "x"], a=aa.item(), y=y0, x=x0), want, 1e-8)
+
+
+def test_derive_numbers_match_autograd_and_sgd():
+    for q, g, v in questions("derive"):
+        w, b = t(g.w, True), t(g.b, True)
+        z = w * g.x + b
+        a = ACT[g.activation](z)
+        close(v["z"], z.item())
+        # the question's table: the activation rounded to 4 decimals
+        close(v["a"], round(a.item(), 4) if g.activation != "identity" else a.item())
+        assert abs(v["a"] - a.item()) <= 5e-5
+        loss_fn(g.loss, a, t(g.y)).backward()
+        p = w if g.wrt == "w" else b
+        # the step uses the table value of a; autograd uses the exact one
+        exact = p.grad.item()
+        assert abs(v["grad"] - exact) <= 1e-3 * max(1.0, abs(exact)), (q.seed, v["grad"], exact)
+        # the same formula at the table's a, by autograd with a as a leaf fed the rounded value
+        a_leaf = t(v["a"], True)
+        loss_fn(g.loss, a_leaf, t(g.y)).backward()
+        chain = a_leaf.grad.item() * ({"identity": 1.0, "sigmoid": v["a"] * (1 - v["a"]),
+                                        "tanh": 1 - v["a"] ** 2}[g.activation])
+        close(v["grad"], chain * (g.x if g.wrt == "w" else 1.0), 1e-8)
+        # one SGD step with that gradient
+        param = torch.tensor([g.w if g.wrt == "w" else g.b], dtype=DT, requires_grad=True)
+        opt = torch.optim.SGD([param], lr=g.lr)
+        param.grad = torch.tensor([v["grad"]], dtype=DT)
+        opt.step()
+        close(v[f"{g.wrt}_new"], param.item())
+
+
+def test_softmax_formulas_match_autograd_at_random_points():
+    rng = np.random.default_rng(1)
+    for q, g, v in questions("derive_softmax"):
+        tt, k = g.target - 1, g.other - 1
+        names = [f"p{g.target}", f"p{g.other}"]
+        for _ in range(3):
+            z = torch.tensor(rng.uniform(-2, 2, size=len(g.z)), dtype=DT, requires_grad=True)
+            p = torch.softmax(z, 0)
+            J = torch.autograd.functional.jacobian(lambda u: torch.softmax(u, 0), z.detach())
+            at = {names[0]: p[tt].item(), names[1]: p[k].item()}
+            close(evaluate(v["dp_tt"], names[:1], **{names[0]: p[tt].item()}), J[tt, tt].item())
+            close(evaluate(v["dp_tk"], names, **at), J[tt, k].item())
+            F.cross_entropy(z[None], torch.tensor([tt])).backward()
+            close(evaluate(v["dL_dzt"], names, **at), z.grad[tt].item())
+            close(evaluate(v["dL_dzk"], names, **at), z.grad[k].item())
+
+
+def test_softmax_numbers_match_torch():
+    for q, g, v in questions("derive_softmax"):
+        z = torch.tensor(g.z, dtype=DT, requires_grad=True)
+        loss = F.cross_entropy(z[None], torch.tensor([g.target - 1]))
+        loss.backward()
+        close(v["p"], torch.softmax(z, 0).detach().numpy())
+        close(v["loss"], loss.item())
+        close(v["grad"], z.grad.numpy())

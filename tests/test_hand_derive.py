@@ -1,0 +1,195 @@
+"""Hand-worked cases for the derivation generators (derive, derive_softmax): formulas derived by
+hand from the course's definitions, follow-through from a student's own formulas, and named
+mistakes. Expected formulas are written here independently and compared by equivalence."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from examgen import solve
+from examgen.grading.expr import equivalent
+from examgen.grading.mark import grade_question
+from examgen.registry import GivenError, get
+
+from .conftest import key_answers, step_result
+
+
+def grade(gid: str, givens: dict, answers: dict):
+    q = solve(gid, givens)
+    full = key_answers(q)  # start from the key, then overwrite
+    for part, steps in answers.items():
+        full[part].update(steps)
+    return q, grade_question(q, full)
+
+
+def status(report, name):
+    r = step_result(report, name)
+    return r.status, r.mistakes
+
+
+def values(q):
+    return {s.name: s.value for s in q.steps}
+
+
+# --- derive: sigmoid + cross-entropy, dL/dw; x = 2, w = 0.5, b = -1 (z = 0), y = 1, lr = 0.5 -----
+LOGISTIC = {"activation": "sigmoid", "loss": "cross_entropy", "wrt": "w", "x": 2, "w": 0.5, "b": -1,
+            "y": 1, "lr": 0.5}
+
+
+def test_derive_logistic_reference_by_hand():
+    q = solve("derive", LOGISTIC)
+    v = values(q)
+    # L = -y log a - (1-y) log(1-a): dL/da = -y/a + (1-y)/(1-a) = (a - y) / (a (1 - a))
+    assert equivalent(v["dL_da"], "(a - y)/(a*(1 - a))", ["a", "y"])
+    # sigma' = sigma (1 - sigma)
+    assert equivalent(v["da_dz"], "a - a^2", ["a"])
+    # the a(1-a) cancels: dL/dw = (a - y) x
+    assert equivalent(v["dL_dw"], "a*x - y*x", ["a", "y", "x"])
+    assert v["z"] == 0 and v["a"] == 0.5
+    assert v["grad"] == pytest.approx(-1.0)  # (0.5 - 1) * 2
+    assert v["w_new"] == pytest.approx(1.0)  # 0.5 - 0.5 * (-1)
+    assert [p.id for p in q.parts] == ["a", "b", "c", "d"]
+
+
+def test_derive_logistic_key_in_other_forms_scores_full_marks():
+    q, r = grade("derive", LOGISTIC, {"a": {"dL_da": "-y/a+(1-y)/(1-a)"}, "b": {"da_dz": "a(1−a)"},
+                                      "c": {"dL_dw": "x(a - y)"}, "d": {"grad": "-1", "w_new": "1,0"}})
+    assert r.score == 40
+
+
+def test_derive_logistic_follow_through_from_a_sign_error():
+    # dL/da with the sign of the whole loss dropped: y/a - (1-y)/(1-a); chained on consistently:
+    # (y/a - (1-y)/(1-a)) * a(1-a) * x = (y(1-a) - (1-y)a) x = (y - a) x; at a = 0.5, y = 1, x = 2: 1;
+    # then w = 0.5 - 0.5 * 1 = 0
+    q, r = grade("derive", LOGISTIC, {"a": {"dL_da": "y/a - (1-y)/(1-a)"}, "c": {"dL_dw": "(y - a)*x"},
+                                      "d": {"grad": 1, "w_new": 0}})
+    assert status(r, "dL_da") == ("mistake", ["loss_sign"])
+    assert status(r, "da_dz")[0] == "correct"
+    assert status(r, "dL_dw")[0] == "follow_through"
+    assert status(r, "grad")[0] == "follow_through" and status(r, "w_new")[0] == "follow_through"
+    assert r.parts[2].score == 8.0  # one step, right given the earlier formulas: 80 %
+
+
+def test_derive_numbers_follow_the_students_own_formula():
+    # a wrong formula in (c) (x left out): the numbers from it earn follow-through credit
+    q, r = grade("derive", LOGISTIC, {"c": {"dL_dw": "a - y"}, "d": {"grad": -0.5, "w_new": 0.75}})
+    assert status(r, "dL_dw") == ("mistake", ["inner_derivative_missing"])
+    assert status(r, "grad")[0] == "follow_through" and status(r, "w_new")[0] == "follow_through"
+
+
+def test_derive_logistic_named_mistakes():
+    q, r = grade("derive", LOGISTIC, {"a": {"dL_da": "-y/a - (1-y)/(1-a)"}, "b": {"da_dz": "1 - a^2"},
+                                      "d": {"w_new": 0.5 + 0.5 * -1.0}})
+    assert status(r, "dL_da") == ("mistake", ["log_inner_derivative"])
+    assert status(r, "da_dz") == ("mistake", ["tanh_derivative"])
+    assert status(r, "w_new") == ("mistake", ["gradient_ascent"])
+    # sigma' multiplied in a second time: (a - y) a (1 - a) x
+    q, r = grade("derive", LOGISTIC, {"c": {"dL_dw": "(a-y)*a*(1-a)*x"}})
+    assert status(r, "dL_dw") == ("mistake", ["sigmoid_derivative_twice"])
+    q, r = grade("derive", LOGISTIC, {"b": {"da_dz": "a*(a-1)"}})
+    assert status(r, "da_dz") == ("mistake", ["sigmoid_inner_sign"])
+
+
+# --- derive: tanh + half squared loss, dL/db; x = 2, w = 0.5, b = 0 (z = 1), y = -1, lr = 0.1 -----
+TANH = {"activation": "tanh", "loss": "half_squared", "wrt": "b", "x": 2, "w": 0.5, "b": 0, "y": -1, "lr": 0.1}
+A1 = 0.7616  # tanh(1) from the question's table
+
+
+def test_derive_tanh_reference_by_hand():
+    v = values(solve("derive", TANH))
+    assert equivalent(v["dL_da"], "a - y", ["a", "y"])  # d/da (a-y)^2 / 2
+    assert equivalent(v["da_dz"], "(1 - a)*(1 + a)", ["a"])  # tanh' = 1 - tanh^2
+    assert equivalent(v["dL_db"], "(a - y)*(1 - a^2)", ["a", "y", "x"])  # dz/db = 1
+    assert v["z"] == 1 and v["a"] == A1
+    grad = (A1 + 1) * (1 - A1 ** 2)  # 1.7616 * 0.41996544 = 0.739811
+    assert v["grad"] == pytest.approx(0.739811, abs=1e-6) and v["grad"] == pytest.approx(grad)
+    assert v["b_new"] == pytest.approx(-0.1 * grad)
+
+
+def test_derive_tanh_named_mistakes():
+    q, r = grade("derive", TANH, {"a": {"dL_da": "y - a"}, "b": {"da_dz": "a(1-a)"}})
+    assert status(r, "dL_da") == ("mistake", ["loss_sign"])
+    assert status(r, "da_dz") == ("mistake", ["sigmoid_derivative"])
+    q, r = grade("derive", TANH, {"b": {"da_dz": "1 - a"}, "c": {"dL_db": "(a - y)*(1 - a^2)*x"}})
+    assert status(r, "da_dz") == ("mistake", ["tanh_square_missing"])
+    q, r = grade("derive", TANH, {"c": {"dL_db": "(a - y)*(1 - a^2)*x"}})
+    assert status(r, "dL_db") == ("mistake", ["bias_times_x"])
+    q, r = grade("derive", TANH, {"c": {"dL_db": "a - y"}})
+    assert status(r, "dL_db") == ("mistake", ["activation_derivative_missing"])
+
+
+def test_derive_identity_has_no_activation_part_and_squared_loss_keeps_the_two():
+    g = {"activation": "identity", "loss": "squared", "wrt": "w", "x": 3, "w": 1, "b": 0.5, "y": 2, "lr": 0.1}
+    q = solve("derive", g)
+    v = values(q)
+    assert [p.id for p in q.parts] == ["a", "b", "c"] and "da_dz" not in v
+    assert equivalent(v["dL_da"], "2a - 2y", ["a", "y"])
+    assert equivalent(v["dL_dw"], "2*(a - y)*x", ["a", "y", "x"])
+    assert v["z"] == v["a"] == 3.5 and v["grad"] == pytest.approx(9.0)  # 2 * 1.5 * 3
+    assert v["w_new"] == pytest.approx(0.1)
+    q, r = grade("derive", g, {"a": {"dL_da": "a - y"}})
+    assert status(r, "dL_da") == ("mistake", ["power_rule_factor"])
+
+
+@pytest.mark.parametrize("bad,why", [
+    ({**LOGISTIC, "activation": "tanh"}, "use activation 'sigmoid'"),
+    ({**LOGISTIC, "x": 0}, "x = 0"),
+    ({**LOGISTIC, "y": 0.5, "w": 0, "b": 0}, "equals the target"),
+    ({**LOGISTIC, "loss": "hinge"}, "loss"),
+    ({**LOGISTIC, "extra": 1}, "not a known field"),
+    ({k: v for k, v in LOGISTIC.items() if k != "y"}, "'y' is missing"),
+    ({**LOGISTIC, "lr": 0}, "lr"),
+])
+def test_derive_bad_givens_are_one_line_errors(bad, why):
+    with pytest.raises(GivenError) as e:
+        get("derive").givens(bad)
+    assert why in str(e.value) and "\n" not in str(e.value)
+
+
+# --- derive_softmax: z = (1, 0, 0), true class 1, other class 2 -------------------------------
+SOFT = {"z": [1, 0, 0], "target": 1, "other": 2}
+S = math.e + 2
+P1, P2 = math.e / S, 1 / S  # 0.576117, 0.211942
+
+
+def test_softmax_reference_by_hand():
+    v = values(solve("derive_softmax", SOFT))
+    # quotient rule: d/dz1 e^z1 / S = (e^z1 S - e^z1 e^z1) / S^2 = p1 - p1^2
+    assert equivalent(v["dp_tt"], "p1 - p1^2", ["p1"])
+    assert equivalent(v["dp_tk"], "-(p1*p2)", ["p1", "p2"])  # (0 - e^z1 e^z2) / S^2
+    # L = -log p1: dL/dz1 = -(1/p1)(p1 - p1^2) = p1 - 1, dL/dz2 = -(1/p1)(-p1 p2) = p2
+    assert equivalent(v["dL_dzt"], "-(1 - p1)", ["p1", "p2"])
+    assert equivalent(v["dL_dzk"], "p2", ["p1", "p2"])
+    assert v["p"] == pytest.approx([P1, P2, P2]) and P1 == pytest.approx(0.576117, abs=1e-6)
+    assert v["loss"] == pytest.approx(-math.log(P1))  # 0.551445
+    assert v["grad"] == pytest.approx([P1 - 1, P2, P2])
+
+
+def test_softmax_follow_through_from_a_constant_denominator():
+    # dp1/dz1 taken as p1 (denominator treated as constant): then dL/dz1 = -(1/p1) p1 = -1,
+    # and the numbers from it: (-1, p2, p3)
+    q, r = grade("derive_softmax", SOFT, {"a": {"dp_tt": "p1"}, "c": {"dL_dzt": "-1"},
+                                          "d": {"grad": [-1, round(P2, 4), round(P2, 4)]}})
+    assert status(r, "dp_tt") == ("mistake", ["denominator_constant"])
+    assert status(r, "dL_dzt")[0] == "follow_through" and status(r, "dL_dzk")[0] == "correct"
+    assert status(r, "grad")[0] == "follow_through"
+
+
+def test_softmax_named_mistakes():
+    q, r = grade("derive_softmax", SOFT, {"b": {"dp_tk": "0"}, "c": {"dL_dzt": "1 - p1", "dL_dzk": "-p2"}})
+    assert status(r, "dp_tk") == ("mistake", ["independent"])
+    # the sign slip in (c), checked against the student's own (b) = 0: still named
+    assert status(r, "dL_dzt") == ("mistake", ["y_minus_p"])
+    q, r = grade("derive_softmax", SOFT, {"b": {"dp_tk": "p1*p2"}})
+    assert status(r, "dp_tk") == ("mistake", ["quotient_sign"])
+    q, r = grade("derive_softmax", SOFT, {"c": {"dL_dzt": "-p1*(1-p1)", "dL_dzk": "p1*p2"}})
+    assert status(r, "dL_dzt") == ("mistake", ["log_derivative_missing"])
+    assert status(r, "dL_dzk") == ("mistake", ["log_derivative_missing"])
+
+
+def test_softmax_bad_givens():
+    for bad in ({**SOFT, "other": 1}, {**SOFT, "target": 4}, {**SOFT, "z": [1]}):
+        with pytest.raises(GivenError):
+            get("derive_softmax").givens(bad)
