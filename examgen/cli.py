@@ -36,13 +36,14 @@ class _Group(click.Group):
         from .exam import SpecError
         from .grading.mark import ExamMismatch
         from .io import InputError
+        from .output import OutputError
         from .registry import GivenError
 
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except (InputError, SpecError, ExamMismatch, GivenError) as e:
+        except (InputError, SpecError, ExamMismatch, GivenError, OutputError) as e:
             _fail(str(e))
         except KeyError as e:
             _fail(str(e.args[0]) if e.args else "unknown name")
@@ -65,19 +66,6 @@ def main():
     answer keys, and grade answers 0-10 per subtask with credit for partial results."""
 
 
-OUTPUT_FILES = ("exam.json", "exam.html", "solutions.html", "answers.json", "key.json")
-
-
-def _has_answers(path: Path) -> bool:
-    """True when an existing answers file holds any filled-in answer (never overwrite those)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return any(v not in (None, "") for q in data.get("answers", {}).values()
-                   for p in q.values() for v in p.values())
-    except (OSError, ValueError, AttributeError):
-        return True  # unreadable: treat as the user's own work
-
-
 @main.command()
 @click.option("--topics", "-t", help="Comma-separated topic names or lecture numbers "
               "(e.g. rl,cnn or 14,05). Default: every implemented topic.")
@@ -85,38 +73,40 @@ def _has_answers(path: Path) -> bool:
 @click.option("--count", "-n", type=click.IntRange(1, 50),
               help="Questions per topic. Default: each of the topic's generators once, at most 3.")
 @click.option("--generators", "-g", help="Comma-separated generator ids, instead of topics.")
+@click.option("--format", "formats", default="html,pdf", show_default=True,
+              help="Output formats, comma-separated: html, pdf.")
+@click.option("--students", type=click.Path(dir_okay=False, path_type=Path),
+              help="Roster CSV (columns id, name): a variant per student, seeded by exam seed and student id.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Processes for --students (default: all cores).")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder. Default: exam-SEED.")
-@click.option("--force", is_flag=True, help="Overwrite existing exam files (never an answers.json with answers).")
-def make(topics, seed, count, generators, out, force):
-    """Make an exam: exam.html, solutions.html, exam.json, answers.json and key.json."""
-    from . import api, io
-    from .render.html import exam_html, solutions_html
+              help="Output folder. Default: exam-SEED (class-SEED with --students).")
+@click.option("--force", is_flag=True, help="Overwrite existing files (never an answers.json with answers).")
+def make(topics, seed, count, generators, formats, students, jobs, out, force):
+    """Make an exam (exam and solutions as HTML and PDF, exam.json, answers.json, key.json),
+    or with --students a variant for every student of a class."""
+    from . import api, output
 
+    formats = output.parse_formats(formats)
+    roster = output.read_roster(students) if students else None
     exam = api.generate(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators))
-    out = out or Path(f"exam-{exam.spec.seed}")
-    existing = [name for name in OUTPUT_FILES if (out / name).exists()]
-    if existing and not force:
-        _fail(f"{out}: already holds {', '.join(existing)}; use another --out or --force")
-    files = {
-        "exam.json": io.dump(exam),
-        "exam.html": exam_html(exam),
-        "solutions.html": solutions_html(exam),
-        "answers.json": io.dump(api.answer_sheet(exam)),
-        "key.json": io.dump(api.answer_sheet(exam, key=True)),
-    }
-    kept = []
-    for name, text in files.items():
-        if name == "answers.json" and (out / name).exists() and _has_answers(out / name):
-            kept.append(name)
-            continue
-        io.write_text(out / name, text)
     n = len(exam.questions)
-    click.echo(f"seed {exam.spec.seed} · exam {exam.id} · {n} question{'s' * (n != 1)} "
-               f"({', '.join(exam.spec.topics)}) -> {out}/")
-    for name in files:
-        click.echo(f"  {out / name}" + ("  (kept: it holds answers)" if name in kept else ""))
-    click.echo(f"Open {out / 'exam.html'}, then: examgen grade {out / 'answers.json'}")
+    summary = (f"seed {exam.spec.seed} · {n} question{'s' * (n != 1)} per exam "
+               f"({', '.join(exam.spec.topics)})")
+    if roster is None:
+        out = out or Path(f"exam-{exam.spec.seed}")
+        written = output.write_exam(exam, out, formats, force)
+        click.echo(f"{summary} · exam {exam.id} -> {out}/")
+    else:
+        out = out or Path(f"class-{exam.spec.seed}")
+        with click.progressbar(length=len(roster), label=f"{len(roster)} variants", file=sys.stderr) as bar:
+            written = output.build_class(exam.spec, roster, out, formats, force, jobs, progress=bar.update)
+        click.echo(f"{summary} · {len(roster)} students -> {out}/")
+    for path in written.files:
+        click.echo(f"  {path}" + ("  (kept: it holds answers)" if path in written.kept else ""))
+    if roster is None:
+        click.echo(f"Open {out / 'exam.html'} (or print exam.pdf), then: examgen grade {out / 'answers.json'}")
+    else:
+        click.echo(f"Grade the class with: examgen grade {out}/students/*/answers.json")
 
 
 @main.command()

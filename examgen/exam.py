@@ -70,7 +70,9 @@ def selection(spec: ExamSpec) -> list[registry.Generator]:
         if not pool:
             raise SpecError(f"topic '{tid}' has no question generators yet; implemented topics: "
                             + ", ".join(implemented_topics()))
-        order = np.random.default_rng(_hash_int("topic", spec.seed, spec.variant or "", tid)).permutation(len(pool))
+        # which generators: from the exam seed only, so every student's variant has the same
+        # questions with different numbers (fair); the numbers come from question_seed()
+        order = np.random.default_rng(_hash_int("topic", spec.seed, tid)).permutation(len(pool))
         n = spec.count if spec.count is not None else min(len(pool), MAX_PER_TOPIC_DEFAULT)
         chosen += [pool[int(order[i % len(pool)])] for i in range(n)]
     return chosen

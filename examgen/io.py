@@ -21,7 +21,8 @@ class InputError(Exception):
     """A whole-file problem; the message names the file (and field)."""
 
 
-def read_json(path: str | os.PathLike) -> Any:
+def read_text(path: str | os.PathLike) -> str:
+    """A UTF-8 text file of bounded size; :class:`InputError` naming the file otherwise."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is not a file")
@@ -29,11 +30,16 @@ def read_json(path: str | os.PathLike) -> Any:
     if size > MAX_FILE_BYTES:
         raise InputError(f"{p}: the file is {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}")
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text") from None
     except OSError as e:
         raise InputError(f"{p}: cannot be read ({e.strerror})") from None
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    p = Path(path)
+    text = read_text(p)
     try:
         # NaN and Infinity are not JSON: keep them as text, so the answer they stand for is
         # reported as unreadable rather than the whole file being rejected.
@@ -62,14 +68,25 @@ def dump(model: BaseModel) -> str:
     return model.model_dump_json(indent=2) + "\n"
 
 
-def write_text(path: Path, text: str) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes(path: Path, data: bytes) -> None:
     """Write atomically: a crash never leaves a half-written file in the user's folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the user's usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))

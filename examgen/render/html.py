@@ -7,8 +7,10 @@ shows every step with its formula, the numbers put in, and the value.
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -39,13 +41,23 @@ def worked_html(st: Step) -> Markup:
 
 
 @lru_cache(maxsize=1)
+def math_font_css() -> str:
+    """An @font-face embedding examgen's math font (a subset of STIX Two Math, SIL OFL 1.1; see
+    tools/build_math_font.py), so Greek and math italic render on machines without a math font."""
+    font = Path(__file__).with_name("fonts") / "STIXTwoMath-subset.woff2"
+    data = base64.b64encode(font.read_bytes()).decode("ascii")
+    return ('@font-face { font-family: "examgen math"; font-display: block; '
+            f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
+
+
+@lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["markup"] = lambda s: Markup(markup.html(s))
     env.filters["inline"] = lambda s: Markup(markup.inline_html(s))
-    env.globals.update(figure=figure, hint=hint, worked=worked_html)
+    env.globals.update(figure=figure, hint=hint, worked=worked_html, math_font_css=math_font_css)
     return env
 
 

@@ -1,0 +1,178 @@
+"""Print-ready PDF exams and worked solutions, typeset with Typst.
+
+Why Typst: it installs with ``pip`` (the ``typst`` wheel carries the compiler and its fonts,
+New Computer Modern text and math, embedded in every PDF), needs no TeX and no browser, and
+compiles an exam in about 20 ms. Math is written once, as LaTeX, by the generators; it is
+converted to Typst math by ``tex2typst`` (also a wheel) plus the small fix-up pass below for
+the few names it gets wrong for this Typst version. The Typst sources are Jinja2 templates in
+``templates/`` (``exam.typ.j2``, ``solutions.typ.j2``, ``common.typ``); figures are the same
+SVGs as in the HTML, passed to Typst as ``sys.inputs``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import jinja2
+
+from ..grading.mark import POLICY
+from ..model import Exam, Part, Step, Student
+from ..resources import data_dir
+from .worked import hint, value_latex
+
+# LaTeX the converter does not know, rewritten before conversion.
+_BEFORE = (
+    (re.compile(r"\\tfrac"), r"\\frac"),
+    (re.compile(r"\\dfrac"), r"\\frac"),
+    (re.compile(r"\\operatorname\*?\{arg\\,(max|min)\}"), r"\\operatorname{arg\1}"),
+    (re.compile(r"\\arg\s*\\(max|min)"), r"\\operatorname{arg\1}"),
+    (re.compile(r"\\mathrm\{([A-Za-z]{2,})\}"), r"\\text{\1}"),
+    (re.compile(r"\\operatorname\*"), r"\\operatorname"),
+)
+# Typst names that tex2typst emits for a newer Typst than the bundled one, and spacing
+# commands it glues to a following parenthesis (which Typst would read as a call).
+_AFTER = (
+    (re.compile(r"\bdot\.circle\b"), "dot.o"),
+    (re.compile(r"\b(thin|med|thick|quad|wide|space)\("), r"\1 ("),
+    (re.compile(r"\bbar\.v\.double\b"), "‖"),
+)
+
+
+@lru_cache(maxsize=8192)
+def math(latex: str, display: bool = False) -> str:
+    """A LaTeX formula as Typst math (``$...$``; ``$ ... $`` for display)."""
+    from tex2typst import tex2typst  # imported on first use
+
+    for pattern, repl in _BEFORE:
+        latex = pattern.sub(repl, latex)
+    out = tex2typst(latex)
+    for pattern, repl in _AFTER:
+        out = pattern.sub(repl, out)
+    return f"$ {out} $" if display else f"${out}$"
+
+
+_SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=+\-])")
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+
+
+def _text(s: str) -> str:
+    return _SPECIAL.sub(r"\\\1", s)
+
+
+def _inline(s: str) -> str:
+    out, pos = [], 0
+    for m in _MATH.finditer(s):
+        out.append(_text(s[pos:m.start()]))
+        display = m.group(1) is not None
+        out.append(math((m.group(1) if display else m.group(2)).strip(), display))
+        pos = m.end()
+    out.append(_text(s[pos:]))
+    return "".join(out)
+
+
+def markup(text: str) -> str:
+    """The stem markup (see :mod:`examgen.render.markup`) as Typst markup."""
+    blocks = []
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        lines = block.split("\n")
+        if all(line.startswith("    ") for line in lines):
+            code = "\n".join(line[4:] for line in lines)
+            fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", code)), default=0) + 1)
+            blocks.append(f"{fence}\n{code}\n{fence}")
+        elif all(line.startswith("- ") for line in lines):
+            blocks.append("\n".join("- " + _inline(line[2:]) for line in lines))
+        else:
+            blocks.append(_inline(" ".join(lines)))
+    return "\n\n".join(blocks)
+
+
+def typst_string(s: str) -> str:
+    """A Typst string literal."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def worked_lines(st: Step) -> list[str]:
+    """Formula, numbers, value: one display equation each, continuing with '='."""
+    lines = [p for p in (st.formula, st.work) if p] + [value_latex(st)]
+    return [math(line if i == 0 else "= " + line, display=True) for i, line in enumerate(lines)]
+
+
+def answer_field(st: Step) -> str:
+    """Room to write a step's answer: a box per entry for a small vector or matrix, else a line."""
+    label = markup(st.label)
+    shape = st.shape or []
+    if st.kind == "vector" and shape[0] <= 8:
+        return f"#answer-grid([{label}], 1, {shape[0]})"
+    if st.kind == "matrix" and shape[0] <= 8 and shape[1] <= 8:
+        return f"#answer-grid([{label}], {shape[0]}, {shape[1]})"
+    height = 0.85 if st.kind not in ("matrix", "tensor") else 0.85 + 0.55 * (shape[0] - 1)
+    return f"#answer-line([{label}], {min(height, 6):.2f}cm)"
+
+
+def working_height(p: Part) -> str:
+    return f"{min(1.2 + 0.7 * len(p.steps), 5.5):.1f}cm"
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+                             autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters.update(tmarkup=markup, tstr=typst_string)
+    env.globals.update(worked_lines=worked_lines, hint=hint, answer_field=answer_field,
+                       working_height=working_height)
+    return env
+
+
+def _figures(exam: Exam) -> dict[str, str | None]:
+    from .html import figure
+
+    return {q.id: figure(q) for q in exam.questions}
+
+
+@lru_cache(maxsize=1)
+def _common() -> str:
+    return (data_dir("templates") / "common.typ").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _compiler():
+    """One Typst compiler per process (it keeps its fonts loaded). System fonts are ignored, so
+    every machine typesets with the same embedded fonts and the same PDF comes out."""
+    import typst
+
+    return typst.Compiler(ignore_system_fonts=True)
+
+
+def _compile(source: str, figures: dict[str, str | None]) -> bytes:
+    # the shared helpers are inlined, so the source compiles from memory with no file access
+    source = source.replace('#import "common.typ": *', _common(), 1)
+    inputs = {f"fig-{qid}": svg for qid, svg in figures.items() if svg}
+    return _compiler().compile(input=source.encode(), format="pdf", sys_inputs=inputs)
+
+
+def _topics(exam: Exam) -> str:
+    from ..topics import topic
+
+    return ", ".join(f"{topic(t).name} ({topic(t).number})" for t in exam.spec.topics)
+
+
+def exam_pdf(exam: Exam, student: Student | None = None, figures: dict | None = None) -> bytes:
+    """The exam as a PDF: cover page, one question per block, answer space per step."""
+    figures = _figures(exam) if figures is None else figures
+    source = _env().get_template("exam.typ.j2").render(
+        exam=exam, student=student, figures=figures, title=exam.title, topics=markup(_topics(exam)),
+        footer=markup(f"IN5400 practice exam {exam.id}" + (f" · {student.id}" if student else "")),
+        subtasks=sum(len(q.parts) for q in exam.questions),
+        points=sum(p.points for q in exam.questions for p in q.parts))
+    return _compile(source, figures)
+
+
+def solutions_pdf(exam: Exam, figures: dict | None = None) -> bytes:
+    """The worked solutions as a PDF: every step with formula, numbers and value."""
+    figures = _figures(exam) if figures is None else figures
+    source = _env().get_template("solutions.typ.j2").render(
+        exam=exam, figures=figures, title=f"Solutions: {exam.title}", policy=POLICY,
+        footer=markup(f"IN5400 practice exam {exam.id}"))
+    return _compile(source, figures)
