@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -144,3 +145,325 @@ class Backprop(Generator):
                lambda: rf"{mat(W2)} - {num(g.lr)} {mat(dW2)}", label=r"new $W^{[2]}$")
         s.step("W1_new", W1 + direction * g.lr * dW1, r"W^{[1]} \leftarrow W^{[1]} - \lambda \frac{\partial L}{\partial W^{[1]}}",
                lambda: rf"{mat(W1)} - {num(g.lr)} {mat(dW1)}", label=r"new $W^{[1]}$")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+_NUMS: dict[float, str] = {}
+
+
+def cnum(x) -> str:
+    """``fmt.num`` remembered: the few distinct numbers of drawn givens are formatted once."""
+    x = float(x)
+    s = _NUMS.get(x)
+    if s is None:
+        s = num(x)
+        if len(_NUMS) < 20_000:
+            _NUMS[x] = s
+    return s
+
+
+def cpar(x) -> str:
+    """``fmt.par`` through :func:`cnum`."""
+    s = cnum(x)
+    return f"({s})" if s[0] == "-" else s
+
+
+def cmat(m) -> str:
+    """``fmt.matrix`` through :func:`cnum` (a 1-d array is a column vector)."""
+    rows = m.tolist() if isinstance(m, np.ndarray) else m
+    if rows and not isinstance(rows[0], (list, tuple)):
+        rows = [[v] for v in rows]
+    return r"\begin{bmatrix} " + r" \\ ".join(" & ".join([cnum(v) for v in r]) for r in rows) + r" \end{bmatrix}"
+
+
+class Rand:
+    """Many small random choices from one call to the generator.
+
+    Drawing a question is rejection sampling of a tiny problem, where the cost of each call to
+    numpy would dominate; one call per attempt gives the integers all the choices are made from.
+    """
+
+    __slots__ = ("_next",)
+
+    def __init__(self, rng: np.random.Generator, n: int = 128):
+        self._next = iter(rng.integers(0, 1 << 30, size=n).tolist()).__next__
+
+    def below(self, k: int) -> int:
+        return self._next() % k
+
+    def pick(self, options):
+        return options[self._next() % len(options)]
+
+    def int(self, lo: int, hi: int) -> int:
+        """An integer in [lo, hi] (both included)."""
+        return lo + self._next() % (hi - lo + 1)
+
+    def nonzero(self, k: int) -> int:
+        """An integer in [-k, k] other than 0."""
+        v = self._next() % (2 * k) - k
+        return v + 1 if v >= 0 else v
+
+    def chance(self, p: float) -> bool:
+        return self._next() < p * (1 << 30)
+
+
+# ---------------------------------------------------------------------------------------------
+
+_Weight = Annotated[float, Field(ge=-100, le=100)]
+_ACT_TEX = {"sigmoid": r"\sigma", "relu": r"\mathrm{ReLU}"}
+_ACT_DEF = {"sigmoid": r"\sigma(z) = \frac{1}{1+e^{-z}}", "relu": r"\mathrm{ReLU}(z) = \max(0, z)"}
+
+
+class DenseForwardGivens(Givens):
+    x: list[_Weight] = Field(min_length=1, max_length=6, description="the input a^[0] = x")
+    W: list[list[list[_Weight]]] = Field(min_length=2, max_length=4,
+                                         description="W^[1], ..., W^[L]; W^[l] has shape (nodes of layer l, nodes of layer l-1)")
+    b: list[list[_Weight]] = Field(min_length=2, max_length=4, description="b^[1], ..., b^[L]")
+    activations: list[Literal["sigmoid", "relu"]] = Field(
+        min_length=1, max_length=3, description="activation of hidden layers 1..L-1 (the output layer is softmax)")
+    layer: int = Field(ge=1, description="the hidden layer of the asked node (from 1)")
+    node: int = Field(ge=1, description="the asked node, numbered from 1 within its layer")
+
+    @model_validator(mode="after")
+    def _shapes(self):
+        n_layers = len(self.W)
+        if len(self.b) != n_layers or len(self.activations) != n_layers - 1:
+            raise ValueError(f"give one b per W ({n_layers}) and one activation per hidden layer ({n_layers - 1})")
+        width = len(self.x)
+        for i, (W, b) in enumerate(zip(self.W, self.b), 1):
+            if not W or any(len(r) != width for r in W):
+                raise ValueError(f"every row of W^[{i}] needs {width} entries (one per node of layer {i - 1})")
+            if len(b) != len(W):
+                raise ValueError(f"b^[{i}] needs {len(W)} entries (one per row of W^[{i}])")
+            width = len(W)
+        if width < 2:
+            raise ValueError("the softmax output layer needs at least 2 classes")
+        if self.layer > n_layers - 1:
+            raise ValueError(f"layer must be a hidden layer, from 1 to {n_layers - 1}")
+        if self.node > len(self.W[self.layer - 1]):
+            raise ValueError(f"layer {self.layer} has only {len(self.W[self.layer - 1])} nodes")
+        return self
+
+
+def _activate(z, act: str):
+    return np.maximum(z, 0.0) if act == "relu" else sigmoid(z)
+
+
+@generator(id="dense_forward", topic="dense", goal="03.1", version=1,
+           title="Forward pass of a dense network: a named node and the softmax output")
+class DenseForward(Generator):
+    """A network of 2-3 layers (sigmoid / ReLU hidden layers, softmax output): the activation of a
+    named node in a named hidden layer, the output probabilities and the predicted class."""
+
+    Givens = DenseForwardGivens
+
+    def draw(self, rng):
+        while True:
+            r = Rand(rng)
+            n_layers = r.pick((2, 2, 3))
+            widths = [r.pick((2, 3)) for _ in range(n_layers)] + [r.pick((2, 3, 3))]
+            acts = [r.pick(("sigmoid", "relu")) for _ in range(n_layers - 1)]
+            scale = r.pick((1, 10))
+            x = [r.nonzero(2 * scale) / scale for _ in range(widths[0])]
+            W = [[[r.nonzero(10) / 10 for _ in range(widths[i])] for _ in range(widths[i + 1])] for i in range(n_layers)]
+            b = [[r.nonzero(5) / 10 for _ in range(widths[i + 1])] for i in range(n_layers)]
+            layer = 1 + r.below(n_layers - 1)
+            node = 1 + r.below(widths[layer])
+            if self._good(x, W, b, acts, layer, node):
+                return DenseForwardGivens(x=x, W=W, b=b, activations=acts, layer=layer, node=node)
+
+    @staticmethod
+    def _good(x, W, b, acts, layer, node) -> bool:
+        """No ReLU at its kink, no dead layer or dead asked node, moderate scores, a clear winner."""
+        a = x
+        for i, act in enumerate(acts, 1):
+            z = [sum(w * v for w, v in zip(r, a)) + c for r, c in zip(W[i - 1], b[i - 1])]
+            if act == "relu":
+                if min(map(abs, z)) < 0.05 or max(z) <= 0 or (i == layer and z[node - 1] <= 0):
+                    return False
+                a = [max(v, 0.0) for v in z]
+            else:
+                a = [1 / (1 + math.exp(-v)) for v in z]
+        z = [sum(w * v for w, v in zip(r, a)) + c for r, c in zip(W[-1], b[-1])]
+        if max(map(abs, z)) > 6:
+            return False
+        e = sorted(math.exp(v) for v in z)
+        return (e[-1] - e[-2]) / sum(e) >= 0.02  # a clear predicted class
+
+    def stem(self, g):
+        n_layers = len(g.W)
+        hidden = ", ".join(f"hidden layer {i} of {len(W)} nodes with activation ${_ACT_DEF[a]}$"
+                           for i, (W, a) in enumerate(zip(g.W, g.activations), 1))
+        params = "\n".join(f"- layer {i}: $W^{{[{i}]}} = {cmat(W)}$, $b^{{[{i}]}} = {cmat(b)}$"
+                           for i, (W, b) in enumerate(zip(g.W, g.b), 1))
+        sig = " A calculator may be used for the exponentials." if "sigmoid" in g.activations else ""
+        return (
+            f"A dense network has {len(g.x)} inputs, {hidden}, and a softmax output layer (layer {n_layers}) "
+            f"of {len(g.W[-1])} classes. With column vectors and $a^{{[0]}} = x$,"
+            "\n\n"
+            r"$$z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}, \quad a^{[l]} = f^{[l]}(z^{[l]}), \quad "
+            rf"\hat y = \operatorname{{softmax}}(z^{{[{n_layers}]}}), \ \ \hat y_k = \frac{{e^{{z^{{[{n_layers}]}}_k}}}}"
+            rf"{{\sum_j e^{{z^{{[{n_layers}]}}_j}}}}$$"
+            "\n\n"
+            r"where $w^{[l]}_{jk}$ (row $j$, column $k$ of $W^{[l]}$) connects node $k$ of layer $l-1$ to node $j$ "
+            r"of layer $l$, and nodes and classes are numbered from 1. The parameters are:"
+            "\n\n" + params + "\n\n"
+            f"The input is $x = {cmat(g.x)}$. The predicted class is the one with the largest $\\hat y_k$."
+            + sig + " Give answers to 3 decimals."
+        )
+
+    def solve(self, s: Steps, g: DenseForwardGivens):
+        n_layers, layer, j = len(g.W), g.layer, g.node - 1
+        s.part("a", lambda: ", ".join(f"$z^{{[{i}]}}$, $a^{{[{i}]}}$" for i in range(1, layer + 1))
+               + f": compute the forward pass up to layer {layer}, and give the activation "
+                 f"$a^{{[{layer}]}}_{{{g.node}}}$ of node {g.node} in layer {layer}.")
+        a = np.array(g.x, dtype=float)
+        for i in range(1, n_layers + 1):
+            W, b = np.array(g.W[i - 1], dtype=float), np.array(g.b[i - 1], dtype=float)
+            if i == layer + 1:
+                s.part("b", lambda: "Complete the forward pass: compute "
+                       + ", ".join(f"$z^{{[{k}]}}$, $a^{{[{k}]}}$" for k in range(layer + 1, n_layers))
+                       + (", " if layer + 1 < n_layers else "")
+                       + f"$z^{{[{n_layers}]}}$, the output $\\hat y$ and the predicted class.")
+            a0 = a
+            if s.mistake("bias_missing", "left out the bias b^[l] in z^[l] = W^[l] a^[l-1] + b^[l]"):
+                z = W @ a0
+            elif W.shape[0] == W.shape[1] and s.mistake(
+                    "not_transposed", "multiplied by the transpose of W^[l]; row j of W^[l] holds the "
+                                      "weights into node j, so z^[l] = W^[l] a^[l-1] + b^[l]"):
+                z = W.T @ a0 + b
+            else:
+                z = W @ a0 + b
+            z = s.step(f"z{i}", z, rf"z^{{[{i}]}} = W^{{[{i}]}} a^{{[{i - 1}]}} + b^{{[{i}]}}",
+                       lambda W=W, a0=a0, b=b: rf"{cmat(W)} {cmat(a0)} + {cmat(b)}", label=rf"$z^{{[{i}]}}$")
+            if i < n_layers:
+                act = g.activations[i - 1]
+                if act == "sigmoid" and s.mistake("sigmoid_sign", "used 1/(1 + e^z); the sigmoid is 1/(1 + e^-z)"):
+                    a = sigmoid(-np.asarray(z))
+                else:
+                    a = _activate(np.asarray(z), act)
+                fn = _ACT_TEX[act]
+                a = s.step(f"a{i}", a, rf"a^{{[{i}]}} = {fn}(z^{{[{i}]}})",
+                           lambda fn=fn, z=z: rf"{fn}\left({cmat(z)}\right)", label=rf"$a^{{[{i}]}}$")
+                if i == layer:
+                    s.step("node", float(a[j]), rf"a^{{[{layer}]}}_{{{g.node}}}", label=rf"$a^{{[{layer}]}}_{{{g.node}}}$",
+                           answer=True)
+            else:
+                if np.any(np.abs(np.asarray(z)) > 700):
+                    raise Degenerate("the output scores are too large to exponentiate")
+                p = s.step("yhat", softmax(z), r"\hat y_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
+                           lambda z=z: r"\operatorname{softmax}\left(" + cmat(z) + r"\right)", label=r"$\hat y$",
+                           answer=True)
+                s.step("pred", int(np.argmax(p)) + 1, r"\text{the class } k \text{ with the largest } \hat y_k",
+                       label="predicted class", answer=True)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class VectorizedShapesGivens(Givens):
+    m: int = Field(ge=1, le=100_000, description="minibatch size (examples processed at once)")
+    widths: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(
+        min_length=3, max_length=6, description="n^[0] (inputs), n^[1], ..., n^[L] (outputs)")
+    layer: int = Field(ge=1, description="the layer l asked about (from 1)")
+
+    @model_validator(mode="after")
+    def _layer_exists(self):
+        if self.layer > len(self.widths) - 1:
+            raise ValueError(f"layer must be from 1 to L = {len(self.widths) - 1}")
+        return self
+
+
+@generator(id="vectorized_shapes", topic="dense", goal="03.10", version=1,
+           title="Shapes in the vectorized forward and backward equations")
+class VectorizedShapes(Generator):
+    """A minibatch through a 2-3 layer dense network, examples as columns: the shapes of
+    A^[l-1], W^[l], b^[l], Z^[l], A^[l] and of dZ^[l], dW^[l], db^[l], dA^[l-1]."""
+
+    Givens = VectorizedShapesGivens
+
+    def draw(self, rng):
+        while True:
+            n_layers = pick(rng, [2, 3, 3])
+            n0 = pick(rng, [784, 3072, 100, 64, 20, 12, 5, 4])
+            hidden = [pick(rng, [512, 256, 128, 100, 64, 50, 32, 16, 8, 6]) for _ in range(n_layers - 1)]
+            out = pick(rng, [10, 10, 2, 3, 5, 100])
+            widths = [n0, *hidden, out]
+            m = pick(rng, [8, 16, 32, 60, 64, 128, 200, 256])
+            layer = int(rng.integers(1, n_layers + 1))
+            if len({m, widths[layer - 1], widths[layer]}) == 3 and 1 not in (widths[layer - 1], widths[layer]):
+                return VectorizedShapesGivens(m=m, widths=widths, layer=layer)
+
+    def stem(self, g):
+        n_layers = len(g.widths) - 1
+        sizes = ", ".join(f"$n^{{[{i}]}} = {n}$" for i, n in enumerate(g.widths))
+        return (
+            f"A fully-connected network with $L = {n_layers}$ layers has layer sizes {sizes} "
+            f"($n^{{[0]}}$ inputs, $n^{{[{n_layers}]}}$ outputs). It processes a minibatch of $m = {g.m}$ "
+            "examples at once with the vectorized equations of the course, with the examples as the "
+            r"columns: $A^{[0]} = X$ holds one example per column, and for $l = 1, \dots, L$"
+            "\n\n"
+            r"$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}, \qquad A^{[l]} = g^{[l]}(Z^{[l]})$$"
+            "\n\n"
+            r"where $b^{[l]}$ is a column vector, broadcast (added to every column of $W^{[l]} A^{[l-1]}$). "
+            r"The cost $J$ is the average of the examples' losses, and the backward pass computes "
+            r"$dZ^{[l]} = \partial J / \partial Z^{[l]}$, $dW^{[l]} = \partial J / \partial W^{[l]}$, "
+            r"$db^{[l]} = \partial J / \partial b^{[l]}$ and $dA^{[l-1]} = \partial J / \partial A^{[l-1]}$. "
+            "Give every shape as (rows, columns); a column vector of 5 entries has shape (5, 1)."
+        )
+
+    def solve(self, s: Steps, g: VectorizedShapesGivens):
+        l, m = g.layer, g.m
+        n_prev, n_l = g.widths[l - 1], g.widths[l]
+        Ap, A, Z, W, b = rf"A^{{[{l - 1}]}}", rf"A^{{[{l}]}}", rf"Z^{{[{l}]}}", rf"W^{{[{l}]}}", rf"b^{{[{l}]}}"
+        p = l - 1
+
+        def shape(name, tex, rows, cols, rows_why, cols_why, rows_work=None, cols_work=None):
+            r = s.step(f"{name}_rows", rows, rows_why, rows_work, label=f"rows of ${tex}$", answer=True)
+            c = s.step(f"{name}_cols", cols, cols_why, cols_work, label=f"columns of ${tex}$", answer=True)
+            return r, c
+
+        s.part("a", lambda: f"Forward pass of layer {l}: give the shapes (rows, columns) of ${Ap}$, ${W}$, "
+                            f"${b}$, ${Z}$ and ${A}$.")
+        if s.mistake("examples_as_rows", "put the examples in the rows; in the course's layout each "
+                                         "example is a column of A"):
+            ap = (m, n_prev)
+        else:
+            ap = (n_prev, m)
+        ap_r, ap_c = shape(f"A{p}", Ap, *ap, rf"n^{{[{p}]}} \text{{ nodes (one row each)}}",
+                           r"m \text{ examples (one column each)}", lambda: str(n_prev), lambda: str(m))
+        if s.mistake("W_transposed", "wrote W^[l] as n^[l-1] x n^[l]; for Z = W A + b it must be "
+                                     "n^[l] x n^[l-1] (one row per node of layer l)"):
+            w_r, w_c = ap_r, n_l
+        else:
+            w_r, w_c = n_l, ap_r
+        w_r, w_c = shape(f"W{l}", W, w_r, w_c, rf"n^{{[{l}]}} \text{{ (one row per node of layer {l})}}",
+                         rf"\text{{rows of }} {Ap} \text{{ (so that }} {W} {Ap} \text{{ is defined)}}",
+                         lambda: str(n_l), None)
+        if s.mistake("b_per_example", "gave b^[l] one column per example; it is one column, broadcast "
+                                      "to all m examples"):
+            b_c = ap_c
+        else:
+            b_c = 1
+        b_r, b_c = shape(f"b{l}", b, w_r, b_c, rf"\text{{rows of }} {W} \text{{ (one bias per node)}}",
+                         r"1 \text{ (broadcast over the columns)}")
+        z_r, z_c = shape(f"Z{l}", Z, w_r, ap_c, rf"\text{{rows of }} {W}", rf"\text{{columns of }} {Ap}")
+        shape(f"A{l}", A, z_r, z_c, rf"\text{{rows of }} {Z} \text{{ (applied entrywise)}}", rf"\text{{columns of }} {Z}")
+
+        s.part("b", lambda: f"Backward pass of layer {l}: give the shapes of $d{Z}$, $d{W}$, $d{b}$ and $d{Ap}$.")
+        dz_r, dz_c = shape(f"dZ{l}", f"d{Z}", z_r, z_c, rf"\text{{rows of }} {Z}", rf"\text{{columns of }} {Z}")
+        shape(f"dW{l}", f"d{W}", dz_r, ap_r,
+              rf"d{W} = \frac{{1}}{{m}}\, d{Z} \left({Ap}\right)^T: \text{{rows of }} d{Z}",
+              rf"\text{{rows of }} {Ap}")
+        if s.mistake("db_not_summed", "kept one column per example; db^[l] sums dZ^[l] over the "
+                                      "m examples (columns)"):
+            db_c = dz_c
+        else:
+            db_c = 1
+        shape(f"db{l}", f"d{b}", dz_r, db_c,
+              rf"d{b} = \frac{{1}}{{m}} \sum_{{i=1}}^{{m}} d{Z}_{{:,i}}: \text{{rows of }} d{Z}",
+              r"1 \text{ (summed over the examples)}")
+        shape(f"dA{p}", f"d{Ap}", w_c, dz_c,
+              rf"d{Ap} = \left({W}\right)^T d{Z}: \text{{columns of }} {W}", rf"\text{{columns of }} d{Z}")

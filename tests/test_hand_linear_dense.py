@@ -1,0 +1,327 @@
+"""Hand-worked cases for the lecture-02 and lecture-03 generators (linreg_step, logreg_step,
+softmax_ce, dense_forward, vectorized_shapes): reference values, follow-through and named
+mistakes, with every expected number worked out by hand from the course's formulas."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from examgen import solve
+from examgen.grading.mark import grade_question
+from examgen.registry import GivenError, get
+
+from .conftest import key_answers, step_result
+
+
+def grade(gid: str, givens: dict, answers: dict):
+    q = solve(gid, givens)
+    full = key_answers(q)  # start from the key, then overwrite
+    for part, steps in answers.items():
+        full[part].update(steps)
+    return q, grade_question(q, full)
+
+
+def values(gid: str, givens: dict) -> dict:
+    return {s.name: s.value for s in solve(gid, givens).steps}
+
+
+def status(report, name):
+    r = step_result(report, name)
+    return r.status, r.mistakes
+
+
+def sig(t: float) -> float:
+    return 1 / (1 + math.exp(-t))
+
+
+# --- linreg_step: x = (1, 2, 3), y = (2, 3, 5), w = 1, b = 0.5, lr = 0.1 ----------------------
+LIN = {"x": [[1], [2], [3]], "y": [2, 3, 5], "w": [1], "b": 0.5, "lr": 0.1}
+
+
+def test_linreg_reference_by_hand():
+    v = values("linreg_step", LIN)
+    assert v["yhat"] == pytest.approx([1.5, 2.5, 3.5])           # 1 x_i + 0.5
+    # errors y_hat - y = (-0.5, -0.5, -1.5): L = (0.25 + 0.25 + 2.25) / 3
+    assert v["loss"] == pytest.approx(2.75 / 3)
+    assert v["dw"] == pytest.approx(-4.0)                         # 2/3 (-0.5 - 1 - 4.5) = 2/3 (-6)
+    assert v["db"] == pytest.approx(-5 / 3)                       # 2/3 (-2.5)
+    assert v["w_new"] == pytest.approx(1.4)                       # 1 - 0.1 (-4)
+    assert v["b_new"] == pytest.approx(0.5 + 1 / 6)               # 0.5 - 0.1 (-5/3)
+
+
+def test_linreg_half_convention_by_hand():
+    v = values("linreg_step", {**LIN, "half": True})
+    assert v["loss"] == pytest.approx(2.75 / 6)                   # 1/(2N): 2.75 / 6
+    assert v["dw"] == pytest.approx(-2.0)                         # 1/3 (-6): the 2 cancels
+    assert v["db"] == pytest.approx(-2.5 / 3)
+    assert v["w_new"] == pytest.approx(1.2)
+
+
+def test_linreg_two_features_by_hand():
+    # y_hat = 0.5 x1 - 1 x2 + 0: (0.5 - 1, 1 - 0, 0 - 2) = (-0.5, 1, -2); e = y_hat - y = (-1.5, 0, -3)
+    g = {"x": [[1, 1], [2, 0], [0, 2]], "y": [1, 1, 1], "w": [0.5, -1], "b": 0, "lr": 0.1}
+    v = values("linreg_step", g)
+    assert v["yhat"] == pytest.approx([-0.5, 1, -2])
+    assert v["loss"] == pytest.approx((2.25 + 0 + 9) / 3)
+    assert v["dw1"] == pytest.approx(2 / 3 * (-1.5 * 1 + 0 * 2 + -3 * 0))   # -1
+    assert v["dw2"] == pytest.approx(2 / 3 * (-1.5 * 1 + 0 * 0 + -3 * 2))   # -5
+    assert v["db"] == pytest.approx(2 / 3 * -4.5)                           # -3
+    assert v["w1_new"] == pytest.approx(0.6) and v["w2_new"] == pytest.approx(-0.5)
+    assert v["b_new"] == pytest.approx(0.3)
+
+
+def test_linreg_follow_through_from_wrong_predictions():
+    # y_hat_3 = 4.5 (slip): errors (-0.5, -0.5, -0.5), L = 0.75 / 3 = 0.25,
+    # dw = 2/3 (-0.5)(1 + 2 + 3) = -2, db = 2/3 (-1.5) = -1, w = 1.2, b = 0.6
+    q, r = grade("linreg_step", LIN, {"a": {"yhat": [1.5, 2.5, 4.5], "loss": 0.25},
+                                      "b": {"dw": -2, "db": -1}, "c": {"w_new": 1.2, "b_new": 0.6}})
+    assert status(r, "yhat")[0] == "partial"  # two of three entries right
+    for name in ("loss", "dw", "db", "w_new", "b_new"):
+        assert status(r, name)[0] == "follow_through", name
+    # part a: (1 * 2/3 + 2 * 0.8) / 3 of 10 points
+    assert r.parts[0].score == pytest.approx(7.6)
+    assert r.parts[1].score == pytest.approx(8.0) and r.parts[2].score == pytest.approx(8.0)
+
+
+def test_linreg_mistakes_are_named():
+    # without the 2: dw = 1/3 (-6) = -2; summed: 2 (-6) = -12; y - y_hat: +4
+    q, r = grade("linreg_step", LIN, {"b": {"dw": -2}})
+    assert status(r, "dw") == ("mistake", ["factor_two"])
+    q, r = grade("linreg_step", LIN, {"b": {"dw": -12}})
+    assert status(r, "dw") == ("mistake", ["gradient_not_averaged"])
+    q, r = grade("linreg_step", LIN, {"b": {"dw": 4, "db": 5 / 3}})
+    assert status(r, "dw") == ("mistake", ["error_sign"])
+    q, r = grade("linreg_step", LIN, {"a": {"loss": 2.75}})      # not divided by N = 3
+    assert status(r, "loss") == ("mistake", ["loss_not_averaged"])
+    q, r = grade("linreg_step", LIN, {"c": {"w_new": 0.6}})      # 1 + 0.1 (-4)
+    assert status(r, "w_new") == ("mistake", ["gradient_ascent"])
+    # with 1/(2N) in the loss, keeping the 2 gives dw = 2/3 (-6) = -4
+    q, r = grade("linreg_step", {**LIN, "half": True}, {"b": {"dw": -4}})
+    assert status(r, "dw") == ("mistake", ["factor_two"])
+
+
+def test_linreg_givens_errors_are_one_line():
+    gen = get("linreg_step")
+    for bad, word in [({**LIN, "y": [1, 2]}, "one target"), ({**LIN, "lr": 0}, "lr"),
+                      ({k: v for k, v in LIN.items() if k != "b"}, "'b' is missing"),
+                      ({**LIN, "bias": 1}, "not a known field")]:
+        with pytest.raises(GivenError) as e:
+            gen.givens(bad)
+        assert word in str(e.value) and "\n" not in str(e.value)
+
+
+# --- logreg_step: x = (1, -1, 2), y = (1, 0, 0), w = 1, b = 0, lr = 0.5 ------------------------
+LOG = {"x": [[1], [-1], [2]], "y": [1, 0, 0], "w": [1], "b": 0, "lr": 0.5}
+S1, S2 = sig(1), sig(2)  # 0.7311, 0.8808
+
+
+def test_logreg_reference_by_hand():
+    v = values("logreg_step", LOG)
+    assert v["z"] == pytest.approx([1, -1, 2])
+    assert v["yhat"] == pytest.approx([S1, 1 - S1, S2])
+    # L = -(ln sigma(1) + ln(1 - sigma(-1)) + ln(1 - sigma(2))) / 3 = -(2 ln sigma(1) + ln sigma(-2)) / 3
+    loss = -(2 * math.log(S1) + math.log(1 - S2)) / 3
+    assert v["loss"] == pytest.approx(loss) and v["loss"] == pytest.approx(0.917817, abs=1e-6)
+    # errors y_hat - y = (S1 - 1, 1 - S1, S2)
+    dw = ((S1 - 1) * 1 + (1 - S1) * -1 + S2 * 2) / 3
+    db = ((S1 - 1) + (1 - S1) + S2) / 3
+    assert v["dw"] == pytest.approx(dw) and v["dw"] == pytest.approx(0.407904, abs=1e-6)
+    assert v["db"] == pytest.approx(db) and v["db"] == pytest.approx(0.293599, abs=1e-6)
+    assert v["w_new"] == pytest.approx(1 - 0.5 * dw)
+    assert v["b_new"] == pytest.approx(-0.5 * db)
+
+
+def test_logreg_follow_through_from_wrong_logits():
+    # z_2 = +1 (sign slip): y_hat = (S1, S1, S2), L = -(ln S1 + ln(1 - S1) + ln(1 - S2)) / 3
+    yhat = [S1, S1, S2]
+    loss = -(math.log(S1) + math.log(1 - S1) + math.log(1 - S2)) / 3
+    dw = ((S1 - 1) * 1 + S1 * -1 + S2 * 2) / 3
+    q, r = grade("logreg_step", LOG, {"a": {"z": [1, 1, 2], "yhat": yhat, "loss": loss}, "b": {"dw": dw}})
+    assert status(r, "z")[0] == "partial"
+    for name in ("yhat", "loss", "dw"):
+        assert status(r, name)[0] == "follow_through", name
+
+
+def test_logreg_mistakes_are_named():
+    loss = -(2 * math.log(S1) + math.log(1 - S2)) / 3
+    q, r = grade("logreg_step", LOG, {"a": {"loss": loss / math.log(10)}})  # log10 x = ln x / ln 10
+    assert status(r, "loss") == ("mistake", ["log10"])
+    q, r = grade("logreg_step", LOG, {"a": {"loss": -loss}})
+    assert status(r, "loss") == ("mistake", ["loss_sign"])
+    # with sigma'(z) = y_hat (1 - y_hat): each error times S(1 - S)
+    d1, d2 = S1 * (1 - S1), S2 * (1 - S2)
+    dw = ((S1 - 1) * d1 * 1 + (1 - S1) * d1 * -1 + S2 * d2 * 2) / 3
+    q, r = grade("logreg_step", LOG, {"b": {"dw": dw}})
+    assert status(r, "dw") == ("mistake", ["sigmoid_derivative"])
+    db = S2 / 3
+    q, r = grade("logreg_step", LOG, {"b": {"db": -db}})
+    assert status(r, "db") == ("mistake", ["error_sign"])
+    q, r = grade("logreg_step", LOG, {"b": {"db": 3 * db}})
+    assert status(r, "db") == ("mistake", ["gradient_not_averaged"])
+    q, r = grade("logreg_step", LOG, {"c": {"b_new": 0.5 * db}})
+    assert status(r, "b_new") == ("mistake", ["gradient_ascent"])
+
+
+def test_logreg_labels_must_be_binary():
+    with pytest.raises(GivenError, match="y"):
+        get("logreg_step").givens({**LOG, "y": [1, 2, 0]})
+
+
+# --- softmax_ce: x = (1, -1), z = (0, 1, 0), true class 2, lr = 1 ------------------------------
+SM = {"x": [1, -1], "W": [[1, 1], [1, 0], [0, 1]], "b": [0, 0, 1], "true_class": 2, "lr": 1}
+E = math.e
+P = np.array([1, E, 1]) / (2 + E)  # (0.2119, 0.5761, 0.2119)
+
+
+def test_softmax_ce_reference_by_hand():
+    v = values("softmax_ce", SM)
+    assert v["z"] == pytest.approx([0, 1, 0])                    # (1 - 1, 1 + 0, 0 - 1 + 1)
+    assert v["p"] == pytest.approx(P.tolist())
+    assert v["loss"] == pytest.approx(math.log(2 + E) - 1)       # -ln(e / (2 + e)) = 0.5514
+    delta = P - np.array([0, 1, 0])
+    assert v["delta"] == pytest.approx(delta.tolist())
+    dW = np.outer(delta, [1, -1])
+    assert np.array(v["dW"]) == pytest.approx(dW)
+    assert np.array(v["W_new"]) == pytest.approx(np.array(SM["W"]) - dW)
+    assert v["b_new"] == pytest.approx((np.array(SM["b"]) - delta).tolist())
+
+
+def test_softmax_ce_follow_through_from_wrong_scores():
+    # z = (0, 1, 1): p = (1, e, e) / (1 + 2e), L = -ln(e / (1 + 2e)), delta = p - y
+    p = np.array([1, E, E]) / (1 + 2 * E)
+    delta = p - np.array([0, 1, 0])
+    q, r = grade("softmax_ce", SM, {"a": {"z": [0, 1, 1], "p": p.tolist(), "loss": math.log(1 + 2 * E) - 1},
+                                    "b": {"delta": delta.tolist(), "dW": np.outer(delta, [1, -1]).tolist()}})
+    assert status(r, "z")[0] == "partial"
+    for name in ("p", "loss", "delta", "dW"):
+        assert status(r, name)[0] == "follow_through", name
+
+
+def test_softmax_ce_mistakes_are_named():
+    loss = math.log(2 + E) - 1
+    q, r = grade("softmax_ce", SM, {"a": {"loss": loss / math.log(10)}})
+    assert status(r, "loss") == ("mistake", ["log10"])
+    # binary cross-entropy per class adds -ln(1 - p_1) - ln(1 - p_3) = -2 ln((1 + e) / (2 + e))
+    q, r = grade("softmax_ce", SM, {"a": {"loss": loss - 2 * math.log((1 + E) / (2 + E))}})
+    assert status(r, "loss") == ("mistake", ["binary_ce_per_class"])
+    q, r = grade("softmax_ce", SM, {"b": {"delta": (np.array([0, 1, 0]) - P).tolist()}})
+    assert status(r, "delta") == ("mistake", ["delta_sign"])
+    q, r = grade("softmax_ce", SM, {"b": {"delta": P.tolist()}})
+    assert status(r, "delta") == ("mistake", ["onehot_forgotten"])
+    delta = P - np.array([0, 1, 0])
+    q, r = grade("softmax_ce", SM, {"c": {"b_new": (np.array(SM["b"]) + delta).tolist()}})
+    assert status(r, "b_new") == ("mistake", ["gradient_ascent"])
+
+
+def test_softmax_ce_true_class_is_checked():
+    with pytest.raises(GivenError, match="true_class"):
+        get("softmax_ce").givens({**SM, "true_class": 4})
+
+
+# --- dense_forward ------------------------------------------------------------------------------
+# two layers: ReLU hidden layer, softmax output; asked: node 2 of layer 1
+DF2 = {"x": [1, 2], "W": [[[1, -1], [0.5, 0.5]], [[1, 2], [-1, 1]]], "b": [[0.5, -0.5], [0, 0.5]],
+       "activations": ["relu"], "layer": 1, "node": 2}
+# three layers: sigmoid, ReLU, softmax over 3 classes; asked: node 2 of layer 2
+DF3 = {"x": [1, -1], "W": [[[1, 1], [2, 1]], [[2, -2], [1, 1]], [[1, 0], [0, 1], [1, 1]]],
+       "b": [[1, -1], [0.5, 0], [0, 0, -1]], "activations": ["sigmoid", "relu"], "layer": 2, "node": 2}
+
+
+def test_dense_forward_two_layers_by_hand():
+    v = values("dense_forward", DF2)
+    assert v["z1"] == pytest.approx([-0.5, 1])            # (1 - 2 + 0.5, 0.5 + 1 - 0.5)
+    assert v["a1"] == pytest.approx([0, 1])
+    assert v["node"] == pytest.approx(1)
+    assert v["z2"] == pytest.approx([2, 1.5])             # (0 + 2 + 0, 0 + 1 + 0.5)
+    assert v["yhat"] == pytest.approx([sig(0.5), 1 - sig(0.5)])  # softmax of two = sigmoid of the gap
+    assert v["pred"] == 1
+
+
+def test_dense_forward_three_layers_by_hand():
+    v = values("dense_forward", DF3)
+    assert v["z1"] == pytest.approx([1, 0])               # (1 - 1 + 1, 2 - 1 - 1)
+    assert v["a1"] == pytest.approx([sig(1), 0.5])
+    a2 = [2 * sig(1) - 1 + 0.5, sig(1) + 0.5]             # both positive: ReLU keeps them
+    assert v["z2"] == pytest.approx(a2) and v["a2"] == pytest.approx(a2)
+    assert v["node"] == pytest.approx(sig(1) + 0.5)       # 1.2311
+    z3 = [a2[0], a2[1], a2[0] + a2[1] - 1]
+    assert v["z3"] == pytest.approx(z3)
+    e = np.exp(z3)
+    assert v["yhat"] == pytest.approx((e / e.sum()).tolist())
+    assert v["pred"] == 2
+
+
+def test_dense_forward_follow_through():
+    # z1 = (1, 0.5) (wrong second entry): a1 = (S1, sigma(0.5)), z2 = (2 S1 - 2 sigma(0.5) + 0.5,
+    # S1 + sigma(0.5)), both positive so a2 = z2, node = a2_2, z3 = (a2_1, a2_2, a2_1 + a2_2 - 1)
+    s1, sh = sig(1), sig(0.5)
+    a2 = [2 * s1 - 2 * sh + 0.5, s1 + sh]
+    z3 = [a2[0], a2[1], a2[0] + a2[1] - 1]
+    e = np.exp(z3)
+    q, r = grade("dense_forward", DF3, {"a": {"z1": [1, 0.5], "a1": [s1, sh], "z2": a2, "a2": a2, "node": a2[1]},
+                                       "b": {"z3": z3, "yhat": (e / e.sum()).tolist()}})
+    assert status(r, "z1")[0] == "partial"
+    for name in ("a1", "z2", "a2", "node", "z3", "yhat"):
+        assert status(r, name)[0] == "follow_through", name
+    assert status(r, "pred")[0] == "correct"
+
+
+def test_dense_forward_mistakes_are_named():
+    q, r = grade("dense_forward", DF2, {"a": {"z1": [-1, 1.5]}})          # W x without b
+    assert status(r, "z1") == ("mistake", ["bias_missing"])
+    # (W^[1])^T x + b = (1 + 1, -1 + 1) + (0.5, -0.5) = (2.5, -0.5)
+    q, r = grade("dense_forward", DF2, {"a": {"z1": [2.5, -0.5]}})
+    assert status(r, "z1") == ("mistake", ["not_transposed"])
+    q, r = grade("dense_forward", DF3, {"a": {"a1": [1 - sig(1), 0.5]}})  # 1 / (1 + e^z)
+    assert status(r, "a1")[0] == "mistake" and "sigmoid_sign" in status(r, "a1")[1]
+
+
+def test_dense_forward_givens_are_checked():
+    gen = get("dense_forward")
+    with pytest.raises(GivenError, match="hidden layer"):
+        gen.givens({**DF2, "layer": 2})
+    with pytest.raises(GivenError, match="W"):
+        gen.givens({**DF2, "W": [[[1, -1, 0], [0.5, 0.5, 0]], [[1, 2], [-1, 1]]]})
+
+
+# --- vectorized_shapes: 784 - 128 - 10, m = 64, layer 2 ----------------------------------------
+VS = {"m": 64, "widths": [784, 128, 10], "layer": 2}
+
+
+def test_vectorized_shapes_reference_by_hand():
+    v = values("vectorized_shapes", VS)
+    shapes = {k: (v[f"{k}_rows"], v[f"{k}_cols"]) for k in ("A1", "W2", "b2", "Z2", "A2", "dZ2", "dW2", "db2", "dA1")}
+    assert shapes == {"A1": (128, 64), "W2": (10, 128), "b2": (10, 1), "Z2": (10, 64), "A2": (10, 64),
+                      "dZ2": (10, 64), "dW2": (10, 128), "db2": (10, 1), "dA1": (128, 64)}
+    v = values("vectorized_shapes", {**VS, "layer": 1})   # the first layer reads X = A^[0]
+    assert (v["A0_rows"], v["A0_cols"], v["W1_rows"], v["W1_cols"]) == (784, 64, 128, 784)
+    assert (v["dA0_rows"], v["dA0_cols"]) == (784, 64)
+
+
+def test_vectorized_shapes_follow_through():
+    # A^[1] copied as 100 x 64: then W^[2] must be 10 x 100 to multiply it, dW^[2] too, dA^[1] 100 x 64
+    q, r = grade("vectorized_shapes", VS, {"a": {"A1_rows": 100, "W2_cols": 100},
+                                           "b": {"dW2_cols": 100, "dA1_rows": 100}})
+    assert status(r, "A1_rows")[0] == "wrong"
+    for name in ("W2_cols", "dW2_cols", "dA1_rows"):
+        assert status(r, name)[0] == "follow_through", name
+
+
+def test_vectorized_shapes_mistakes_are_named():
+    q, r = grade("vectorized_shapes", VS, {"a": {"A1_rows": 64, "A1_cols": 128}})
+    assert status(r, "A1_rows") == ("mistake", ["examples_as_rows"])
+    q, r = grade("vectorized_shapes", VS, {"a": {"W2_rows": 128, "W2_cols": 10}})
+    assert status(r, "W2_rows") == ("mistake", ["W_transposed"])
+    assert status(r, "W2_cols") == ("mistake", ["W_transposed"])
+    q, r = grade("vectorized_shapes", VS, {"a": {"b2_cols": 64}})
+    assert status(r, "b2_cols") == ("mistake", ["b_per_example"])
+    q, r = grade("vectorized_shapes", VS, {"b": {"db2_cols": 64}})
+    assert status(r, "db2_cols") == ("mistake", ["db_not_summed"])
+
+
+def test_vectorized_shapes_layer_must_exist():
+    with pytest.raises(GivenError, match="layer"):
+        get("vectorized_shapes").givens({**VS, "layer": 3})
