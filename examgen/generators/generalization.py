@@ -55,11 +55,6 @@ def big(n) -> str:
     return sci(n)
 
 
-def plain_big(n: int) -> str:
-    """A whole number for plain text, e.g. ``8 000 000 001``."""
-    return f"{int(n):,}".replace(",", " ")
-
-
 # ---------------------------------------------------------------------------------------------
 # vc_bound: the VC inequality with the polynomial bound on the growth function
 
@@ -134,8 +129,8 @@ class VcBound(Generator):
         exps = ", ".join(f"$e^{{-{num(v)}}} = {sci(math.exp(-v), 4)}$" for v in (x / 2, x, 2 * x))
         return (
             r"A perceptron $h(x) = \mathrm{sign}(w^T x + w_0)$ on inputs $x \in \mathbb{R}^d$ with "
-            f"$d = {g.d}$, with weights $w$ and a bias $w_0$, is learned from $N = {g.N}$ training examples. Use the Vapnik-Chervonenkis "
-            "inequality in the course's form (Abu-Mostafa),"
+            f"$d = {g.d}$, with weights $w$ and a bias $w_0$, is learned from $N = {g.N}$ training "
+            "examples. Use the Vapnik-Chervonenkis inequality in the course's form (Abu-Mostafa),"
             "\n\n"
             r"$$P\left[\,|E_{in}(g) - E_{out}(g)| > \epsilon\,\right] \le 4\, m_{\mathcal{H}}(2N)\, "
             r"e^{-\frac{1}{8}\epsilon^2 N}$$"
@@ -302,7 +297,8 @@ class L2Step(Generator):
         yh = np.atleast_1d(np.asarray(yh, dtype=float))
         r = yh - y
         data = s.step("data_loss", float(np.mean(r ** 2)), r"L_{data} = \frac{1}{n}\sum_i (\hat y_i - y_i)^2",
-                      lambda: rf"\frac{{1}}{{{n}}}\left(" + " + ".join(f"{par(v)}^2" for v in r.tolist()) + r"\right)",
+                      lambda: rf"\frac{{1}}{{{n}}}\left("
+                              + " + ".join(f"{par(v)}^2" for v in r.tolist()) + r"\right)",
                       label=r"$L_{data}$")
 
         s.part("b", r"Compute the penalty term and the regularised loss $L$.")
@@ -329,7 +325,8 @@ class L2Step(Generator):
                                                     "(y_hat - y)^2") else 2.0
         gd = s.step("grad_data", two / n * (r @ X),
                     r"\frac{\partial L_{data}}{\partial w} = \frac{2}{n}\sum_i (\hat y_i - y_i)\, x_i",
-                    lambda: rf"\frac{{2}}{{{n}}}\left(" + " + ".join(f"{par(ri)} {row(xi)}" for ri, xi in zip(r.tolist(), g.x))
+                    lambda: rf"\frac{{2}}{{{n}}}\left("
+                            + " + ".join(f"{par(ri)} {row(xi)}" for ri, xi in zip(r.tolist(), g.x))
                             + r"\right)",
                     label=r"$\partial L_{data}/\partial w$")
         if s.mistake("l2_gradient_factor",
@@ -421,7 +418,8 @@ class Dropout(Generator):
         )
 
     def solve(self, s: Steps, g: DropoutGivens):
-        a, m, w, b, p = np.array(g.a, dtype=float), np.array(g.mask, dtype=float), np.array(g.w, dtype=float), g.b, g.keep
+        a, m, w = (np.array(v, dtype=float) for v in (g.a, g.mask, g.w))
+        b, p = g.b, g.keep
         wa = float(w @ a)
 
         s.part("a", r"Training with inverted dropout: compute the layer's output $h$ and the next "
@@ -590,18 +588,20 @@ class TransferParams(Generator):
         for i, layer in enumerate(g.layers, 1):
             if layer.type == "dense" and i > 1 and g.layers[i - 2].type == "conv":
                 if g.pool == "gap":
-                    lines.append(f"- Global average pooling: one value per channel ({g.layers[i - 2].size} values)")
+                    lines.append("- Global average pooling: one value per channel "
+                                 f"({g.layers[i - 2].size} values)")
                 else:
-                    lines.append(f"- Flatten: the {g.spatial}×{g.spatial}×{g.layers[i - 2].size} feature map "
-                                 "of the last convolution (after pooling) becomes a vector")
+                    lines.append(f"- Pooling and flatten: each of the {g.layers[i - 2].size} feature maps of "
+                                 f"the last convolution is pooled to {g.spatial}×{g.spatial}, and the "
+                                 "result is flattened into a vector")
             extra = " (the classifier of the old task)" if i == L else ""
             lines.append(f"- Layer {i}: {layer.describe()}{extra}")
         frozen = L - g.trained
         if g.trained == 1:
             which = f"Only the new layer {L} is trained"
         else:
-            which = f"Layers {L - g.trained + 1}-{L} (the new layer {L} included) are fine-tuned"
-        rest = (f"; layer 1 is frozen" if frozen == 1 else f"; layers 1-{frozen} are frozen") if frozen else \
+            which = f"Layers {L - g.trained + 1}–{L} (the new layer {L} included) are fine-tuned"
+        rest = ("; layer 1 is frozen" if frozen == 1 else f"; layers 1–{frozen} are frozen") if frozen else \
             "; no layer is frozen"
         return (
             f"A {'convolutional' if cnn else 'dense'} network was pretrained on a dataset with "
@@ -643,7 +643,8 @@ class TransferParams(Generator):
                                       "input size; the flattened feature map has s·s·C values"):
                     fin = g.layers[i - 2].size
                 p = s.step(f"p{i}", (fin + bias) * out, r"(n_{in} + 1) \cdot n_{out}",
-                           lambda: (rf"({g.spatial} \cdot {g.spatial} \cdot {g.layers[i - 2].size} + 1) \cdot {out}"
+                           lambda: (rf"({g.spatial} \cdot {g.spatial} \cdot {g.layers[i - 2].size} + 1)"
+                                    rf" \cdot {out}"
                                     if flat else rf"({n_in} + 1) \cdot {out}"),
                            label=f"parameters of layer {i}")
             counts.append(p)
