@@ -232,7 +232,7 @@ class Conv2dGivens(Givens):
 _CONV_SETUPS = [
     (4, 3, 1, 0), (5, 3, 2, 0), (5, 3, 2, 1), (6, 3, 2, 0), (6, 3, 3, 0), (4, 3, 2, 1),
     (5, 3, 1, 0), (6, 3, 2, 1), (4, 2, 2, 0), (4, 2, 1, 0), (5, 2, 2, 0), (6, 2, 2, 0),
-    (5, 2, 2, 1), (4, 2, 2, 1), (3, 2, 1, 0),
+    (5, 2, 2, 1), (4, 2, 2, 1),
 ]
 
 
@@ -574,10 +574,10 @@ class ReceptiveField(Generator):
         lines = "\n".join(f"- Layer {i}: {layer.describe()}" for i, layer in enumerate(g.layers, 1))
         return (
             "A CNN applies these layers, in order, to a one-channel input image:\n\n" + lines + "\n\n"
-            "The *theoretical receptive field* $r$ of a unit is the side, in input pixels, of the square "
+            "The theoretical receptive field $r$ of a unit is the side, in input pixels, of the square "
             "input region that can affect its value (an input pixel has $r_0 = 1$). A kernel of size $k$ "
             "with dilation $d$ takes its $k$ inputs $d$ pixels apart (dilation 1 is an ordinary kernel). "
-            "The *jump* $j$ of a layer's output is the distance, in input pixels, between the centres of the "
+            "The jump $j$ of a layer's output is the distance, in input pixels, between the centres of the "
             "receptive fields of two neighbouring output units (the input has $j_0 = 1$). Padding does not "
             "change receptive fields, and pooling windows count like kernels. All answers are whole numbers."
         )
@@ -613,7 +613,7 @@ class ReceptiveField(Generator):
                 r = r0 + ke - 1
             elif st > 1 and s.mistake("own_stride_in_jump", "used the jump after this layer's own stride; "
                                                             "its kernel moves over the previous layer's output, "
-                                                            "whose jump is j_{i-1}"):
+                                                            "whose jump is the previous one"):
                 r = r0 + (ke - 1) * j0 * st
             else:
                 r = r0 + (ke - 1) * j0
@@ -622,7 +622,7 @@ class ReceptiveField(Generator):
                        label=f"receptive field $r_{{{i}}}$", answer=True)
             if st > 1 and i < last:
                 if j0 > 1 and s.mistake("jump_not_cumulative", "took the stride alone as the jump; strides "
-                                                              "multiply: j_i = j_{i-1}·s_i"):
+                                                              "multiply: the new jump is the previous jump times s"):
                     jn = st
                 else:
                     jn = j0 * st
@@ -692,7 +692,7 @@ class SeparableParams(Generator):
         if b and s.mistake("bias_forgotten", bias_why):
             v = k * k * ci
         elif s.mistake("input_channels_ignored", "counted one k×k kernel per filter; a standard filter "
-                                                 "spans all C_in input channels"):
+                                                 "spans all the input channels"):
             v = k * k + b
         else:
             v = k * k * ci + b
