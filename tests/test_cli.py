@@ -216,3 +216,55 @@ print("ok")
 """
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert r.stdout.strip().endswith("ok"), r.stderr
+
+
+def test_make_pdf_only_and_bad_format(cli):
+    r = cli("make", "--topics", "rl", "--seed", "3", "--format", "pdf", "--out", "p")
+    assert r.returncode == 0, r.stderr
+    assert (cli.cwd / "p" / "exam.pdf").read_bytes().startswith(b"%PDF")
+    assert (cli.cwd / "p" / "solutions.pdf").exists() and not (cli.cwd / "p" / "exam.html").exists()
+    r = cli("make", "--topics", "rl", "--format", "docx")
+    assert r.returncode == 1 and "unknown format docx" in r.stderr
+
+
+def test_make_a_variant_per_student(cli):
+    (cli.cwd / "roster.csv").write_text("id,name\ns1,Ada Lovelace\ns2,Alan Turing\n")
+    r = cli("make", "--topics", "rl,cnn", "--seed", "4", "--students", "roster.csv", "--out", "class", "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    root = cli.cwd / "class"
+    exams = {}
+    for sid in ("s1", "s2"):
+        answers = AnswerSheet.model_validate_json((root / "students" / sid / "answers.json").read_text())
+        assert answers.student.id == sid and answers.spec.variant == sid
+        assert (root / "students" / sid / "exam.pdf").read_bytes().startswith(b"%PDF")
+        assert not (root / "students" / sid / "solutions.pdf").exists(), "no solutions in a student's folder"
+        exams[sid] = Exam.model_validate_json((root / "teacher" / sid / "exam.json").read_text())
+    a, b = exams["s1"], exams["s2"]
+    assert [q.generator for q in a.questions] == [q.generator for q in b.questions], "same questions"
+    assert [q.givens for q in a.questions] != [q.givens for q in b.questions], "different numbers"
+    keys = json.loads((root / "keys.json").read_text())
+    assert [k["student"]["id"] for k in keys["keys"]] == ["s1", "s2"]
+    from pypdf import PdfReader
+    n_pages = len(PdfReader(root / "all-exams.pdf").pages)
+    each = sum(len(PdfReader(root / "students" / s / "exam.pdf").pages) for s in ("s1", "s2"))
+    assert n_pages == each
+    # the key of each variant grades to full marks from the teacher's file
+    for k in keys["keys"]:
+        (cli.cwd / "k.json").write_text(json.dumps(k))
+        r = cli("grade", "k.json")
+        assert r.returncode == 0 and "score" in r.stdout
+        report = GradeReport.model_validate_json(cli("grade", "k.json", "--json").stdout)
+        assert report.score == report.points
+
+
+@pytest.mark.parametrize("roster, message", [
+    ("name\nAda\n", "needs an 'id' column"),
+    ("id,name\ns1,A\ns1,B\n", "line 3: field 'id' repeats 's1'"),
+    ("id,name\n,Ada\n", "line 2: field 'id' is empty"),
+    ("", "the roster is empty"),
+])
+def test_bad_rosters(cli, roster, message):
+    (cli.cwd / "r.csv").write_text(roster)
+    r = cli("make", "--topics", "rl", "--students", "r.csv")
+    _no_traceback(r)
+    assert r.returncode == 1 and "r.csv" in r.stderr and message in r.stderr, r.stderr
