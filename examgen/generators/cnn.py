@@ -455,7 +455,7 @@ class PoolingValues(Generator):
                 v = (n - k) // st + 1
             outs.append(s.step(f"{d}_out", v, r"n_{out} = \left\lfloor \frac{n - k}{s} \right\rfloor + 1",
                                lambda n=n: rf"\left\lfloor \frac{{{n} - {k}}}{{{st}}} \right\rfloor + 1",
-                               label=f"{what} of the pooled output"))
+                               label=f"{what} of the pooled output", answer=True))
         ho, wo = outs[0], outs[-1]
         if g.channels > 1 and s.mistake("channels_forgotten", "counted one channel; pooling keeps all C "
                                                               "channels (each is pooled separately)"):
@@ -674,8 +674,8 @@ class SeparableParams(Generator):
             f"$C_{{out}} = {g.c_out}$ channels with ${k} \\times {k}$ kernels (stride 1, padding that keeps "
             f"the height and width). {biases} It could be replaced by a depthwise separable convolution: a "
             f"depthwise ${k} \\times {k}$ convolution with one filter per input channel, each seeing only its "
-            f"own channel (in PyTorch: $\\mathrm{{groups}} = C_{{in}}$), followed by a pointwise $1 \\times 1$ convolution "
-            f"from $C_{{in}}$ to $C_{{out}}$ channels."
+            f"own channel (in PyTorch: $\\mathrm{{groups}} = C_{{in}}$), followed by a pointwise "
+            f"$1 \\times 1$ convolution from $C_{{in}}$ to $C_{{out}}$ channels."
             "\n\n"
             f"This layer is the last one of a classifier's feature extractor: its output is a "
             f"${g.height} \\times {g.width} \\times {g.c_out}$ feature map, which a head turns into "

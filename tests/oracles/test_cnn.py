@@ -300,7 +300,8 @@ def test_separable_mistakes_match_torch_modules():
         assert mistake_values(gid, g, "depthwise_full")["depthwise"] == count(full_dw)
         assert mistake_values(gid, g, "no_pointwise")["separable"] == v["depthwise"]
         if k > 1:
-            assert mistake_values(gid, g, "pointwise_kernel_k")["pointwise"] == count(nn.Conv2d(ci, co, k, bias=b, **meta))
+            pointwise_k = nn.Conv2d(ci, co, k, bias=b, **meta)
+            assert mistake_values(gid, g, "pointwise_kernel_k")["pointwise"] == count(pointwise_k)
         if b:
             m = mistake_values(gid, g, "bias_forgotten")
             assert m["standard"] == count(nn.Conv2d(ci, co, k, bias=False, **meta))
