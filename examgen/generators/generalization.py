@@ -165,6 +165,8 @@ class VcBound(Generator):
         s.part("b", (r"Bound the growth function at $2N$: compute $m_{\mathcal{H}}(2N) \le (2N)^{d_{vc}} + 1$"
                      + (" (a whole number: give it exactly)." if exact else " (3 significant figures).")))
         growth = growth_bound(points, dvc)
+        if not exact:
+            growth = float(growth)  # a scalar step compares floats within its tolerance
         if s.mistake("growth_no_plus_one", "left out the +1 of the polynomial bound "
                                            "m_H(N) <= N^d_vc + 1"):
             growth = growth - 1
