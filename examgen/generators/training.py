@@ -302,6 +302,12 @@ def _grad_term(a: float, w: float, c: float, alpha: float) -> str:
     return text + (rf" + {num(alpha)} \cdot {par(w)}" if alpha else "")
 
 
+def _square_term(a: float, var: str, c: float) -> str:
+    """``a/2 (var - c)^2`` written simply: ``(w - 1)^2``, ``0.5 w^2``."""
+    coef = "" if a == 2 else num(a / 2) + " "
+    return f"{coef}{var}^2" if c == 0 else rf"{coef}\left({_shifted(var, c)}\right)^2"
+
+
 def _scaled(a: float, inner: str) -> str:
     """``a (inner)``, or just ``inner`` when a = 1."""
     return inner if a == 1 else rf"{num(a)}\left({inner}\right)"
@@ -345,41 +351,39 @@ class Optimizers(Generator):
     Givens = OptimizersGivens
 
     def draw(self, rng):
-        while True:
-            method = pick(rng, ["sgd", "momentum", "momentum", "rmsprop", "rmsprop", "adagrad", "adagrad"])
-            n = pick(rng, [1, 1, 2])
-            extra = pick(rng, ["none", "none", "wd", "decay"])
-            T = pick(rng, [2, 3]) if method == "sgd" or extra == "decay" else pick(rng, [1, 2, 2, 3])
-            a = [float(pick(rng, [1, 2])) for _ in range(n)]
+        method = pick(rng, ["sgd", "momentum", "momentum", "rmsprop", "rmsprop", "adagrad", "adagrad"])
+        n = pick(rng, [1, 1, 2])
+        extra = pick(rng, ["none", "none", "wd", "decay"])
+        T = pick(rng, [2, 3]) if method == "sgd" or extra == "decay" else pick(rng, [1, 2, 2, 3])
+        a = [float(pick(rng, [1, 2])) for _ in range(n)]
+        eps, mu, rho = 1e-8, None, None
+        if method in ("sgd", "momentum"):
+            lr = pick(rng, [0.1, 0.2, 0.5]) if max(a) == 1 else pick(rng, [0.1, 0.2, 0.25])
+            mu = pick(rng, [0.9, 0.9, 0.5, 0.8]) if method == "momentum" else None
+        else:
+            eps = pick(rng, [1e-8, 1e-8, 0.1])
+            if method == "rmsprop":  # the first step has length lr / sqrt(1 - rho): keep it below 1
+                rho = pick(rng, [0.9, 0.9, 0.99, 0.5, 0.8])
+                lr = pick(rng, [0.01, 0.05, 0.1] if rho == 0.99 else [0.05, 0.1, 0.2])
+            else:
+                lr = pick(rng, [0.1, 0.2, 0.5])
+        wd = pick(rng, [0.1, 0.2, 0.5]) if extra == "wd" else 0.0
+        while True:  # the first gradient is clearly nonzero in every component
             c = [float(rng.integers(-2, 3)) for _ in range(n)]
             w0 = [decimal(rng, -2, 2) for _ in range(n)]
-            eps = 1e-8
-            if method in ("sgd", "momentum"):
-                lr = pick(rng, [0.1, 0.2, 0.5]) if max(a) == 1 else pick(rng, [0.1, 0.2, 0.25])
-            else:
-                eps = pick(rng, [1e-8, 1e-8, 0.1])
-                lr = pick(rng, [0.1, 0.5]) if eps > 0.01 else pick(rng, [0.05, 0.1, 0.2, 0.5])
-            g = OptimizersGivens(
-                method=method, w0=w0, a=a, c=c, lr=lr, steps=T, eps=eps,
-                mu=pick(rng, [0.9, 0.9, 0.5, 0.8]) if method == "momentum" else None,
-                rho=pick(rng, [0.9, 0.9, 0.99, 0.5, 0.8]) if method == "rmsprop" else None,
-                weight_decay=pick(rng, [0.1, 0.2, 0.5]) if extra == "wd" else 0.0,
-                lr_decay=pick(rng, [0.5, 0.8, 0.9]) if extra == "decay" else 1.0)
-            s = Steps()
-            self.solve(s, g)
-            grads = [_arr(s.values[f"g{t}"]) for t in range(1, T + 1)]
-            if min(np.min(np.abs(x)) for x in grads) >= 0.05:
-                return g  # no (near-)zero gradient: every update does something
+            if all(abs(ai * (wi - ci) + wd * wi) >= 0.1 for ai, wi, ci in zip(a, w0, c)):
+                break
+        return OptimizersGivens(method=method, w0=w0, a=a, c=c, lr=lr, steps=T, eps=eps, mu=mu, rho=rho,
+                                weight_decay=wd, lr_decay=pick(rng, [0.5, 0.8, 0.9]) if extra == "decay" else 1.0)
 
     def stem(self, g):
         n = len(g.w0)
         if n == 1:
-            loss = rf"L(w) = {'' if g.a[0] == 2 else num(g.a[0] / 2)}\left({_shifted('w', g.c[0])}\right)^2"
+            loss = "L(w) = " + _square_term(g.a[0], "w", g.c[0])
             grad = rf"\frac{{\partial L}}{{\partial w}} = {_scaled(g.a[0], _shifted('w', g.c[0]))}"
             what = f"A single weight $w$, starting at $w_0 = {num(g.w0[0])}$,"
         else:
-            terms = [rf"{'' if a == 2 else num(a / 2)}\left({_shifted(f'w_{i}', c)}\right)^2"
-                     for i, (a, c) in enumerate(zip(g.a, g.c), 1)]
+            terms = [_square_term(a, f"w_{i}", c) for i, (a, c) in enumerate(zip(g.a, g.c), 1)]
             loss = "L(w) = " + " + ".join(terms)
             grads = [_scaled(a, _shifted(f"w_{i}", c)) for i, (a, c) in enumerate(zip(g.a, g.c), 1)]
             grad = r"\nabla L(w) = \left(" + ",\\ ".join(grads) + r"\right)"
@@ -958,25 +962,51 @@ class NormAxesGivens(Givens):
         return self
 
 
+@lru_cache(maxsize=4096)
+def _num(x: float) -> str:
+    """``fmt.num``, cached: the worked numbers of a feature map repeat a few values many times."""
+    return num(x)
+
+
+@lru_cache(maxsize=4096)
+def _par(x: float) -> str:
+    return par(x)
+
+
 def _sums(sets: np.ndarray, m) -> str:
-    return r",\ ".join(rf"\frac{{{' + '.join(par(v) for v in row_)}}}{{{m}}}"
-                       for row_ in sets.reshape(-1, sets.shape[-1]))
+    return r",\ ".join(rf"\frac{{{' + '.join(map(_par, row_))}}}{{{m}}}"
+                       for row_ in sets.reshape(-1, sets.shape[-1]).tolist())
 
 
 def _squares(sets: np.ndarray, means: np.ndarray, m) -> str:
-    return r",\ ".join(rf"\frac{{{' + '.join(f'{par(v - mu)}^2' for v in row_)}}}{{{m}}}"
-                       for row_, mu in zip(sets.reshape(-1, sets.shape[-1]), np.reshape(means, -1)))
+    return r",\ ".join(rf"\frac{{{' + '.join(_par(v - mu) + '^2' for v in row_)}}}{{{m}}}"
+                       for row_, mu in zip(sets.reshape(-1, sets.shape[-1]).tolist(),
+                                           np.reshape(means, -1).tolist()))
 
 
 def _normalised_work(x: np.ndarray, mu: np.ndarray, var: np.ndarray) -> str:
     """(x - mu) / sqrt(var) for every value, one group of terms per sample and channel."""
-    mu, var = np.broadcast_to(mu, x.shape), np.broadcast_to(var, x.shape)
+    n, c = x.shape[:2]
+    xs = x.reshape(n, c, -1).tolist()
+    mus = np.broadcast_to(mu, x.shape).reshape(n, c, -1).tolist()
+    vs = np.broadcast_to(var, x.shape).reshape(n, c, -1).tolist()
     groups = []
-    for idx in np.ndindex(*x.shape[:2]):
-        terms = [rf"\frac{{{num(v)} - {par(m_)}}}{{\sqrt{{{num(s_)}}}}}"
-                 for v, m_, s_ in zip(x[idx].ravel(), mu[idx].ravel(), var[idx].ravel())]
-        groups.append(rf"x_{{{idx[0] + 1},{idx[1] + 1}}}\!: " + r",\ ".join(terms))
+    for i in range(n):
+        for j in range(c):
+            terms = [rf"\frac{{{_num(v)} - {_par(m_)}}}{{\sqrt{{{_num(s_)}}}}}"
+                     for v, m_, s_ in zip(xs[i][j], mus[i][j], vs[i][j])]
+            groups.append(rf"x_{{{i + 1},{j + 1}}}\!: " + r",\ ".join(terms))
     return r";\quad ".join(groups)
+
+
+@lru_cache(maxsize=None)
+def _set_index(shape: tuple[int, ...], focus: str, groups: int | None) -> np.ndarray:
+    """Flat indices of the values of each set the focus normalisation pools, shape (sets, m)."""
+    index = _sets(np.arange(int(np.prod(shape))).reshape(shape), focus, groups)
+    return index.reshape(-1, index.shape[-1])
+
+
+NICE_ARRAYS = {m: np.array(sets, dtype=float) for m, sets in NICE_SETS.items()}
 
 
 def _feature_map(x: np.ndarray) -> str:
@@ -1007,19 +1037,23 @@ class NormalizationAxes(Generator):
             shape = (2, 2, 2, 2)
         else:
             shape, groups = (2, 4, 1, 2), 2
-        index = _sets(np.arange(int(np.prod(shape))).reshape(shape), focus, groups)
-        index = index.reshape(-1, index.shape[-1])
-        m = index.shape[-1]
+        index = _set_index(shape, focus, groups)
+        k, m = index.shape
+        size = math.prod(shape)
         while True:
-            flat = np.zeros(int(np.prod(shape)))
-            for ix in index:
-                d = np.array(pick(rng, NICE_SETS[m]), dtype=float)
-                rng.shuffle(d)
-                scale = pick(rng, [1.0, 1.0, 0.5]) if max(abs(d)) <= 3 else 1.0
-                flat[ix] = float(rng.integers(-2, 4)) + scale * d
+            devs = rng.permuted(NICE_ARRAYS[m][rng.integers(len(NICE_ARRAYS[m]), size=k)], axis=1)
+            small = np.abs(devs).max(axis=1) <= 3
+            scale = np.where(small & (rng.random(k) < 1 / 3), 0.5, 1.0)
+            flat = np.empty(size)
+            flat[index] = rng.integers(-2, 4, size=k)[:, None] + scale[:, None] * devs
             x = flat.reshape(shape)
-            if np.all(_sets(x, "batch").var(axis=-1) > 0) and np.all(_sets(x, "instance").var(axis=-1) > 0):
-                return NormAxesGivens(x=x.tolist(), focus=focus, groups=groups)
+            by_channel = x.transpose(1, 0, 2, 3).reshape(shape[1], -1)
+            if not (by_channel.max(axis=1) > by_channel.min(axis=1)).all():
+                continue  # a constant channel: batch norm's variance would be 0
+            by_map = x.reshape(shape[0] * shape[1], -1)
+            if focus == "batch" and not (by_map.max(axis=1) > by_map.min(axis=1)).all():
+                continue  # the instance-norm mistake would divide by 0
+            return NormAxesGivens(x=x.tolist(), focus=focus, groups=groups)
 
     def stem(self, g):
         x = np.array(g.x)
