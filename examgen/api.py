@@ -23,7 +23,7 @@ def exam_for(sheet: AnswerSheet) -> Exam:
     """Rebuild the exam an answer sheet names by its spec (checking it is the same exam)."""
     if sheet.spec is None:
         raise ExamMismatch("the answers name no exam spec; pass the exam (exam.json) too")
-    torch_based = sorted({g.id for g in selection(sheet.spec) if g.needs_torch})
+    torch_based = sorted({slot.gen.id for slot in selection(sheet.spec) if slot.gen.needs_torch})
     if torch_based:
         raise ExamMismatch(f"the exam has questions from {', '.join(torch_based)}, whose answers are "
                            "computed with PyTorch; grading never imports it: pass the exam (exam.json) too")

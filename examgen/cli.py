@@ -73,6 +73,8 @@ def main():
 @click.option("--count", "-n", type=click.IntRange(1, 50),
               help="Questions per topic. Default: each of the topic's generators once, at most 3.")
 @click.option("--generators", "-g", help="Comma-separated generator ids, instead of topics.")
+@click.option("--mix", help="Share of conceptual questions from the question bank, e.g. concept=0.4 "
+              "(default: none).")
 @click.option("--format", "formats", default="html,pdf", show_default=True,
               help="Output formats, comma-separated: html, pdf.")
 @click.option("--students", type=click.Path(dir_okay=False, path_type=Path),
@@ -81,14 +83,15 @@ def main():
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder. Default: exam-SEED (class-SEED with --students).")
 @click.option("--force", is_flag=True, help="Overwrite existing files (never an answers.json with answers).")
-def make(topics, seed, count, generators, formats, students, jobs, out, force):
+def make(topics, seed, count, generators, mix, formats, students, jobs, out, force):
     """Make an exam (exam and solutions as HTML and PDF, exam.json, answers.json, key.json),
     or with --students a variant for every student of a class."""
     from . import api, output
 
     formats = output.parse_formats(formats)
     roster = output.read_roster(students) if students else None
-    exam = api.generate(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators))
+    exam = api.generate(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators),
+                        concept_share=_mix(mix))
     n = len(exam.questions)
     summary = (f"seed {exam.spec.seed} · {n} question{'s' * (n != 1)} per exam "
                f"({', '.join(exam.spec.topics)})")
@@ -152,6 +155,22 @@ def grade(answers, exam_path, as_json):
         sys.exit(EXIT_INPUT)
 
 
+def _mix(text: str | None) -> float:
+    """'concept=0.4' (or 'concept=40%') -> 0.4."""
+    if not text:
+        return 0.0
+    key, sep, value = text.partition("=")
+    if key.strip().lower() not in ("concept", "concepts") or not sep:
+        _fail(f"--mix '{text}': write concept=SHARE, e.g. concept=0.4")
+    try:
+        share = float(value.strip().rstrip("%")) / (100 if value.strip().endswith("%") else 1)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        _fail(f"--mix '{text}': the share must be a number from 0 to 1")
+    return share
+
+
 def _given_value(text: str):
     try:
         return json.loads(text)
@@ -188,12 +207,16 @@ def solve(generator, givens, seed, as_json):
 
 
 @main.command(name="list")
-def list_cmd():
+@click.option("--concepts", is_flag=True, help="Count the question bank's items per lecture and learning goal.")
+def list_cmd(concepts):
     """List topics, their generators and learning goals."""
     from . import registry
     from .topics import TOPICS
 
-    gens = registry.all_generators()
+    if concepts:
+        _list_concepts()
+        return
+    gens = [g for g in registry.all_generators() if not g.concept]
     for t in TOPICS:
         mine = [g for g in gens if g.topic == t.id]
         aliases = ", ".join(t.aliases)
@@ -203,6 +226,51 @@ def list_cmd():
             click.echo(f"     {'':<22} goal {g.goal}: {t.goal(g.goal).text}")
         if not mine:
             click.echo("     (no generators yet)")
+
+
+def _list_concepts() -> None:
+    from . import bank
+    from .topics import TOPICS
+
+    counts = bank.coverage()
+    for t in TOPICS:
+        per_goal = counts[t.id]
+        click.echo(f"{t.number} {t.id:<15} {sum(per_goal.values()):>4} items")
+        for g in t.goals:
+            click.echo(f"     {g.id:<6} {per_goal[g.id]:>3}  {g.text}")
+
+
+@main.group()
+def bank():
+    """The conceptual question bank (question_bank/*.yaml)."""
+
+
+@bank.command(name="check")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Check this folder instead of the installed bank.")
+def bank_check(folder):
+    """Validate the bank and report coverage gaps and duplicate items."""
+    from . import bank as qbank
+
+    try:
+        items = qbank.load(str(folder) if folder else None)
+    except qbank.BankError as e:
+        _fail(str(e))
+    counts: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    for tid, item in items.values():
+        counts[tid] = counts.get(tid, 0) + 1
+        kinds[item.type] = kinds.get(item.type, 0) + 1
+    click.echo(f"{len(items)} items valid ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})")
+    problems = qbank.gaps() if folder is None else []
+    dups = qbank.duplicates([item for _, item in items.values()])
+    problems += [f"items '{a}' and '{b}' are (nearly) the same" for a, b in dups]
+    for p in problems:
+        click.echo(f"  gap: {p}" if not p.startswith("items") else f"  duplicate: {p}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s)")
+        sys.exit(EXIT_INPUT)
+    click.echo("every learning goal has at least 2 items and every lecture at least 10; no duplicates")
 
 
 @main.command()

@@ -15,9 +15,13 @@ EXAM_FORMAT = "examgen-exam/1"
 ANSWERS_FORMAT = "examgen-answers/1"
 REPORT_FORMAT = "examgen-report/1"
 
-StepKind = Literal["scalar", "vector", "matrix", "tensor", "integer", "choice", "expression"]
+StepKind = Literal["scalar", "vector", "matrix", "tensor", "integer", "choice", "expression",
+                   "single", "multi", "truefalse", "ordering"]
 """How a step's value is written and compared: a real number; a 1-d, 2-d or n-d array of
-real numbers; a whole number; one of a fixed set of options; a formula."""
+real numbers; a whole number; one of a fixed set of words; a formula; and for the question
+bank: one lettered option, a set of them, true/false per statement, an order of options."""
+
+CONCEPT_KINDS = ("single", "multi", "truefalse", "ordering")
 
 Status = Literal["correct", "follow_through", "mistake", "near_miss", "partial", "wrong", "missing", "invalid"]
 
@@ -72,6 +76,9 @@ class Step(Model):
     options: list[str] | None = Field(None, description="The allowed answers of a choice step.")
     variables: list[str] | None = Field(None, description="The names an expression step may use.")
     asked: bool = Field(True, description="False for a step shown only in the worked solution.")
+    feedback: dict[str, str] | None = Field(
+        None, description="Option or statement text -> why it is right or wrong (question-bank steps).")
+    explanation: str | None = Field(None, description="Markup shown with the answer in the solutions.")
 
 
 class Part(Model):
@@ -123,6 +130,7 @@ class ExamSpec(Model):
     count: int | None = Field(None, description="Questions per topic; None = the default.")
     generators: list[str] | None = None
     variant: str | None = Field(None, description="A student's variant id (seeds differ per variant).")
+    concept_share: float = Field(0.0, ge=0, le=1, description="Share of questions from the question bank.")
 
 
 class Exam(Model):

@@ -46,6 +46,8 @@ class Generator:
     Givens: ClassVar[type[Givens]]
     needs_torch: ClassVar[bool] = False
     """True for a generator whose reference answers need PyTorch (imported only when it is used)."""
+    concept: ClassVar[bool] = False
+    """True for the question-bank generators (mixed into exams with ``--mix concept=...``)."""
     rerun: ClassVar[bool] = True
     """False when the grader must not re-run the solver (e.g. it needs torch): no follow-through,
     and mistakes are recognised from the values stored with the question."""

@@ -49,7 +49,8 @@ class _PartDraft:
 
 
 def as_value(value: Any) -> Any:
-    """Canonical in-memory form: float, int, str, or a float ndarray."""
+    """Canonical in-memory form: float, int, str, a float ndarray, or (question-bank steps) a
+    tuple of strings."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError("a step value cannot be a bool; use a choice step")
     if isinstance(value, (int, np.integer)):
@@ -58,6 +59,8 @@ def as_value(value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     return np.asarray(value, dtype=float)
 
 
@@ -65,6 +68,8 @@ def to_json(value: Any) -> Any:
     """JSON form of a canonical value (arrays become nested lists)."""
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
     return value
 
 
@@ -75,6 +80,8 @@ def infer_kind(value: Any) -> StepKind:
         return "scalar"
     if isinstance(value, str):
         return "choice"
+    if isinstance(value, tuple):
+        raise TypeError("a step whose value is a list of texts needs an explicit kind")
     return {1: "vector", 2: "matrix"}.get(value.ndim, "tensor")
 
 
@@ -106,7 +113,8 @@ class Steps:
     def step(self, name: str, value: Any, formula: Text = None, work: Text = None, *,
              label: str | None = None, kind: StepKind | None = None,
              tol: Tolerance | None = None, asked: bool = True, answer: bool = False,
-             options: list[str] | None = None, variables: list[str] | None = None) -> Any:
+             options: list[str] | None = None, variables: list[str] | None = None,
+             feedback: dict[str, str] | None = None, explanation: str | None = None) -> Any:
         """Record step ``name`` with its correct ``value``; return the value to carry on with.
 
         ``formula`` is the formula in the course's notation, ``work`` the same with the
@@ -119,7 +127,8 @@ class Steps:
         value = as_value(value)
         self.values[name] = value
         if self._describe:
-            self._record(name, value, formula, work, label, kind, tol, asked, answer, options, variables)
+            self._record(name, value, formula, work, label, kind, tol, asked, answer, options, variables,
+                         feedback, explanation)
         if name in self._substitute:
             return self._substitute[name]
         return value
@@ -136,10 +145,11 @@ class Steps:
             self.mistakes[name] = Mistake(name=name, description=description, credit=credit, values=stored)
         return self._mistake == name
 
-    def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables):
+    def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables,
+                feedback, explanation):
         kind = kind or infer_kind(value)
         numeric = kind in ("scalar", "vector", "matrix", "tensor")
-        if kind == "choice" and not options:
+        if kind in ("choice", "single", "multi", "truefalse", "ordering") and not options:
             raise ValueError(f"choice step {name!r} needs its options")
         # plain dicts: the question is validated once, as a whole, in pydantic's Rust core
         self.described.append(dict(
@@ -147,7 +157,7 @@ class Steps:
             formula=_text(formula), work=_text(work),
             tolerance=(tol or DEFAULT_TOLERANCE) if numeric else None,
             shape=list(value.shape) if isinstance(value, np.ndarray) else None,
-            options=options, variables=variables, asked=asked))
+            options=options, variables=variables, asked=asked, feedback=feedback, explanation=explanation))
         if asked:
             if not self.parts:
                 raise ValueError(f"step {name!r} is asked before any s.part(...)")

@@ -88,6 +88,12 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
     if ok is True or (isinstance(ok, np.ndarray) and ok.all()):
         return StepResult(name=step.name, status="correct", credit=1.0, expected=step.value)
     ok = np.asarray(ok)
+    custom = compare.partial_credit(step, x, ref)
+    if custom is not None:  # multi-select and ordering: credited as a whole, by their own rule
+        why = "; ".join(compare.reasons(step, x, ref))
+        status = "partial" if custom > 0 else "wrong"
+        return StepResult(name=step.name, status=status, credit=round(custom, 4), expected=step.value,
+                          message=f"expected {compare.show_answer(step, step.value)}" + (f"; {why}" if why else ""))
     ft_value = reruns.follow_through.values.get(step.name) if reruns.follow_through else None
     ft = np.asarray(compare.matches(step, x, ft_value)) & ~ok if ft_value is not None else np.zeros_like(ok)
     if inputs_correct:  # right from rounded-but-right earlier answers is simply right
@@ -113,13 +119,16 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
         near = compare.near(step, x, ref) & rest
         credit = np.where(near, NEAR_MISS_CREDIT, credit)
 
-    expected = show_value(step.value)
+    expected = compare.show_answer(step, step.value) or show_value(step.value)
     if ok.all():
         status, message = "correct", None
     elif (ok | ft).all():
         status, message = "follow_through", f"right given your earlier answers (from the givens: {expected})"
     elif matched:
-        why = "; or: ".join(m.description for m in matched)
+        if step.feedback:  # question-bank step: the reason for every wrong choice
+            why = "; ".join(compare.reasons(step, x, ref))
+        else:
+            why = "; or: ".join(m.description for m in matched)
         status, message = "mistake", f"{why} (expected {expected})"
     elif near.any():
         tol = step.tolerance.describe() if step.tolerance else ""
@@ -128,6 +137,9 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
         status, message = "partial", f"{int((ok | ft).sum())} of {ok.size} entries right; expected {expected}"
     else:
         status, message = "wrong", f"expected {expected}"
+    if status in ("partial", "wrong") and step.feedback:
+        why = "; ".join(compare.reasons(step, x, ref))
+        message = f"{message}; {why}" if why else message
     return StepResult(name=step.name, status=status, credit=round(float(np.mean(credit)), 4),
                       expected=step.value, mistakes=[m.name for m in matched], message=message)
 

@@ -157,6 +157,91 @@ def choice(raw: Any, options: list[str]) -> str:
     raise FormatError(f"{_show(raw)} is not one of: {', '.join(options)}")
 
 
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTER = re.compile(r"^\(?([A-Za-z])[).:]?$")
+
+
+def _option(token: Any, options: list[str]) -> str:
+    """An option named by its letter (A, b, (c), d.) or by its text."""
+    if not isinstance(token, str):
+        raise FormatError(f"expected an option letter or text, got {_show(token)}")
+    key = " ".join(token.split())
+    m = _LETTER.match(key)
+    if m:
+        i = LETTERS.index(m.group(1).upper())
+        if i < len(options):
+            return options[i]
+        raise FormatError(f"there is no option {m.group(1).upper()}; the options are A-{LETTERS[len(options) - 1]}")
+    for opt in options:
+        if " ".join(opt.split()).lower() == key.lower():
+            return opt
+    raise FormatError(f"{_show(token)} names no option; answer with a letter A-{LETTERS[len(options) - 1]}")
+
+
+def _tokens(raw: Any, what: str, options: list[str] | None = None) -> list:
+    """Items of a list answer: a JSON list, or a string split at commas, semicolons or spaces
+    (letters may also be run together: 'ACD')."""
+    if isinstance(raw, list):
+        if len(raw) > 50:
+            raise FormatError(f"too many {what}")
+        return raw
+    if not isinstance(raw, str) or len(raw) > MAX_ANSWER_CHARS:
+        raise FormatError(f"expected a list of {what}, got {_show(raw)}")
+    text = raw.strip().strip("[]")
+    parts = [p for p in re.split(r"[,;\s]+", text) if p]
+    texts = {o.lower() for o in options or []}
+    if len(parts) == 1 and re.fullmatch(r"[A-Za-z]{2,26}", parts[0]) and parts[0].lower() not in texts:
+        parts = list(parts[0])  # "ACD"
+    return parts
+
+
+def single(raw: Any, options: list[str]) -> str:
+    """One option, by letter or text."""
+    return _option(raw, options)
+
+
+def multi(raw: Any, options: list[str]) -> tuple[str, ...]:
+    """A set of options (by letters or texts), returned in the options' order."""
+    if isinstance(raw, str) and any(" ".join(raw.split()).lower() == o.lower() for o in options):
+        return (_option(raw, options),)  # one option given by its (multi-word) text
+    chosen = {_option(t, options) for t in _tokens(raw, "options", options)}
+    return tuple(o for o in options if o in chosen)
+
+
+def ordering(raw: Any, options: list[str]) -> tuple[str, ...]:
+    """All the options, once each, in the student's order."""
+    chosen = [_option(t, options) for t in _tokens(raw, "options", options)]
+    if sorted(chosen) != sorted(options):
+        raise FormatError(f"give every option A-{LETTERS[len(options) - 1]} exactly once, in order")
+    return tuple(chosen)
+
+
+_TRUE = {"t", "true", "1", "yes", "y", "sant", "s"}
+_FALSE = {"f", "false", "0", "no", "n", "usant", "u"}
+
+
+def truefalse(raw: Any, count: int) -> tuple[str, ...]:
+    """'true'/'false' for each of ``count`` statements: T F T, TFT, [true, false, true], 1 0 1."""
+    items = raw if isinstance(raw, list) else None
+    if items is None:
+        if not isinstance(raw, str) or len(raw) > MAX_ANSWER_CHARS:
+            raise FormatError(f"expected T or F for each of the {count} statements, got {_show(raw)}")
+        compact = re.sub(r"[\s,;\[\]]", "", raw)
+        items = list(compact) if re.fullmatch(r"[TFtf01]+", compact) else _tokens(raw, "answers")
+    out = []
+    for it in items:
+        key = str(it).strip().lower() if not isinstance(it, bool) else ("true" if it else "false")
+        if key in _TRUE:
+            out.append("true")
+        elif key in _FALSE:
+            out.append("false")
+        else:
+            raise FormatError(f"{_show(it)} is neither true (T) nor false (F)")
+    if len(out) != count:
+        raise FormatError(f"expected T or F for each of the {count} statements, got {len(out)}")
+    return tuple(out)
+
+
 def describe_shape(shape: tuple[int, ...] | list[int]) -> str:
     shape = tuple(shape)
     if len(shape) == 1:

@@ -21,7 +21,7 @@ from ..model import Exam, Question, Step
 from ..resources import data_dir
 from . import markup
 from .math import mathml
-from .worked import hint, value_latex
+from .worked import answer_markup, hint, value_latex
 
 
 def figure(q: Question) -> str | None:
@@ -34,9 +34,15 @@ def figure(q: Question) -> str | None:
 
 
 def worked_html(st: Step) -> Markup:
-    """Formula, numbers and value on successive lines, each continuing with '='."""
+    """Formula, numbers and value on successive lines, each continuing with '='; a question-bank
+    answer with its explanation."""
+    concept = answer_markup(st)
+    if concept is not None:
+        return Markup('<div class="worked concept">' + markup.html(concept) + "</div>")
     lines = [p for p in (st.formula, st.work) if p] + [value_latex(st)]
     blocks = [f"<div>{mathml(line if i == 0 else '= ' + line)}</div>" for i, line in enumerate(lines)]
+    if st.explanation:
+        blocks.append(markup.html(st.explanation))
     return Markup('<div class="worked">' + "".join(blocks) + "</div>")
 
 

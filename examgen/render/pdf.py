@@ -19,7 +19,7 @@ import jinja2
 from ..grading.mark import POLICY
 from ..model import Exam, Part, Step, Student
 from ..resources import data_dir
-from .worked import hint, value_latex
+from .worked import answer_markup, hint, value_latex
 
 # LaTeX the converter does not know, rewritten before conversion.
 _BEFORE = (
@@ -93,9 +93,14 @@ def typst_string(s: str) -> str:
 
 
 def worked_lines(st: Step) -> list[str]:
-    """Formula, numbers, value: one display equation each, continuing with '='."""
+    """Formula, numbers, value: one display equation each, continuing with '='; a question-bank
+    answer with its explanation."""
+    concept = answer_markup(st)
+    if concept is not None:
+        return [markup(concept)]
     lines = [p for p in (st.formula, st.work) if p] + [value_latex(st)]
-    return [math(line if i == 0 else "= " + line, display=True) for i, line in enumerate(lines)]
+    out = [math(line if i == 0 else "= " + line, display=True) for i, line in enumerate(lines)]
+    return out + ([markup(st.explanation)] if st.explanation else [])
 
 
 def answer_field(st: Step) -> str:

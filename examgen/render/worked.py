@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from ..fmt import matrix, num
-from ..grading.parse import describe_shape
-from ..model import Step
+from ..grading.parse import LETTERS, describe_shape
+from ..model import CONCEPT_KINDS, Step
 
 
 def value_latex(st: Step) -> str:
@@ -29,8 +29,39 @@ def worked_latex(st: Step) -> str:
     return " = ".join(pieces + [value_latex(st)])
 
 
+def answer_markup(st: Step) -> str | None:
+    """The answer of a question-bank step as stem markup (its options may hold $math$), with the
+    explanation; None for other steps, which are shown as formulas."""
+    if st.kind not in CONCEPT_KINDS:
+        return None
+    options = st.options or []
+    fb = st.feedback or {}
+    if st.kind == "single":
+        body = f"Answer {LETTERS[options.index(st.value)]}: {st.value}"
+    elif st.kind == "multi":
+        body = "Answer " + ", ".join(LETTERS[options.index(o)] for o in st.value) + ":\n\n" + \
+            "\n".join(f"- {LETTERS[options.index(o)]}. {o}" for o in st.value)
+    elif st.kind == "ordering":
+        body = "Answer " + ", ".join(LETTERS[options.index(o)] for o in st.value) + ":\n\n" + \
+            "\n".join(f"- {o}" for o in st.value)
+    else:
+        body = "Answer " + " ".join("T" if v == "true" else "F" for v in st.value) + ":\n\n" + "\n".join(
+            f"- {i + 1}. {'True' if v == 'true' else 'False'}: {fb.get(text, '')}"
+            for i, (text, v) in enumerate(zip(options, st.value)))
+    return body + (f"\n\n{st.explanation}" if st.explanation else "")
+
+
 def hint(st: Step) -> str:
     """What form the answer takes, shown under its field."""
+    last = LETTERS[len(st.options or []) - 1] if st.options else "A"
+    if st.kind == "single":
+        return f"one letter, A-{last}"
+    if st.kind == "multi":
+        return f"every letter that applies, e.g. A, C (options A-{last})"
+    if st.kind == "ordering":
+        return f"all letters A-{last} in order, e.g. C, A, B"
+    if st.kind == "truefalse":
+        return f"T or F for each of the {len(st.options or [])} statements, in order, e.g. T F F T"
     if st.kind == "integer":
         return "a whole number"
     if st.kind == "choice":
