@@ -179,34 +179,43 @@ def cmat(m) -> str:
 
 
 class Rand:
-    """Many small random choices from one call to the generator.
+    """Many small random choices from few calls to the generator.
 
     Drawing a question is rejection sampling of a tiny problem, where the cost of each call to
-    numpy would dominate; one call per attempt gives the integers all the choices are made from.
+    numpy would dominate; uniform numbers are fetched in blocks and the choices made from them.
     """
 
-    __slots__ = ("_next",)
+    __slots__ = ("_rng", "_it")
 
-    def __init__(self, rng: np.random.Generator, n: int = 128):
-        self._next = iter(rng.integers(0, 1 << 30, size=n).tolist()).__next__
+    def __init__(self, rng: np.random.Generator, n: int = 64):
+        self._rng = rng
+        self._it = iter(rng.random(n).tolist())
+
+    def _u(self) -> float:
+        try:
+            return next(self._it)
+        except StopIteration:
+            self._it = iter(self._rng.random(64).tolist())
+            return next(self._it)
 
     def below(self, k: int) -> int:
-        return self._next() % k
+        """An integer in [0, k)."""
+        return int(self._u() * k)
 
     def pick(self, options):
-        return options[self._next() % len(options)]
+        return options[int(self._u() * len(options))]
 
     def int(self, lo: int, hi: int) -> int:
         """An integer in [lo, hi] (both included)."""
-        return lo + self._next() % (hi - lo + 1)
+        return lo + int(self._u() * (hi - lo + 1))
 
     def nonzero(self, k: int) -> int:
         """An integer in [-k, k] other than 0."""
-        v = self._next() % (2 * k) - k
+        v = int(self._u() * 2 * k) - k
         return v + 1 if v >= 0 else v
 
     def chance(self, p: float) -> bool:
-        return self._next() < p * (1 << 30)
+        return self._u() < p
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,7 +307,6 @@ class DenseForward(Generator):
                            for i, (W, a) in enumerate(zip(g.W, g.activations), 1))
         params = "\n".join(f"- layer {i}: $W^{{[{i}]}} = {cmat(W)}$, $b^{{[{i}]}} = {cmat(b)}$"
                            for i, (W, b) in enumerate(zip(g.W, g.b), 1))
-        sig = " A calculator may be used for the exponentials." if "sigmoid" in g.activations else ""
         return (
             f"A dense network has {len(g.x)} inputs, {hidden}, and a softmax output layer (layer {n_layers}) "
             f"of {len(g.W[-1])} classes. With column vectors and $a^{{[0]}} = x$,"
@@ -310,15 +318,15 @@ class DenseForward(Generator):
             r"where $w^{[l]}_{jk}$ (row $j$, column $k$ of $W^{[l]}$) connects node $k$ of layer $l-1$ to node $j$ "
             r"of layer $l$, and nodes and classes are numbered from 1. The parameters are:"
             "\n\n" + params + "\n\n"
-            f"The input is $x = {cmat(g.x)}$. The predicted class is the one with the largest $\\hat y_k$."
-            + sig + " Give answers to 3 decimals."
+            f"The input is $x = {cmat(g.x)}$. The predicted class is the one with the largest $\\hat y_k$. "
+            "A calculator may be used for the exponentials. Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: DenseForwardGivens):
         n_layers, layer, j = len(g.W), g.layer, g.node - 1
-        s.part("a", lambda: ", ".join(f"$z^{{[{i}]}}$, $a^{{[{i}]}}$" for i in range(1, layer + 1))
-               + f": compute the forward pass up to layer {layer}, and give the activation "
-                 f"$a^{{[{layer}]}}_{{{g.node}}}$ of node {g.node} in layer {layer}.")
+        s.part("a", lambda: f"Compute the forward pass up to layer {layer} ("
+               + ", ".join(f"$z^{{[{i}]}}$, $a^{{[{i}]}}$" for i in range(1, layer + 1))
+               + f") and give the activation $a^{{[{layer}]}}_{{{g.node}}}$ of node {g.node} in layer {layer}.")
         a = np.array(g.x, dtype=float)
         for i in range(1, n_layers + 1):
             W, b = np.array(g.W[i - 1], dtype=float), np.array(g.b[i - 1], dtype=float)
@@ -351,8 +359,6 @@ class DenseForward(Generator):
                     s.step("node", float(a[j]), rf"a^{{[{layer}]}}_{{{g.node}}}", label=rf"$a^{{[{layer}]}}_{{{g.node}}}$",
                            answer=True)
             else:
-                if np.any(np.abs(np.asarray(z)) > 700):
-                    raise Degenerate("the output scores are too large to exponentiate")
                 p = s.step("yhat", softmax(z), r"\hat y_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
                            lambda z=z: r"\operatorname{softmax}\left(" + cmat(z) + r"\right)", label=r"$\hat y$",
                            answer=True)
@@ -420,9 +426,9 @@ class VectorizedShapes(Generator):
         Ap, A, Z, W, b = rf"A^{{[{l - 1}]}}", rf"A^{{[{l}]}}", rf"Z^{{[{l}]}}", rf"W^{{[{l}]}}", rf"b^{{[{l}]}}"
         p = l - 1
 
-        def shape(name, tex, rows, cols, rows_why, cols_why, rows_work=None, cols_work=None):
-            r = s.step(f"{name}_rows", rows, rows_why, rows_work, label=f"rows of ${tex}$", answer=True)
-            c = s.step(f"{name}_cols", cols, cols_why, cols_work, label=f"columns of ${tex}$", answer=True)
+        def shape(name, tex, rows, cols, rows_why, cols_why):
+            r = s.step(f"{name}_rows", rows, rows_why, label=f"rows of ${tex}$", answer=True)
+            c = s.step(f"{name}_cols", cols, cols_why, label=f"columns of ${tex}$", answer=True)
             return r, c
 
         s.part("a", lambda: f"Forward pass of layer {l}: give the shapes (rows, columns) of ${Ap}$, ${W}$, "
@@ -432,16 +438,15 @@ class VectorizedShapes(Generator):
             ap = (m, n_prev)
         else:
             ap = (n_prev, m)
-        ap_r, ap_c = shape(f"A{p}", Ap, *ap, rf"n^{{[{p}]}} \text{{ nodes (one row each)}}",
-                           r"m \text{ examples (one column each)}", lambda: str(n_prev), lambda: str(m))
+        ap_r, ap_c = shape(f"A{p}", Ap, *ap, rf"n^{{[{p}]}} \text{{ (one row per node of layer {p})}}",
+                           r"m \text{ (one column per example)}")
         if s.mistake("W_transposed", "wrote W^[l] as n^[l-1] x n^[l]; for Z = W A + b it must be "
                                      "n^[l] x n^[l-1] (one row per node of layer l)"):
             w_r, w_c = ap_r, n_l
         else:
             w_r, w_c = n_l, ap_r
         w_r, w_c = shape(f"W{l}", W, w_r, w_c, rf"n^{{[{l}]}} \text{{ (one row per node of layer {l})}}",
-                         rf"\text{{rows of }} {Ap} \text{{ (so that }} {W} {Ap} \text{{ is defined)}}",
-                         lambda: str(n_l), None)
+                         rf"\text{{rows of }} {Ap} \text{{ (so that }} {W} {Ap} \text{{ is defined)}}")
         if s.mistake("b_per_example", "gave b^[l] one column per example; it is one column, broadcast "
                                       "to all m examples"):
             b_c = ap_c

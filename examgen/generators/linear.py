@@ -50,6 +50,13 @@ def _linear(d: int) -> str:
     return "w x_i + b" if d == 1 else " + ".join(f"w_{j} x_{{i,{j}}}" for j in range(1, d + 1)) + " + b"
 
 
+def _params(g) -> str:
+    """``$w = 0.5$, $b = 1$`` or ``$w = (w_1, w_2) = (0.5, -1)$, $b = 1$``."""
+    d = len(g.w)
+    names = "" if d == 1 else "(" + ", ".join(f"w_{j}" for j in range(1, d + 1)) + ") = "
+    return f"$w = {names}{num(g.w[0]) if d == 1 else row(g.w)}$, $b = {num(g.b)}$"
+
+
 def _examples(x: list[list[float]], y: list[float]) -> str:
     d = len(x[0])
     xs = (lambda r: num(r[0])) if d == 1 else row
@@ -60,6 +67,7 @@ def _examples(x: list[list[float]], y: list[float]) -> str:
 class _RegressionGivens(Givens):
     x: list[list[Value]] = Field(min_length=1, max_length=10,
                                  description="the examples' features, one row per example")
+    y: list[Value] = Field(min_length=1, max_length=10, description="the targets, one per example")
     w: list[Value] = Field(min_length=1, max_length=4, description="the weights, one per feature")
     b: Value = Field(description="the bias")
     lr: float = Field(gt=0, le=10, description="learning rate lambda")
@@ -78,7 +86,6 @@ class _RegressionGivens(Givens):
 
 
 class LinRegGivens(_RegressionGivens):
-    y: list[Value] = Field(min_length=1, max_length=10, description="the targets, one per example")
     half: bool = Field(False, description="loss 1/(2N) sum (instead of 1/N sum) of the squared errors")
 
 
@@ -114,7 +121,7 @@ class LinRegStep(Generator):
     def stem(self, g):
         n, d = len(g.x), len(g.w)
         model = r"\hat y_i = " + _linear(d)
-        params = (f"$w = {num(g.w[0])}$" if d == 1 else f"$w = {row(g.w)}$") + f", $b = {num(g.b)}$"
+        params = _params(g)
         loss = (r"$$L = \frac{1}{2N}\sum_{i=1}^{N} (\hat y_i - y_i)^2$$" if g.half
                 else r"$$L = \frac{1}{N}\sum_{i=1}^{N} (\hat y_i - y_i)^2$$")
         factor = "with the factor $\\frac{1}{2}$" if g.half else "without a factor $\\frac{1}{2}$"
@@ -244,7 +251,7 @@ class LogRegStep(Generator):
         n, d = len(g.x), len(g.w)
         z = np.array(g.x) @ np.array(g.w) + g.b
         lin = _linear(d)
-        params = (f"$w = {num(g.w[0])}$" if d == 1 else f"$w = {row(g.w)}$") + f", $b = {num(g.b)}$"
+        params = _params(g)
         return (
             f"A logistic regression model $\\hat y_i = \\sigma(z_i)$ with $z_i = {lin}$ and "
             r"$\sigma(z) = \frac{1}{1+e^{-z}}$ is trained on $N = " + str(n) + "$ examples with labels $y \\in \\{0, 1\\}$:\n\n"
@@ -264,6 +271,8 @@ class LogRegStep(Generator):
         n, d = X.shape
         names = _names(d)
 
+        if np.max(np.abs(X @ w + g.b)) > 30:
+            raise Degenerate("a logit beyond +-30 makes a probability 0 or 1 to machine precision")
         s.part("a", r"Compute $z_i$ and $\hat y_i = \sigma(z_i)$ for every example, and the loss $L$.")
         z = s.step("z", X @ w + g.b, r"z_i = " + (r"w x_i + b" if d == 1 else r"w^T x_i + b"),
                    lambda: r",\ ".join(f"{_dot_work(w, r)} + {par(g.b)}" for r in X),
@@ -375,7 +384,8 @@ class SoftmaxCe(Generator):
             f"$W = {mat(g.W)}$, $b = {mat(g.b)}$. The example is $x = {mat(g.x)}$ and its true class is "
             f"class {g.true_class}, so $y_{{{g.true_class}}} = 1$. One step of stochastic gradient descent "
             f"on this example uses learning rate $\\lambda = {num(g.lr)}$. "
-            + (f"You may use {exps}. " if exps else "")
+            + (f"You may use {exps}; a calculator may be used for the logarithm. " if exps
+               else "A calculator may be used for the logarithm. ")
             + "Give answers to 3 decimals."
         )
 
@@ -386,9 +396,9 @@ class SoftmaxCe(Generator):
         y[c] = 1.0
 
         s.part("a", r"Compute the scores $z$, the probabilities $p = \operatorname{softmax}(z)$ and the loss $L$.")
+        if np.max(W @ x + b) - np.min(W @ x + b) > 100:
+            raise Degenerate("the scores are too far apart: a probability of 0 makes the loss infinite")
         z = s.step("z", W @ x + b, r"z = Wx + b", lambda: rf"{mat(W)} {mat(x)} + {mat(b)}", label="$z$")
-        if np.any(np.abs(np.asarray(z)) > 700):
-            raise Degenerate("the scores are too large to exponentiate")
         p = s.step("p", softmax(z), r"p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
                    lambda: r"\frac{1}{" + " + ".join(num(math.exp(t)) for t in z) + r"}"
                            + mat(np.exp(z)), label="$p$")
