@@ -4,6 +4,7 @@ the detection label vector and its loss, spatial upsampling)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import accumulate
 from typing import Literal
 
 import numpy as np
@@ -12,7 +13,6 @@ from pydantic import Field, model_validator
 from .. import fmt as _fmt
 from ..registry import Generator, Givens, generator
 from ..steps import Degenerate, Steps
-from ._draw import pick
 
 
 @lru_cache(maxsize=1 << 16)
@@ -31,14 +31,59 @@ def row(values, digits: int = 4) -> str:
 
 
 def mat(m, digits: int = 4) -> str:
-    """``fmt.matrix`` with the cached ``num``."""
+    """``fmt.matrix`` (a 1-d array as a column), cached: givens are written in stem and solution."""
     a = np.asarray(m, dtype=float)
     if a.ndim == 1:
         a = a[:, None]
-    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in a.tolist())
+    return _mat(tuple(map(tuple, a.tolist())), digits)
+
+
+@lru_cache(maxsize=1 << 14)
+def _mat(rows: tuple, digits: int) -> str:
+    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in rows)
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
+
 LETTERS = "abcdefgh"
+
+
+class Uniforms:
+    """Pure-Python draws from batches of ``rng.random``: for the few small numbers of a question this
+    is much cheaper than one NumPy call per number (generation must stay well under 0.5 ms)."""
+
+    def __init__(self, rng: np.random.Generator, batch: int = 64):
+        self.rng, self.batch, self.buf = rng, batch, []
+
+    def u(self) -> float:
+        if not self.buf:
+            self.buf = self.rng.random(self.batch).tolist()
+        return self.buf.pop()
+
+    def int(self, lo: int, hi: int) -> int:
+        """A whole number in lo..hi - 1."""
+        return lo + int(self.u() * (hi - lo))
+
+    def pick(self, options):
+        return options[int(self.u() * len(options))]
+
+    def dec(self, lo: float, hi: float, places: int = 1, nonzero: bool = False) -> float:
+        """A number in [lo, hi] with ``places`` decimals."""
+        scale = 10 ** places
+        a, b = round(lo * scale), round(hi * scale)
+        while True:
+            k = a + int(self.u() * (b - a + 1))
+            if k or not nonzero:
+                return k / scale
+
+    def shuffle(self, items: list) -> list:
+        for i in range(len(items) - 1, 0, -1):
+            j = int(self.u() * (i + 1))
+            items[i], items[j] = items[j], items[i]
+        return items
+
+    def sample(self, options, k: int) -> list:
+        """``k`` distinct options."""
+        return self.shuffle(list(options))[:k]
 
 
 def _table(rows: list[tuple[str, list[str]]]) -> str:
@@ -124,33 +169,31 @@ class ClassificationMetrics(Generator):
     Givens = ClassificationMetricsGivens
 
     def draw(self, rng):
-        if rng.random() < 0.5:
+        r = Uniforms(rng)
+        if r.u() < 0.5:
             while True:
-                p, n = pick(rng, [10, 20, 20, 25, 40, 50]), pick(rng, [50, 80, 100, 100, 150, 200])
-                if rng.random() < 0.2:
+                p, n = r.pick((10, 20, 20, 25, 40, 50)), r.pick((50, 80, 100, 100, 150, 200))
+                if r.u() < 0.2:
                     p, n = n, p
-                tp, tn = int(rng.integers(1, p)), int(rng.integers(1, n))
+                tp, tn = r.int(1, p), r.int(1, n)
                 if _metrics_distinct(tp, p - tp, n - tn, tn):
                     return ClassificationMetricsGivens(tp=tp, fp=n - tn, fn=p - tp, tn=tn)
         while True:
-            n = pick(rng, [10, 10, 12])
-            npos = int(rng.integers(3, 6))
-            labels = [1] * npos + [0] * (n - npos)
-            rng.shuffle(labels)
-            t = pick(rng, [0.3, 0.4, 0.5, 0.5, 0.6, 0.7])
-            ints = set()
+            n = r.pick((10, 10, 12))
+            npos = r.int(3, 6)
+            labels = r.shuffle([1] * npos + [0] * (n - npos))
+            t = r.pick((0.3, 0.4, 0.5, 0.5, 0.6, 0.7))
+            used = set()
             scores = []
             for y in labels:
                 while True:
-                    k = int(rng.integers(20, 100)) if y else int(rng.integers(1, 81))
-                    if k not in ints:
+                    k = r.int(20, 100) if y else r.int(1, 81)
+                    if k not in used:
                         break
-                ints.add(k)
+                used.add(k)
                 scores.append(k / 100)
-            if rng.random() < 0.4:  # an example exactly at the threshold: ">=" matters
-                i = int(rng.integers(n))
-                if round(t * 100) not in ints:
-                    scores[i] = t
+            if r.u() < 0.4 and round(t * 100) not in used:  # an image exactly at the threshold: ">=" matters
+                scores[r.int(0, n)] = t
             tp, fp, fn, tn = _count(scores, labels, t)
             if min(tp, fp, fn, tn) >= 1 and _metrics_distinct(tp, fp, fn, tn):
                 return ClassificationMetricsGivens(scores=scores, labels=labels, threshold=t)
@@ -324,14 +367,15 @@ class OverlapMetrics(Generator):
     Givens = OverlapGivens
 
     def draw(self, rng):
-        if rng.random() < 0.4:
-            return self._draw_masks(rng)
-        fmt = pick(rng, ["corners", "centre", "pixels"])
+        r = Uniforms(rng)
+        if r.u() < 0.4:
+            return self._draw_masks(r)
+        fmt = r.pick(("corners", "centre", "pixels"))
         while True:
             boxes = []
             for _ in range(2):
-                w, h = int(rng.integers(3, 9)), int(rng.integers(3, 9))
-                x1, y1 = int(rng.integers(0, 9)), int(rng.integers(0, 9))
+                w, h = r.int(3, 9), r.int(3, 9)
+                x1, y1 = r.int(0, 9), r.int(0, 9)
                 if fmt == "centre":
                     w, h = 2 * (w // 2 + 1), 2 * (h // 2 + 1)
                     boxes.append([float(x1 + w // 2), float(y1 + h // 2), float(w), float(h)])
@@ -349,22 +393,25 @@ class OverlapMetrics(Generator):
                 return OverlapGivens(box_format=fmt, box_a=boxes[0], box_b=boxes[1])
 
     @staticmethod
-    def _draw_masks(rng):
-        rows, cols = pick(rng, [(5, 5), (5, 6), (6, 6), (6, 5)])
+    def _draw_masks(r: Uniforms):
+        rows, cols = r.pick(((5, 5), (5, 6), (6, 6), (6, 5)))
         while True:
             ms = []
             for _ in range(2):
-                m = np.zeros((rows, cols), dtype=int)
-                h, w = int(rng.integers(2, 5)), int(rng.integers(2, 5))
-                r, c = int(rng.integers(0, rows - h + 1)), int(rng.integers(0, cols - w + 1))
-                m[r:r + h, c:c + w] = 1
-                for _ in range(int(rng.integers(0, 3))):  # a ragged edge, like a real segmentation
-                    m[int(rng.integers(rows)), int(rng.integers(cols))] ^= 1
+                m = [[0] * cols for _ in range(rows)]
+                h, w = r.int(2, 5), r.int(2, 5)
+                i0, j0 = r.int(0, rows - h + 1), r.int(0, cols - w + 1)
+                for i in range(i0, i0 + h):
+                    m[i][j0:j0 + w] = [1] * w
+                for _ in range(r.int(0, 3)):  # a ragged edge, like a real segmentation
+                    i, j = r.int(0, rows), r.int(0, cols)
+                    m[i][j] ^= 1
                 ms.append(m)
             a, b = ms
-            inter = int((a & b).sum())
-            if 2 <= inter < min(a.sum(), b.sum()) and a.sum() <= 16 and b.sum() <= 16:
-                return OverlapGivens(mask_a=a.tolist(), mask_b=b.tolist())
+            sa, sb = sum(map(sum, a)), sum(map(sum, b))
+            inter = sum(u & v for ra, rb in zip(a, b) for u, v in zip(ra, rb))
+            if 2 <= inter < min(sa, sb) and sa <= 16 and sb <= 16:
+                return OverlapGivens(mask_a=a, mask_b=b)
 
     def stem(self, g):
         tail = (r"The Jaccard index is $J(A, B) = \mathrm{IoU} = \frac{|A ∩ B|}{|A ∪ B|}$ and the Dice "
@@ -510,23 +557,37 @@ class AveragePrecisionGivens(Givens):
         return self
 
 
-def _pr(hits, n_gt):
-    tp = np.cumsum(hits)
-    return tp / np.arange(1, len(hits) + 1), tp / n_gt
+def _floats(a) -> list[float]:
+    """A step's value (an array, maybe a student's) as a list of floats."""
+    return np.asarray(a, dtype=float).ravel().tolist()
 
 
-def _envelope(prec):
-    return np.maximum.accumulate(np.asarray(prec, dtype=float)[::-1])[::-1]
+def _pr(hits, n_gt) -> tuple[list[float], list[float]]:
+    """Precision and recall after each rank."""
+    prec, rec, tp = [], [], 0
+    for k, h in enumerate(hits, 1):
+        tp += h
+        prec.append(tp / k)
+        rec.append(tp / n_gt)
+    return prec, rec
 
 
-def _eleven(prec, rec, interpolate: bool = True):
-    """p_interp(r) at r = 0, 0.1, ..., 1: the best precision at recall >= r (0 if never reached)."""
-    prec, rec = np.asarray(prec, dtype=float), np.asarray(rec, dtype=float)
-    out = np.zeros(11)
+def _envelope(prec) -> list[float]:
+    """The interpolated precision at each rank: the best precision at this or any later rank."""
+    out = [float(p) for p in prec]
+    for i in range(len(out) - 2, -1, -1):
+        out[i] = max(out[i], out[i + 1])
+    return out
+
+
+def _eleven(prec, rec, interpolate: bool = True) -> list[float]:
+    """p_interp(r) at r = 0, 0.1, ..., 1: the best precision at recall >= r (0 if never reached);
+    without interpolation (a mistake), the precision where the recall first reaches r."""
+    prec, rec = [float(p) for p in prec], [float(r) for r in rec]
+    out = []
     for j in range(11):
-        reached = np.flatnonzero(rec >= j / 10 - 1e-9)
-        if reached.size:
-            out[j] = prec[reached].max() if interpolate else prec[reached[0]]
+        reached = [p for p, r in zip(prec, rec) if r >= j / 10 - 1e-9]
+        out.append((max(reached) if interpolate else reached[0]) if reached else 0.0)
     return out
 
 
@@ -539,28 +600,35 @@ class AveragePrecision(Generator):
     Givens = AveragePrecisionGivens
 
     def draw(self, rng):
-        interp = pick(rng, ["all-point", "all-point", "11-point"])
+        r = Uniforms(rng)
+        interp = r.pick(("all-point", "all-point", "11-point"))
         while True:
-            names = [str(x) for x in rng.choice(CLASS_NAMES, 2, replace=False)]
+            names = r.sample(CLASS_NAMES, 2)
             hits, scores, n_gt = [], [], []
             matters = False
             for _ in names:
-                k = pick(rng, [5, 6, 6, 7])
-                h = [int(v) for v in rng.random(k) < 0.55]
+                k = r.pick((5, 6, 6, 7))
+                h = [int(r.u() < 0.55) for _ in range(k)]
                 ntp = sum(h)
-                last_tp = max(i for i, v in enumerate(h) if v) if ntp else 0
+                last_tp = max((i for i, v in enumerate(h) if v), default=0)
                 if not 2 <= ntp <= k - 2 or all(h[:last_tp + 1]):
                     break  # too few hits or misses, or AP = 1 (no false positive before the last hit)
-                n = ntp + pick(rng, [0, 1, 1, 2])
-                sc = sorted((int(v) for v in rng.choice(np.arange(5, 100), k, replace=False)), reverse=True)
+                n = ntp + r.pick((0, 1, 1, 2))
+                top = r.int(90, 100)
+                sc = [top]
+                for _ in range(k - 1):
+                    sc.append(sc[-1] - r.int(1, 15))
+                if sc[-1] < 1:
+                    break
                 hits.append(h)
                 scores.append([v / 100 for v in sc])
                 n_gt.append(n)
-                p, r = _pr(h, n)
+                p, rc = _pr(h, n)
                 if interp == "all-point":
-                    matters |= bool(np.any((_envelope(p) - p)[np.asarray(h) == 1] > 1e-9))
+                    env = _envelope(p)
+                    matters |= any(e - q > 1e-9 for e, q, v in zip(env, p, h) if v)
                 else:
-                    matters |= bool(np.any(np.abs(_eleven(p, r) - _eleven(p, r, False)) > 1e-9))
+                    matters |= any(abs(a - b) > 1e-9 for a, b in zip(_eleven(p, rc), _eleven(p, rc, False)))
             else:
                 if matters:
                     return AveragePrecisionGivens(classes=names, hits=hits, scores=scores, n_gt=n_gt,
@@ -601,49 +669,48 @@ class AveragePrecision(Generator):
         eleven = g.interpolation == "11-point"
         aps = []
         for c, (name, h, n) in enumerate(zip(g.classes, g.hits, g.n_gt), 1):
-            hv = np.array(h, dtype=float)
             k = len(h)
-            tp = np.cumsum(hv)
+            tp = list(accumulate(h))
             interp_what = r"$\hat p(r)$ at $r = 0, 0.1, \dots, 1$" if eleven else r"$\hat p_k$ at every rank"
             s.part(LETTERS[c - 1], lambda: f"Class \"{name}\": compute the precision $p_k$ and the recall "
                                            f"$r_k$ at every rank $k = 1, \\dots, {k}$, the interpolated "
                                            f"precision {interp_what}, and the AP of the class.")
-            prec_v, rec_v = tp / np.arange(1, k + 1), tp / n
+            prec_v, rec_v = [t_ / i for i, t_ in enumerate(tp, 1)], [t_ / n for t_ in tp]
             if s.mistake("precision_recall_swapped", "swapped precision and recall: precision divides by "
                                                      "the number of detections so far (k), recall by the "
                                                      "number of ground-truth objects"):
                 prec_v, rec_v = rec_v, prec_v
             prec = s.step(f"prec{c}", prec_v, r"p_k = \frac{TP_k}{k}",
-                          lambda: r",\ ".join(rf"\tfrac{{{int(t)}}}{{{i}}}" for i, t in enumerate(tp, 1)),
+                          lambda: r",\ ".join(rf"\tfrac{{{t_}}}{{{i}}}" for i, t_ in enumerate(tp, 1)),
                           label=f"$p_k$ ({name})")
             if tp[-1] != n and s.mistake(
                     "recall_over_found", "divided by the number of true positives found; recall divides by "
                                          "all ground-truth objects, including the ones never detected"):
-                rec_v = tp / tp[-1]
+                rec_v = [t_ / tp[-1] for t_ in tp]
             rec = s.step(f"rec{c}", rec_v, r"r_k = \frac{TP_k}{N_{GT}}",
-                         lambda: r",\ ".join(rf"\tfrac{{{int(t)}}}{{{n}}}" for t in tp),
+                         lambda: r",\ ".join(rf"\tfrac{{{t_}}}{{{n}}}" for t_ in tp),
                          label=f"$r_k$ ({name})")
+            prec, rec = _floats(prec), _floats(rec)
             no_interp = s.mistake("ap_no_interpolation",
                                   "used the raw precision; the interpolated precision is the best precision "
                                   "at the same or a higher recall (a later rank)")
             if eleven:
                 pint = s.step(f"pint{c}", _eleven(prec, rec, not no_interp),
-                              r"\hat p(r) = \max_{k:\, r_k \ge r} p_k", lambda: self._eleven_work(prec, rec),
+                              r"\hat p(r) = \max_{k:\, r_k \ge r} p_k", lambda: self._eleven_work(rec),
                               label=rf"$\hat p(r)$ ({name})")
-                ap = s.step(f"ap{c}", float(np.sum(pint)) / 11, r"\mathrm{AP} = \frac{1}{11} \sum_r \hat p(r)",
+                pint = _floats(pint)
+                ap = s.step(f"ap{c}", sum(pint) / 11, r"\mathrm{AP} = \frac{1}{11} \sum_r \hat p(r)",
                             lambda: r"\frac{1}{11}(" + " + ".join(num(x) for x in pint) + ")",
                             label=f"AP ({name})", answer=True)
             else:
                 pint = s.step(f"pint{c}", prec if no_interp else _envelope(prec),
-                              r"\hat p_k = \max_{k' \ge k} p_{k'}",
-                              lambda: r"\max\left(" + r"\right),\ \max\left(".join(
-                                  ", ".join(num(x, 3) for x in prec[i:]) for i in range(k)) + r"\right)",
-                              label=rf"$\hat p_k$ ({name})")
-                rec_a = np.asarray(rec, dtype=float)
-                steps = np.diff(np.concatenate([[0.0], rec_a]))
-                ap = s.step(f"ap{c}", float(np.sum(steps * np.asarray(pint, dtype=float))),
+                              r"\hat p_k = \max(p_k, \hat p_{k+1})",
+                              lambda: self._envelope_work(prec), label=rf"$\hat p_k$ ({name})")
+                pint = _floats(pint)
+                prev = [0.0] + rec[:-1]
+                ap = s.step(f"ap{c}", sum((r - r0) * q for r, r0, q in zip(rec, prev, pint)),
                             r"\mathrm{AP} = \sum_k (r_k - r_{k-1})\, \hat p_k",
-                            lambda: self._all_point_work(rec_a, pint), label=f"AP ({name})", answer=True)
+                            lambda: self._all_point_work(rec, pint), label=f"AP ({name})", answer=True)
             aps.append(ap)
 
         s.part(LETTERS[len(g.classes)], "Compute the mean average precision (mAP) over the classes.")
@@ -651,20 +718,26 @@ class AveragePrecision(Generator):
                lambda: rf"\frac{{1}}{{{len(aps)}}}(" + " + ".join(num(a) for a in aps) + ")", label="mAP")
 
     @staticmethod
+    def _envelope_work(prec):
+        """From the last rank backwards: max(p_k, p_hat_{k+1})."""
+        env = _envelope(prec)
+        terms = [rf"\max({num(p, 3)}, {num(q, 3)})" for p, q in zip(prec[:-1], env[1:])]
+        return r",\ ".join(terms + [num(prec[-1], 3)])
+
+    @staticmethod
     def _all_point_work(rec, pint):
-        prev = np.concatenate([[0.0], rec[:-1]])
-        terms = [rf"({num(r, 3)} - {num(p0, 3)}) \cdot {num(q, 3)}"
-                 for r, p0, q in zip(rec, prev, np.asarray(pint, dtype=float)) if abs(r - p0) > 1e-12]
+        prev = [0.0] + rec[:-1]
+        terms = [rf"({num(r, 3)} - {num(r0, 3)}) \cdot {num(q, 3)}"
+                 for r, r0, q in zip(rec, prev, pint) if abs(r - r0) > 1e-12]
         return " + ".join(terms) if terms else "0"
 
     @staticmethod
-    def _eleven_work(prec, rec):
-        """Levels grouped by the first rank that reaches them: p(0..0.3) = max_{k >= 1} p_k, ..."""
-        rec = np.asarray(rec, dtype=float)
+    def _eleven_work(rec):
+        """Levels grouped by the first rank that reaches them: p(0, ..., 0.3) = max_{k >= 1} p_k, ..."""
         groups: dict[int, list[int]] = {}
         for j in range(11):
-            ks = np.flatnonzero(rec >= j / 10 - 1e-9)
-            groups.setdefault(int(ks[0]) + 1 if ks.size else 0, []).append(j)
+            first = next((i for i, r in enumerate(rec, 1) if r >= j / 10 - 1e-9), 0)
+            groups.setdefault(first, []).append(j)
         out = []
         for first, js in groups.items():
             r = num(js[0] / 10) if len(js) == 1 else rf"{num(js[0] / 10)}, \dots, {num(js[-1] / 10)}"
@@ -716,25 +789,24 @@ class DetectionLabel(Generator):
     Givens = DetectionLabelGivens
 
     def draw(self, rng):
-        classes = list(pick(rng, OBJECT_CLASSES))
+        r = Uniforms(rng)
+        classes = list(r.pick(OBJECT_CLASSES))
         k = len(classes)
-        w, h = pick(rng, [(100, 100), (200, 100), (200, 200), (400, 200), (300, 200), (400, 300), (200, 150)])
+        w, h = r.pick(((100, 100), (200, 100), (200, 200), (400, 200), (300, 200), (400, 300), (200, 150)))
         ux, uy = w // 50, h // 50  # grid units: b_x, b_y to 0.01 and b_w, b_h to 0.02
         while True:
-            i0, j0 = int(rng.integers(0, 40)), int(rng.integers(0, 40))
-            i1, j1 = i0 + int(rng.integers(5, 26)), j0 + int(rng.integers(5, 26))
+            i0, j0 = r.int(0, 40), r.int(0, 40)
+            i1, j1 = i0 + r.int(5, 26), j0 + r.int(5, 26)
             if i1 <= 50 and j1 <= 50 and i1 - i0 != j1 - j0:
                 break
         box = [float(i0 * ux), float(j0 * uy), float(i1 * ux), float(j1 * uy)]
-        c = int(rng.integers(k))
+        c = r.int(0, k)
         truth = [(i0 + i1) / 100, (j0 + j1) / 100, (j1 - j0) / 50, (i1 - i0) / 50]
-        noisy = [round(min(max(t + float(rng.integers(-10, 11)) / 100, 0.0), 1.0), 2) for t in truth]
-        cls = [round(float(rng.integers(0, 4)) / 10, 1) for _ in range(k)]
-        cls[c] = round(float(rng.integers(5, 10)) / 10, 1)
-        pred = [round(float(rng.integers(6, 10)) / 10, 1)] + noisy + cls
-        empty = ([round(float(rng.integers(1, 6)) / 10, 1)]
-                 + [round(float(rng.integers(0, 101)) / 100, 2) for _ in range(4)]
-                 + [round(float(rng.integers(0, 6)) / 10, 1) for _ in range(k)])
+        noisy = [round(min(max(v + r.int(-10, 11) / 100, 0.0), 1.0), 2) for v in truth]
+        cls = [r.int(0, 4) / 10 for _ in range(k)]
+        cls[c] = r.int(5, 10) / 10
+        pred = [r.int(6, 10) / 10] + noisy + cls
+        empty = [r.int(1, 6) / 10] + [r.int(0, 101) / 100 for _ in range(4)] + [r.int(0, 6) / 10 for _ in range(k)]
         return DetectionLabelGivens(width=w, height=h, classes=classes, obj_class=c, box=box, pred=pred,
                                     pred_empty=empty)
 
@@ -907,19 +979,24 @@ class Upsampling(Generator):
     Givens = UpsamplingGivens
 
     def draw(self, rng):
+        r = Uniforms(rng)
         while True:
-            x = rng.integers(0, 10, size=(4, 4))
-            if all(len(set(b)) == 4 for b in x.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(-1, 4).tolist()):
-                sw = _switches(x.astype(float))
-                if sw[::2, ::2].sum() <= 2:  # at least two maxima away from the top-left corner
-                    break
-        k, stride, pad = pick(rng, [(3, 2, 0), (3, 2, 0), (3, 2, 1), (3, 1, 0), (3, 1, 1), (2, 1, 0), (2, 2, 0)])
-        while True:
-            kern = rng.integers(-1, 3, size=(k, k))
-            if (kern != 0).sum() >= k * k - 2 and (kern != kern[::-1, ::-1]).any() and len(set(kern.ravel())) > 1:
+            # four 2x2 windows of distinct digits; at least two maxima away from the top-left corner
+            blocks = [r.sample(range(10), 4) for _ in range(4)]
+            if sum(b[0] == max(b) for b in blocks) <= 2:
                 break
-        return UpsamplingGivens(x=x.astype(float).tolist(), method=pick(rng, ["nearest", "bed_of_nails"]),
-                                kernel=kern.astype(float).tolist(), stride=stride, padding=pad)
+        x = [[0.0] * 4 for _ in range(4)]
+        for n, b in enumerate(blocks):
+            i, j = 2 * (n // 2), 2 * (n % 2)
+            x[i][j], x[i][j + 1], x[i + 1][j], x[i + 1][j + 1] = map(float, b)
+        k, stride, pad = r.pick(((3, 2, 0), (3, 2, 0), (3, 2, 1), (3, 1, 0), (3, 1, 1), (2, 1, 0), (2, 2, 0)))
+        while True:
+            kern = [[float(r.int(-1, 3)) for _ in range(k)] for _ in range(k)]
+            flat = [v for rw in kern for v in rw]
+            if sum(v != 0 for v in flat) >= k * k - 2 and flat != flat[::-1] and len(set(flat)) > 1:
+                break
+        return UpsamplingGivens(x=x, method=r.pick(("nearest", "bed_of_nails")), kernel=kern, stride=stride,
+                                padding=pad)
 
     def stem(self, g):
         h, w = len(g.x), len(g.x[0])

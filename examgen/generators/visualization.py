@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from .. import fmt as _fmt
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
-from ._draw import pick
+from .detection import Uniforms
 
 
 @lru_cache(maxsize=1 << 16)
@@ -30,22 +30,17 @@ def row(values, digits: int = 4) -> str:
 
 
 def mat(m, digits: int = 4) -> str:
-    """``fmt.matrix`` with the cached ``num``."""
+    """``fmt.matrix`` (a 1-d array as a column), cached: givens are written in stem and solution."""
     a = np.asarray(m, dtype=float)
     if a.ndim == 1:
         a = a[:, None]
-    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in a.tolist())
+    return _mat(tuple(map(tuple, a.tolist())), digits)
+
+
+@lru_cache(maxsize=1 << 14)
+def _mat(rows: tuple, digits: int) -> str:
+    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in rows)
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
-
-
-def _dec(rng, size, lo: float, hi: float, nonzero: bool = False) -> np.ndarray:
-    """One-decimal numbers in [lo, hi] (optionally never 0), drawn in one go."""
-    a, b = int(round(lo * 10)), int(round(hi * 10)) + 1
-    v = rng.integers(a, b, size=size)
-    while nonzero and (v == 0).any():
-        zero = v == 0
-        v[zero] = rng.integers(a, b, size=int(zero.sum()))
-    return v / 10
 
 
 def _relu_mask(z) -> np.ndarray:
@@ -70,15 +65,26 @@ def _argmax1(v) -> int:
     return int(np.argmax(np.asarray(v, dtype=float))) + 1
 
 
-def _margin(a) -> np.ndarray:
-    """Per row of ``a``: the largest entry minus the second largest."""
-    s = np.sort(a, axis=-1)
-    return s[..., -1] - s[..., -2]
+def _dot(a, b) -> float:
+    return sum(u * v for u, v in zip(a, b))
+
+
+def _matvec(m, v) -> list[float]:
+    return [sum(u * w for u, w in zip(r, v)) for r in m]
+
+
+def _margin(v) -> float:
+    """The largest entry minus the second largest."""
+    s = sorted(v)
+    return s[-1] - s[-2]
 
 
 def _unique_max(v, margin: float) -> bool:
-    s = np.sort(np.asarray(v, dtype=float))
-    return s[-1] - s[-2] >= margin
+    return _margin(v) >= margin - 1e-9
+
+
+def _first_max(v) -> int:
+    return max(range(len(v)), key=v.__getitem__)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,21 +118,15 @@ class SaliencyGivens(Givens):
             vals += [*self.b1, *(v for r in self.W1 for v in r)]
         if any(abs(v) > 1000 for v in vals):
             raise ValueError("values must lie in [-1000, 1000]")
-        scores = self._scores()
-        s = np.sort(scores)
-        if s[-1] - s[-2] < 1e-9:
-            raise ValueError("two classes tie for the highest score: the predicted class is ambiguous")
+        h = self.x
         if self.W1 is not None:
-            z1 = np.array(self.W1) @ np.array(self.x) + np.array(self.b1)
-            if np.any(z1 == 0):
+            z1 = [z + b for z, b in zip(_matvec(self.W1, self.x), self.b1)]
+            if any(abs(z) < 1e-12 for z in z1):
                 raise ValueError("a hidden pre-activation is exactly 0, where the ReLU has no derivative")
+            h = [max(z, 0.0) for z in z1]
+        if _margin([s + b for s, b in zip(_matvec(self.W2, h), self.b2)]) < 1e-9:
+            raise ValueError("two classes tie for the highest score: the predicted class is ambiguous")
         return self
-
-    def _scores(self) -> np.ndarray:
-        x = np.array(self.x)
-        if self.W1 is not None:
-            x = np.maximum(np.array(self.W1) @ x + np.array(self.b1), 0.0)
-        return np.array(self.W2) @ x + np.array(self.b2)
 
 
 @generator(id="saliency", topic="visualization", goal="10.3", version=1,
@@ -138,57 +138,52 @@ class Saliency(Generator):
     Givens = SaliencyGivens
 
     def draw(self, rng):
-        """Batches of candidates at once (cheaper than one NumPy call per small array), keeping the
-        first that is not degenerate."""
-        B = 32
-        if rng.random() < 0.3:
+        r = Uniforms(rng, 128)
+        if r.u() < 0.3:
             while True:
-                x, b = _dec(rng, (B, 4), 0, 1), _dec(rng, (B, 3), -0.5, 0.5)
-                W = _dec(rng, (B, 3, 4), -1, 1, nonzero=True)
-                s = np.einsum("bki,bi->bk", W, x) + b
-                w = W[np.arange(B), np.argmax(s, axis=1)]
-                ok = _margin(s) >= 0.1 - 1e-9
-                ok &= (w < 0).any(axis=1) & (_margin(np.abs(w)) >= 0.1 - 1e-9)
-                if ok.any():
-                    i = int(np.argmax(ok))
-                    return SaliencyGivens(x=x[i].tolist(), W2=W[i].tolist(), b2=b[i].tolist())
-        n_hid = pick(rng, [3, 3, 4])
-        n_cls = pick(rng, [2, 3])
-        c = int(rng.integers(n_cls))
-        rows = np.arange(B)[:, None]
+                x = [r.int(0, 11) / 10 for _ in range(4)]
+                W = [[r.dec(-1, 1, nonzero=True) for _ in range(4)] for _ in range(3)]
+                b = [r.int(-5, 6) / 10 for _ in range(3)]
+                s = [v + bb for v, bb in zip(_matvec(W, x), b)]
+                w = W[_first_max(s)]
+                if _unique_max(s, 0.1) and min(w) < 0 and _unique_max([abs(v) for v in w], 0.1):
+                    return SaliencyGivens(x=x, W2=W, b2=b)
+        n_hid, n_cls = r.pick((3, 3, 4)), r.pick((2, 3))
+        c = r.int(0, n_cls)
+        hidden = range(n_hid)
         while True:
-            x = _dec(rng, (B, 4), 0, 1)
-            W1 = rng.integers(-2, 3, size=(B, n_hid, 4)).astype(float)
-            b1 = _dec(rng, (B, n_hid), -0.5, 0.5)
-            z1 = np.einsum("bhi,bi->bh", W1, x) + b1
-            ok = np.abs(z1).min(axis=1) >= 0.099
+            x = [r.int(0, 11) / 10 for _ in range(4)]
+            W1 = [[float(r.int(-2, 3)) for _ in range(4)] for _ in hidden]
+            b1 = [r.int(-5, 6) / 10 for _ in hidden]
+            z1 = [z + b for z, b in zip(_matvec(W1, x), b1)]
+            if min(abs(z) for z in z1) < 0.099:
+                continue
             # one or two dead hidden units: negating a unit's weights and bias flips the sign of its z
-            dead = 1 if n_hid == 3 else rng.integers(1, 3, size=(B, 1))
-            want = np.argsort(rng.random((B, n_hid)), axis=1) >= dead
-            flip = np.where((z1 > 0) == want, 1.0, -1.0)
-            W1, b1, z1 = W1 * flip[:, :, None] + 0.0, b1 * flip + 0.0, z1 * flip
-            active = z1 > 0
+            dead = set(r.sample(hidden, 1 if n_hid == 3 else r.int(1, 3)))
+            for j in hidden:
+                if (z1[j] > 0) == (j in dead):
+                    W1[j], b1[j], z1[j] = [0.0 - v for v in W1[j]], 0.0 - b1[j], -z1[j]
+            active = [z > 0 for z in z1]
             # the predicted class's output weights: guided backprop, the ReLU mask and the deconvnet
             # rule must all matter (an active unit with w > 0 and one with w < 0, an inactive one with w > 0)
-            signs = np.where(rng.random((B, n_hid)) < 0.5, 1.0, -1.0)
-            on = np.argsort(np.where(active, rng.random((B, n_hid)), 2.0), axis=1)
-            off = np.argmin(np.where(active, 2.0, rng.random((B, n_hid))), axis=1)
-            signs[rows[:, 0], on[:, 0]] = 1.0
-            signs[rows[:, 0], on[:, 1]] = -1.0
-            signs[rows[:, 0], off] = 1.0
-            w = signs * rng.integers(1, 3, size=(B, n_hid))
-            grad = np.einsum("bhi,bh->bi", W1, w * active)
-            guided = np.einsum("bhi,bh->bi", W1, w * active * (w > 0))
-            ok &= (grad < 0).any(axis=1) & (_margin(np.abs(grad)) >= 1) & (guided != grad).any(axis=1)
-            W2 = np.where(rng.random((B, n_cls, n_hid)) < 0.5, 1.0, -1.0) * rng.integers(1, 3, size=(B, n_cls, n_hid))
-            W2[:, c] = w
-            b2 = _dec(rng, (B, n_cls), -0.5, 0.5)
-            s = np.einsum("bkh,bh->bk", W2, np.maximum(z1, 0.0)) + b2
-            ok &= (np.argmax(s, axis=1) == c) & (_margin(s) >= 0.2 - 1e-9)
-            if ok.any():
-                i = int(np.argmax(ok))
-                return SaliencyGivens(x=x[i].tolist(), W1=W1[i].tolist(), b1=b1[i].tolist(), W2=W2[i].tolist(),
-                                      b2=b2[i].tolist())
+            on = r.shuffle([j for j in hidden if active[j]])
+            signs = [1.0 if r.u() < 0.5 else -1.0 for _ in hidden]
+            signs[on[0]], signs[on[1]], signs[r.pick(sorted(dead))] = 1.0, -1.0, 1.0
+            w = [sg * r.int(1, 3) for sg in signs]
+            dz = [v if a else 0.0 for v, a in zip(w, active)]
+            gdz = [max(v, 0.0) for v in dz]
+            grad = [sum(W1[j][i] * dz[j] for j in hidden) for i in range(4)]
+            guided = [sum(W1[j][i] * gdz[j] for j in hidden) for i in range(4)]
+            if min(grad) >= 0 or not _unique_max([abs(v) for v in grad], 1) or guided == grad:
+                continue
+            h = [max(z, 0.0) for z in z1]
+            for _ in range(10):
+                W2 = [[(1.0 if r.u() < 0.5 else -1.0) * r.int(1, 3) for _ in hidden] for _ in range(n_cls)]
+                W2[c] = w
+                b2 = [r.int(-5, 6) / 10 for _ in range(n_cls)]
+                s = [v + bb for v, bb in zip(_matvec(W2, h), b2)]
+                if _first_max(s) == c and _unique_max(s, 0.2):
+                    return SaliencyGivens(x=x, W1=W1, b1=b1, W2=W2, b2=b2)
 
     def stem(self, g):
         n, c = len(g.x), len(g.W2)
@@ -310,15 +305,21 @@ class CamGivens(Givens):
         if any(abs(v) > 1000 for m in self.maps for r in m for v in r) or \
                 any(abs(v) > 1000 for r in self.weights for v in r):
             raise ValueError("values must lie in [-1000, 1000]")
-        f = np.array(self.maps, dtype=float)
-        scores = np.array(self.weights) @ f.mean(axis=(1, 2))
-        srt = np.sort(scores)
-        if srt[-1] - srt[-2] < 1e-9:
+        scores, cam = _cam(self.maps, self.weights)
+        if _margin(scores) < 1e-9:
             raise ValueError("two classes tie for the highest score: the predicted class is ambiguous")
-        cam = np.tensordot(np.array(self.weights)[int(np.argmax(scores))], f, axes=1)
-        if np.ptp(cam) < 1e-9:
+        if max(cam) - min(cam) < 1e-9:
             raise ValueError("the class activation map is constant: it cannot be rescaled")
         return self
+
+
+def _cam(maps, weights) -> tuple[list[float], list[float]]:
+    """The class scores, and the predicted class's CAM flattened (pure Python, for drawing)."""
+    flat = [[v for r in m for v in r] for m in maps]
+    gap = [sum(f) / len(f) for f in flat]
+    scores = _matvec(weights, gap)
+    wc = weights[_first_max(scores)]
+    return scores, [sum(a * f[i] for a, f in zip(wc, flat)) for i in range(len(flat[0]))]
 
 
 @generator(id="class_activation_map", topic="visualization", goal="10.3", version=1,
@@ -329,19 +330,17 @@ class ClassActivationMap(Generator):
     Givens = CamGivens
 
     def draw(self, rng):
-        k = pick(rng, [2, 2, 3])
-        c = pick(rng, [2, 3])
+        r = Uniforms(rng, 128)
+        k, c = r.pick((2, 2, 3)), r.pick((2, 3))
         while True:
-            maps = rng.integers(0, 5, size=(k, 3, 3)) * (rng.random((k, 3, 3)) < 0.75)
-            if (maps.sum(axis=(1, 2)) == 0).any():
+            maps = [[[float(r.int(1, 5)) if r.u() < 0.6 else 0.0 for _ in range(3)] for _ in range(3)]
+                    for _ in range(k)]
+            if any(not any(map(any, m)) for m in maps):
                 continue
-            weights = _dec(rng, (c, k), -1, 1, nonzero=True)
-            scores = weights @ maps.mean(axis=(1, 2))
-            if not _unique_max(scores, 0.05):
-                continue
-            cam = np.tensordot(weights[int(np.argmax(scores))], maps, axes=1)
-            if np.ptp(cam) > 0 and abs(cam.min()) > 1e-9 and cam.max() > 0:
-                return CamGivens(maps=maps.astype(float).tolist(), weights=weights.tolist())
+            weights = [[r.dec(-1, 1, nonzero=True) for _ in range(k)] for _ in range(c)]
+            scores, cam = _cam(maps, weights)
+            if _unique_max(scores, 0.05) and max(cam) > 0 and abs(min(cam)) > 1e-9:
+                return CamGivens(maps=maps, weights=weights)
 
     def stem(self, g):
         k, c = len(g.maps), len(g.weights)
@@ -423,8 +422,7 @@ class FgsmGivens(Givens):
             raise ValueError("w and x entries must lie in [-100, 100]")
         if any(v == 0 for v in self.w):
             raise ValueError("a zero weight has a zero gradient, whose sign is undefined")
-        z = float(np.dot(self.w, self.x) + self.b)
-        if abs(z) < 1e-9:
+        if abs(_dot(self.w, self.x) + self.b) < 1e-9:
             raise ValueError("the score w.x + b is exactly 0: the predicted class is ambiguous")
         return self
 
@@ -438,20 +436,21 @@ class Fgsm(Generator):
     Givens = FgsmGivens
 
     def draw(self, rng):
-        n = pick(rng, [3, 4, 4])
+        r = Uniforms(rng)
+        n = r.pick((3, 4, 4))
         while True:
-            w = np.where(rng.random(n) < 0.5, 1.0, -1.0) * rng.integers(1, 4, size=n)
-            x = _dec(rng, n, 0, 1)
-            b = float(_dec(rng, 1, -1, 1)[0])
-            z = round(float(w @ x + b), 9)
-            eps = pick(rng, [0.1, 0.1, 0.2, 0.3])
-            shift = eps * float(np.abs(w).sum())
-            if not 0.3 <= abs(z) <= 3:
+            w = [(1.0 if r.u() < 0.5 else -1.0) * r.int(1, 4) for _ in range(n)]
+            x = [r.int(0, 11) / 10 for _ in range(n)]
+            b = r.int(-10, 11) / 10
+            z = round(_dot(w, x) + b, 9)
+            eps = r.pick((0.1, 0.1, 0.2, 0.3))
+            shift = eps * sum(map(abs, w))
+            if not 0.3 <= abs(z) <= 3 or all(v in (0.0, 1.0) for v in x):
                 continue
             y = int(z > 0)  # attack a correctly classified input
             z_adv = z - shift if y else z + shift
-            if 0.2 <= abs(z_adv) <= 4 and not np.allclose(x, np.round(x)):
-                return FgsmGivens(w=w.tolist(), b=b, x=x.tolist(), y=y, eps=eps)
+            if 0.2 <= abs(z_adv) <= 4:
+                return FgsmGivens(w=w, b=b, x=x, y=y, eps=eps)
 
     def stem(self, g):
         z = round(float(np.dot(g.w, g.x) + g.b), 6)
