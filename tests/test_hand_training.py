@@ -273,7 +273,8 @@ def test_normalization_axes_reference_by_hand():
     # channel 3: {2, 6, -1, 3} mean 2.5, var (0.25 + 12.25 + 12.25 + 0.25)/4 = 6.25; channel 4: {6, 2, 3, -1} the same
     assert v["mean_batch"] == pytest.approx([1.5, 1.5, 2.5, 2.5])
     assert v["var_batch"] == pytest.approx([1.25, 1.25, 6.25, 6.25])
-    # groups: n1 {1,3,3,1} mean 2 var 1; n1 {2,6,6,2} mean 4 var 4; n2 {0,2,2,0} mean 1 var 1; n2 {-1,3,3,-1} mean 1 var 4
+    # groups: n1 {1,3,3,1} mean 2 var 1; n1 {2,6,6,2} mean 4 var 4;
+    #         n2 {0,2,2,0} mean 1 var 1; n2 {-1,3,3,-1} mean 1 var 4
     assert np.allclose(v["mean_group"], [[2, 4], [1, 1]])
     assert np.allclose(v["var_group"], [[1, 4], [1, 4]])
     # every value is its group mean -/+ one standard deviation

@@ -1,4 +1,6 @@
-"""Lecture 07: training and architectures (ADAM, batch normalisation, ...)."""
+"""Lecture 07: training and architectures: ADAM, batch normalisation, SGD / momentum / RMSprop /
+AdaGrad updates, weight initialisation, activation functions, normalisation axes and
+hyperparameter search on a log scale."""
 
 from __future__ import annotations
 
@@ -473,7 +475,8 @@ class Optimizers(Generator):
                 else:
                     v = g.mu * state_prev + grad
                 state = _arr(s.step(f"v{t}", _as_step(v), rf"v_{t} = \mu\, v_{{{t - 1}}} + g_{t}",
-                                    lambda: _each(lambda vi, gi: rf"{num(g.mu)} \cdot {par(vi)} + {par(gi)}", state_prev, grad),
+                                    lambda: _each(lambda vi, gi: rf"{num(g.mu)} \cdot {par(vi)} + {par(gi)}",
+                                                  state_prev, grad),
                                     label=f"$v_{t}$", tol=WEIGHT))
                 new = w_prev + state if lr_inside else w_prev + sign * lr * state
                 formula = rf"w_{t} = w_{{{t - 1}}} - {lam}\, v_{t}"
@@ -1099,7 +1102,8 @@ class NormalizationAxes(Generator):
                                 label="$m$ of instance norm", answer=True)}
         if G:
             m["group"] = s.step("m_group", c // G * hw, r"m = \frac{C}{G} \cdot H \cdot W",
-                                lambda: rf"\frac{{{c}}}{{{G}}} \cdot {h} \cdot {w}", label="$m$ of group norm", answer=True)
+                                lambda: rf"\frac{{{c}}}{{{G}}} \cdot {h} \cdot {w}", label="$m$ of group norm",
+                                answer=True)
         for k in m:
             m[k] = np.float64(m[k])
 
