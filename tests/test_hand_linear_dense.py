@@ -103,6 +103,13 @@ def test_linreg_mistakes_are_named():
     assert status(r, "dw") == ("mistake", ["factor_two"])
 
 
+def test_linreg_every_gradient_and_update_is_an_answer():
+    # a right db does not make a wrong dw full marks: both count double, 0 + 2 of 4
+    q, r = grade("linreg_step", LIN, {"b": {"dw": 3}, "c": {"w_new": 2}})
+    assert status(r, "dw")[0] == "wrong" and status(r, "w_new")[0] == "wrong"
+    assert r.parts[1].score == pytest.approx(5.0) and r.parts[2].score == pytest.approx(5.0)
+
+
 def test_linreg_givens_errors_are_one_line():
     gen = get("linreg_step")
     for bad, word in [({**LIN, "y": [1, 2]}, "one target"), ({**LIN, "lr": 0}, "lr"),

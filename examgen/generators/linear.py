@@ -175,10 +175,10 @@ class LinRegStep(Generator):
                 f"d{names[j]}", factor * float(e @ X[:, j]),
                 rf"\frac{{\partial L}}{{\partial {_wsub(d, j)}}} = {gfrac}\sum_i (\hat y_i - y_i)\, {_xsub(d, j)}",
                 lambda j=j: rf"\frac{{{1 if half else 2}}}{{{n}}}\left({_dot_work(e, X[:, j])}\right)",
-                label=rf"$\partial L / \partial {_wsub(d, j)}$"))
+                label=rf"$\partial L / \partial {_wsub(d, j)}$", answer=True))
         db = s.step("db", factor * float(e.sum()), rf"\frac{{\partial L}}{{\partial b}} = {gfrac}\sum_i (\hat y_i - y_i)",
                     lambda: rf"\frac{{{1 if half else 2}}}{{{n}}}\left(" + " + ".join(par(v) for v in e) + r"\right)",
-                    label=r"$\partial L / \partial b$")
+                    label=r"$\partial L / \partial b$", answer=True)
 
         _update(s, names, d, w, grads, g.b, db, g.lr)
 
@@ -191,9 +191,10 @@ def _update(s: Steps, names, d, w, grads, b, db, lr):
     for j in range(d):
         s.step(f"{names[j]}_new", w[j] + sign * lr * grads[j],
                rf"{_wsub(d, j)} \leftarrow {_wsub(d, j)} - \lambda \frac{{\partial L}}{{\partial {_wsub(d, j)}}}",
-               lambda j=j: rf"{num(w[j])} - {num(lr)} \cdot {par(grads[j])}", label=rf"new ${_wsub(d, j)}$")
+               lambda j=j: rf"{num(w[j])} - {num(lr)} \cdot {par(grads[j])}", label=rf"new ${_wsub(d, j)}$",
+               answer=True)
     s.step("b_new", b + sign * lr * db, r"b \leftarrow b - \lambda \frac{\partial L}{\partial b}",
-           lambda: rf"{num(b)} - {num(lr)} \cdot {par(db)}", label="new $b$")
+           lambda: rf"{num(b)} - {num(lr)} \cdot {par(db)}", label="new $b$", answer=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,10 +311,10 @@ class LogRegStep(Generator):
                 f"d{names[j]}", factor * float(e @ X[:, j]),
                 rf"\frac{{\partial L}}{{\partial {_wsub(d, j)}}} = \frac{{1}}{{N}}\sum_i (\hat y_i - y_i)\, {_xsub(d, j)}",
                 lambda j=j: rf"\frac{{1}}{{{n}}}\left({_dot_work(e, X[:, j])}\right)",
-                label=rf"$\partial L / \partial {_wsub(d, j)}$"))
+                label=rf"$\partial L / \partial {_wsub(d, j)}$", answer=True))
         db = s.step("db", factor * float(e.sum()), r"\frac{\partial L}{\partial b} = \frac{1}{N}\sum_i (\hat y_i - y_i)",
                     lambda: rf"\frac{{1}}{{{n}}}\left(" + " + ".join(par(v) for v in e) + r"\right)",
-                    label=r"$\partial L / \partial b$")
+                    label=r"$\partial L / \partial b$", answer=True)
 
         _update(s, names, d, w, grads, g.b, db, g.lr)
 
@@ -429,6 +430,6 @@ class SoftmaxCe(Generator):
                     r"(note $\partial L / \partial b = \delta$).")
         sign = 1.0 if s.mistake("gradient_ascent", "added the gradient; gradient descent subtracts it") else -1.0
         s.step("W_new", W + sign * g.lr * dW, r"W \leftarrow W - \lambda \frac{\partial L}{\partial W}",
-               lambda: rf"{mat(W)} - {num(g.lr)} {mat(dW)}", label="new $W$")
+               lambda: rf"{mat(W)} - {num(g.lr)} {mat(dW)}", label="new $W$", answer=True)
         s.step("b_new", b + sign * g.lr * d, r"b \leftarrow b - \lambda\, \delta",
-               lambda: rf"{mat(b)} - {num(g.lr)} {mat(d)}", label="new $b$")
+               lambda: rf"{mat(b)} - {num(g.lr)} {mat(d)}", label="new $b$", answer=True)
