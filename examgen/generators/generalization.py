@@ -55,6 +55,11 @@ def big(n) -> str:
     return sci(n)
 
 
+def dot_work(ws, xs, b) -> str:
+    """``w_1 x_1 + ... + b`` with the numbers put in (Python floats: the formatting is cached)."""
+    return " + ".join(f"{par(wi)} \\cdot {par(xi)}" for wi, xi in zip(ws, xs)) + f" + {par(b)}"
+
+
 # ---------------------------------------------------------------------------------------------
 # vc_bound: the VC inequality with the polynomial bound on the growth function
 
@@ -238,7 +243,12 @@ class L2StepGivens(Givens):
         return self
 
 
-@generator(id="l2_step", topic="generalization", goal="08.9", version=1,
+_NONZERO_TENTHS = tuple(k / 10 for k in range(-10, 11) if k)  # -1.0 .. 1.0 without 0
+_X_VALUES = (-2.0, -1.0, 1.0, 2.0)
+_W_VALUES = tuple(s * k / 10 for s in (-1, 1) for k in range(2, 11))  # |w_j| in 0.2 .. 1.0
+
+
+@generator(id="l2_step", topic="generalization", goal="08.9", version=2,
            title="A gradient step with L2 regularisation")
 class L2Step(Generator):
     """A linear model with mean squared error plus an L2 penalty on the weights (not the bias):
@@ -250,14 +260,12 @@ class L2Step(Generator):
         while True:
             n = pick(rng, [1, 1, 2])
             k = pick(rng, [2, 2, 3])
-            x = [[float(v) for v in decimals(rng, k, -2, 2, 0, nonzero=True)] for _ in range(n)]
-            w = decimals(rng, k, -1, 1, 1, nonzero=True)
-            if min(abs(v) for v in w) < 0.2:
-                continue
-            b = decimal(rng, -1, 1, 1, nonzero=True)
-            y = decimals(rng, n, -2, 2, 1)
-            r = np.array(x) @ np.array(w) + b - np.array(y)
-            if np.min(np.abs(r)) < 0.1 or np.max(np.abs(r)) > 4:
+            x = [[_X_VALUES[i] for i in rw] for rw in rng.integers(len(_X_VALUES), size=(n, k)).tolist()]
+            w = [_W_VALUES[i] for i in rng.integers(len(_W_VALUES), size=k).tolist()]
+            b = _NONZERO_TENTHS[int(rng.integers(len(_NONZERO_TENTHS)))]
+            y = [v / 10 for v in rng.integers(-20, 21, size=n).tolist()]
+            r = [sum(wj * xj for wj, xj in zip(w, xi)) + b - yi for xi, yi in zip(x, y)]
+            if min(map(abs, r)) < 0.1 or max(map(abs, r)) > 4:
                 continue
             return L2StepGivens(x=x, y=y, w=w, b=b, lam=pick(rng, [0.1, 0.1, 0.05, 0.2, 0.5]),
                                 lr=pick(rng, [0.1, 0.1, 0.05, 0.2]), half=bool(rng.random() < 0.5))
@@ -378,7 +386,7 @@ class DropoutGivens(Givens):
         return self
 
 
-@generator(id="dropout", topic="generalization", goal="08.10", version=1,
+@generator(id="dropout", topic="generalization", goal="08.10", version=2,
            title="Dropout in training and at test time")
 class Dropout(Generator):
     """A layer's activations through (inverted) dropout with a given mask, into one unit of the
@@ -390,14 +398,14 @@ class Dropout(Generator):
         while True:
             n = pick(rng, [3, 4, 4, 5])
             p = pick(rng, [0.5, 0.5, 0.8, 0.8, 0.4, 0.75])
-            mask = [int(rng.random() < p) for _ in range(n)]
+            mask = (rng.random(n) < p).astype(int).tolist()
             if sum(mask) in (0, n):
                 continue
-            a = decimals(rng, n, 0.1, 2.0, 1)
-            w = decimals(rng, n, -1, 1, 1, nonzero=True)
-            b = decimal(rng, -1, 1, 1, nonzero=True)
-            wa = float(np.dot(w, a))
-            z_train = float(np.dot(w, np.array(mask) * np.array(a))) / p + b
+            a = (rng.integers(1, 21, size=n) / 10).tolist()
+            w = [_NONZERO_TENTHS[i] for i in rng.integers(len(_NONZERO_TENTHS), size=n).tolist()]
+            b = _NONZERO_TENTHS[int(rng.integers(len(_NONZERO_TENTHS)))]
+            wa = sum(wi * ai for wi, ai in zip(w, a))
+            z_train = sum(wi * ai for wi, ai, mi in zip(w, a, mask) if mi) / p + b
             if abs(wa) < 0.2 or abs(z_train - (wa + b)) < 0.05:
                 continue  # the sample should differ visibly from the expectation
             return DropoutGivens(a=a, mask=mask, keep=p, w=w, b=b)
@@ -438,10 +446,9 @@ class Dropout(Generator):
         else:
             h = m * a / p
         h = s.step("h_train", h, r"h = \frac{m \odot a}{p}",
-                   lambda: rf"\frac{{{row(m)} \odot {row(a)}}}{{{num(p)}}}", label="$h$ (training)")
+                   lambda: rf"\frac{{{row(g.mask)} \odot {row(g.a)}}}{{{num(p)}}}", label="$h$ (training)")
         h = np.asarray(h, dtype=float)
-        s.step("z_train", float(w @ h) + b, r"z = w^T h + b",
-               lambda: " + ".join(f"{par(wi)} \\cdot {par(hi)}" for wi, hi in zip(w, h)) + f" + {par(b)}",
+        s.step("z_train", float(w @ h) + b, r"z = w^T h + b", lambda: dot_work(g.w, h.tolist(), b),
                label="$z$ (training)", answer=True)
 
         s.part("b", r"What is the expected value $\mathbb{E}[z]$ of the next unit's training-time "
@@ -455,7 +462,7 @@ class Dropout(Generator):
         else:
             ez = wa + b
         s.step("z_expected", ez, r"\mathbb{E}[z] = w^T \mathbb{E}[h] + b = w^T a + b",
-               lambda: " + ".join(f"{par(wi)} \\cdot {par(ai)}" for wi, ai in zip(w, a)) + f" + {par(b)}",
+               lambda: dot_work(g.w, g.a, b),
                label=r"$\mathbb{E}[z]$")
 
         s.part("c", r"At test time (inverted dropout), what is the next unit's $z$?")
@@ -467,19 +474,14 @@ class Dropout(Generator):
             zt = float(w @ (m * a)) / p + b
         else:
             zt = wa + b
-        s.step("z_test", zt, r"z_{test} = w^T a + b",
-               lambda: " + ".join(f"{par(wi)} \\cdot {par(ai)}" for wi, ai in zip(w, a)) + f" + {par(b)}",
+        s.step("z_test", zt, r"z_{test} = w^T a + b", lambda: dot_work(g.w, g.a, b),
                label=r"$z_{test}$")
 
         s.part("d", r"With standard (non-inverted) dropout instead: compute the next unit's $z$ in "
                     r"training with the same mask, and its $z$ at test time.")
-        if s.mistake("standard_scaled_in_training", "divided by p in training; standard dropout "
-                                                    "uses h = m * a and scales at test time instead"):
-            hs = m * a / p
-        else:
-            hs = m * a
+        hs = m * a
         s.step("z_train_std", float(w @ hs) + b, r"z = w^T (m \odot a) + b",
-               lambda: " + ".join(f"{par(wi)} \\cdot {par(hi)}" for wi, hi in zip(w, m * a)) + f" + {par(b)}",
+               lambda: dot_work(g.w, hs.tolist(), b),
                label="$z$ (training, standard dropout)")
         if s.mistake("test_not_scaled", "left out the scaling by p at test time; in training only a "
                                         "fraction p of the units was active, so standard dropout uses h = p a"):
@@ -487,9 +489,6 @@ class Dropout(Generator):
         elif s.mistake("bias_scaled", "scaled the bias by p too; only the dropped-out activations "
                                       "are scaled, z = w^T (p a) + b"):
             zs = p * (wa + b)
-        elif s.mistake("test_divided_by_p", "divided by p at test time; standard dropout multiplies "
-                                            "the activations by p at test time"):
-            zs = wa / p + b
         else:
             zs = p * wa + b
         s.step("z_test_std", zs, r"z_{test} = w^T (p\, a) + b = p\, w^T a + b",
