@@ -141,3 +141,40 @@ def test_chromium_renders_the_exam_math(tmp_path):
     assert "\\" not in text, re.findall(r".{20}\\.{20}", text)[:5]
     assert "ADAM" in text or "Batch" in text or "latent" in text
     assert "μ" in text or "σ" in text or "𝜇" in text or "𝜎" in text, "Greek letters did not render"
+
+
+FIGURED = ["backprop", "dense_forward", "bellman", "value_iteration", "conv2d_values", "pooling_values",
+           "upsampling", "conv_output", "receptive_field", "overlap_metrics", "detection_label",
+           "rnn_forward", "autograd_trace"]
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def test_the_issue_s_figures_exist():
+    from examgen.render.html import figure
+
+    missing = []
+    for gid in FIGURED:
+        gen = registry.get(gid)
+        if gen.needs_torch:
+            pytest.importorskip("torch")
+        if figure(gen.generate(1)) is None:
+            missing.append(gid)
+    assert not missing, f"no figure: {missing}"
+
+
+def test_figures_show_the_numbers_of_the_question():
+    """Every number written in a figure is one the question prints (or a small index)."""
+    from examgen.render.html import figure
+
+    for gen in registry.all_generators():
+        if gen.needs_torch or gen.concept:
+            continue
+        for seed in range(15):
+            q = gen.generate(seed)
+            svg = figure(q)
+            if svg is None:
+                break
+            shown = {float(x) for t in re.findall(r">([^<]*)</text>", svg) for x in NUMBER.findall(html.unescape(t))}
+            printed = {float(x) for x in NUMBER.findall(json.dumps(q.givens) + " " + q.stem)}
+            extra = shown - printed - set(range(0, 11))
+            assert not extra, (gen.id, seed, sorted(extra)[:5])

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..fmt import matrix as mat, num, par
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
+from ..render.figures import grids, layer_stack
 from ..steps import Degenerate, Steps
 from ._draw import pick
 
@@ -98,6 +99,17 @@ class ConvOutput(Generator):
                 return False
             n = out_size(n, layer)
         return True
+
+    def figure(self, g):
+        blocks = [("Input", f"{g.height}×{g.width}×{g.channels}")]
+        for i, layer in enumerate(g.layers, 1):
+            k = f"{layer.kernel}×{layer.kernel}"
+            if layer.type == "conv":
+                blocks.append((f"{i}: conv {k}", f"{layer.filters} filters\ns{layer.stride} p{layer.padding} d{layer.dilation}"))
+            else:
+                blocks.append((f"{i}: {'max' if layer.type == 'maxpool' else 'avg'} pool {k}",
+                               f"s{layer.stride} p{layer.padding}"))
+        return layer_stack(blocks)
 
     def stem(self, g):
         lines = "\n".join(f"- Layer {i}: {layer.describe()}" for i, layer in enumerate(g.layers, 1))
@@ -273,6 +285,11 @@ class Conv2dValues(Generator):
                 continue  # the ReLU must change something and leave something
             return Conv2dGivens(x=x.tolist(), kernel=kern.tolist(), bias=bias, stride=st, padding=p, relu=relu)
 
+    def figure(self, g):
+        caption = "X padded" if g.padding else "X"
+        return grids([(caption, g.x, g.padding), ("K", g.kernel, 0)], ["⋆"],
+                     label="the input map and the kernel")
+
     def stem(self, g):
         h, w = len(g.x), len(g.x[0])
         k = len(g.kernel)
@@ -415,6 +432,9 @@ class PoolingValues(Generator):
                 continue
             return PoolingGivens(x=x.tolist(), pool=kind, kernel=k, stride=st,
                                  channels=pick(rng, [8, 16, 32, 64, 3, 6]))
+
+    def figure(self, g):
+        return grids([("one channel of X", g.x, 0)], label="the feature map")
 
     def stem(self, g):
         h, w = len(g.x), len(g.x[0])
@@ -569,6 +589,13 @@ class ReceptiveField(Generator):
             if receptive_fields(layers)[-1][1] > 80:
                 continue
             return ReceptiveFieldGivens(layers=layers)
+
+    def figure(self, g):
+        blocks = [("Input", "1 channel")]
+        for i, layer in enumerate(g.layers, 1):
+            kind = "conv" if layer.type == "conv" else ("max pool" if layer.type == "maxpool" else "avg pool")
+            blocks.append((f"{i}: {kind} {layer.kernel}×{layer.kernel}", f"stride {layer.stride}\ndilation {layer.dilation}"))
+        return layer_stack(blocks)
 
     def stem(self, g):
         lines = "\n".join(f"- Layer {i}: {layer.describe()}" for i, layer in enumerate(g.layers, 1))
