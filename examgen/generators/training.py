@@ -1012,13 +1012,18 @@ def _set_index(shape: tuple[int, ...], focus: str, groups: int | None) -> np.nda
 NICE_ARRAYS = {m: np.array(sets, dtype=float) for m, sets in NICE_SETS.items()}
 
 
-def _feature_map(x: np.ndarray) -> str:
-    lines = []
-    for i, sample in enumerate(x, 1):
-        maps = [f"$x_{{{i},{j}}} = {mat(ch)}$" if ch.shape[0] > 1 else f"$x_{{{i},{j}}} = {row(ch[0])}$"
-                for j, ch in enumerate(sample, 1)]
-        lines.append(f"- sample $n = {i}$: " + ", ".join(maps))
-    return "\n".join(lines)
+def _channel(ch: list[list[float]]) -> str:
+    """One channel's H x W map: a row ``(1, 3)`` when H = 1, else a matrix."""
+    if len(ch) == 1:
+        return "(" + ", ".join(map(_num, ch[0])) + ")"
+    body = r" \\ ".join(" & ".join(map(_num, r)) for r in ch)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def _feature_map(x: list) -> str:
+    return "\n".join(f"- sample $n = {i}$: " + ", ".join(f"$x_{{{i},{j}}} = {_channel(ch)}$"
+                                                          for j, ch in enumerate(sample, 1))
+                     for i, sample in enumerate(x, 1))
 
 
 @generator(id="normalization_axes", topic="training", goal="07.3", version=1,
@@ -1070,7 +1075,7 @@ class NormalizationAxes(Generator):
         return (
             f"A convolutional layer outputs a feature map $x$ of shape $N \\times C \\times H \\times W = "
             f"{n} \\times {c} \\times {h} \\times {w}$ ({n} samples, {c} channels, ${h} \\times {w}$ "
-            "positions); $x_{n,c}$ is channel $c$ of sample $n$:\n\n" + _feature_map(x) + "\n\n"
+            "positions); $x_{n,c}$ is channel $c$ of sample $n$:\n\n" + _feature_map(g.x) + "\n\n"
             "Batch, layer, instance and group normalisation each split the values into sets, and "
             r"normalise every value with the mean $\mu$ and the population variance $\sigma^2 = "
             r"\frac{1}{m}\sum (x - \mu)^2$ of its own set of $m$ values (divide by $m$): "
