@@ -15,10 +15,22 @@ def num(x: float, digits: int = 4) -> str:
         return str(int(x))
     if not math.isfinite(x):
         return r"\infty" if x > 0 else (r"-\infty" if x < 0 else r"\mathrm{NaN}")
-    if abs(x) >= 10.0 ** (1 - digits):
+    if 10.0 ** (1 - digits) <= abs(x) < 1e6:
         text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
-    mantissa, exp = f"{x:.{max(digits - 2, 1)}e}".split("e")
+    return sig(x, digits)
+
+
+def sig(x: float, figures: int) -> str:
+    """``x`` to ``figures`` significant figures, in scientific notation when very large or small."""
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return num(x)
+    if 1e-3 <= abs(x) < 1e6:
+        decimals = max(figures - 1 - math.floor(math.log10(abs(x))), 0)
+        text = f"{x:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa, exp = f"{x:.{max(figures - 1, 1)}e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".")
     power = f"10^{{{int(exp)}}}"
     return power if mantissa == "1" else (f"-{power}" if mantissa == "-1" else rf"{mantissa} \times {power}")

@@ -16,7 +16,7 @@ NEAR_MISS_FACTOR = 10.0
 def _within(x: Any, ref: Any, tol: Tolerance, factor: float = 1.0) -> np.ndarray:
     ref = np.asarray(ref, dtype=float)
     x = np.asarray(x, dtype=float)
-    bound = factor * np.maximum(tol.abs, tol.rel * np.abs(ref)) + 1e-12
+    bound = factor * np.maximum(tol.abs, tol.rel * np.abs(ref)) * (1 + 1e-9)  # fuzz for float rounding
     with np.errstate(invalid="ignore"):
         return np.abs(x - ref) <= bound
 
@@ -27,7 +27,7 @@ def matches(step: Step, x: Any, ref: Any) -> np.ndarray | bool:
         return np.zeros(np.shape(x), dtype=bool)
     if step.kind == "scalar" and isinstance(ref, float):  # the common case, without numpy
         tol = step.tolerance or Tolerance()
-        return abs(x - ref) <= max(tol.abs, tol.rel * abs(ref)) + 1e-12
+        return abs(x - ref) <= max(tol.abs, tol.rel * abs(ref)) * (1 + 1e-9)
     if step.kind in ("vector", "matrix", "tensor"):
         if np.shape(x) != np.shape(ref):
             return np.zeros(np.shape(x), dtype=bool)

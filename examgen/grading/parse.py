@@ -79,7 +79,7 @@ def number(raw: Any) -> float:
 def integer(raw: Any) -> int:
     """A whole number (``3``, ``3.0``, ``"12"``)."""
     value = number(raw)
-    if abs(value - round(value)) > 1e-9 or abs(value) > 1e15:
+    if abs(value - round(value)) > 1e-9 or abs(value) > 2.0 ** 53:
         raise FormatError(f"expected a whole number, got {_show(raw)}")
     return int(round(value))
 

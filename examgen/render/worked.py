@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..fmt import matrix, num
+from ..fmt import matrix, num, sig
 from ..grading.parse import LETTERS, describe_shape
 from ..model import CONCEPT_KINDS, Step
 
@@ -16,6 +16,8 @@ def value_latex(st: Step) -> str:
     if st.kind == "tensor":
         return r"\text{" + json.dumps(st.value) + "}"
     if st.kind == "scalar":
+        if st.tolerance is not None and st.tolerance.sigfigs is not None:
+            return sig(st.value, st.tolerance.sigfigs + 1)  # one figure more than asked
         return num(st.value)
     if st.kind == "expression":
         from ..grading.expr import latex
