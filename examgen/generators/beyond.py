@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from pydantic import Field, model_validator
 
-from ..fmt import num, par
+from ..fmt import num as _fmt_num
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
@@ -19,6 +20,19 @@ CRITICAL = 3.841  # chi^2 with 1 degree of freedom, 5 % level
 NICE = ((0.8, 100), (0.8, 400), (0.8, 900), (0.8, 1600), (0.8, 2500), (0.9, 100), (0.9, 400), (0.9, 900),
         (0.9, 1600), (0.9, 2500), (0.64, 100), (0.64, 400), (0.64, 2500), (0.98, 100), (0.98, 400),
         (0.98, 1600), (0.98, 2500))
+
+
+num = lru_cache(maxsize=1 << 14)(_fmt_num)
+"""``fmt.num``, cached: the same few givens are formatted in the stem and the solution."""
+
+
+def par(x: float) -> str:
+    s = num(float(x))
+    return f"({s})" if s[0] == "-" else s
+
+
+def row(values) -> str:
+    return "(" + ", ".join(num(float(v)) for v in values) + ")"
 
 
 def _pick(rng, options):
@@ -87,8 +101,8 @@ class Significance(Generator):
                 continue
             corrected = rng.random() < 0.5
             stat = mcnemar(b, c, corrected)
-            if 3.3 < stat < 4.5:
-                continue  # a clear decision at the 5 % level
+            if 3.3 < stat < 4.5 or not 0.2 < stat < 12:
+                continue  # a clear decision at the 5 % level, and a p-value that shows in 3 decimals
             if abs(mcnemar(b, c, not corrected) - stat) < 0.002:
                 continue
             half = _pick(rng, (0.01, 0.02, 0.025, 0.03, 0.05))

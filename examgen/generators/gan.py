@@ -9,9 +9,22 @@ from functools import lru_cache
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import matrix as mat, num, par, row
+from ..fmt import num as _fmt_num
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
+
+num = lru_cache(maxsize=1 << 14)(_fmt_num)
+"""``fmt.num``, cached: the same few givens are formatted in the stem and the solution."""
+
+
+def par(x: float) -> str:
+    s = num(float(x))
+    return f"({s})" if s[0] == "-" else s
+
+
+def row(values) -> str:
+    return "(" + ", ".join(num(float(v)) for v in values) + ")"
+
 
 # The values D's outputs and the optimal discriminator are drawn from; the stem gives their
 # natural logarithms, so the question can be done by hand (the table does not depend on the draw).
@@ -20,8 +33,8 @@ LN_TABLE = ", ".join(f"$\\ln {num(v)} = {num(math.log(v))}$" for v in TABLE)
 REAL = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
 
 
-def _logs(values, fmt=lambda v: num(v)) -> str:
-    return " + ".join(r"\log " + fmt(v) for v in values)
+def _logs(values) -> str:
+    return " + ".join(r"\log " + num(float(v)) for v in values)
 
 
 def _pick(rng: np.random.Generator, options):
@@ -114,22 +127,24 @@ class GanLosses(Generator):
         )
 
     def solve(self, s: Steps, g: GanGivens):
-        dr, df = np.array(g.d_real), np.array(g.d_fake)
-        m, n = dr.size, df.size
+        dr, df = g.d_real, g.d_fake
+        m, n = len(dr), len(df)
+        log_d = sum(map(math.log, df)) / n  # mean log D(G(z)), and mean log(1 - D(G(z))):
+        log_1md = sum(math.log(1 - d) for d in df) / n
 
         s.part("a", r"Estimate the two terms of $V$ on the minibatches, "
                     r"$\frac{1}{m}\sum_i \log D(x_i)$ and $\frac{1}{n}\sum_j \log\left(1 - D(G(z_j))\right)$, "
                     r"and the discriminator's loss $L_D$.")
-        real = s.step("real_term", float(np.log(dr).mean()), r"\frac{1}{m}\sum_i \log D(x_i)",
+        real = s.step("real_term", sum(map(math.log, dr)) / m, r"\frac{1}{m}\sum_i \log D(x_i)",
                       lambda: rf"\frac{{{_logs(dr)}}}{{{m}}}",
                       label=r"$\frac{1}{m}\sum_i \log D(x_i)$")
         if s.mistake("log_d_for_fake", "used log D(G(z)) in V's second term; for the generated images "
                                        "the discriminator is scored on log(1 - D(G(z)))"):
-            fake = np.log(df).mean()
+            fake = log_d
         else:
-            fake = np.log(1 - df).mean()
-        fake = s.step("fake_term", float(fake), r"\frac{1}{n}\sum_j \log\left(1 - D(G(z_j))\right)",
-                      lambda: rf"\frac{{{_logs(1 - df)}}}{{{n}}}",
+            fake = log_1md
+        fake = s.step("fake_term", fake, r"\frac{1}{n}\sum_j \log\left(1 - D(G(z_j))\right)",
+                      lambda: rf"\frac{{{_logs(1 - d for d in df)}}}{{{n}}}",
                       label=r"$\frac{1}{n}\sum_j \log(1 - D(G(z_j)))$")
         sign = 1.0 if s.mistake("d_loss_sign", "left out the minus: D maximises V, so the loss it "
                                                "minimises is -V") else -1.0
@@ -144,24 +159,24 @@ class GanLosses(Generator):
             mm = -fake
         elif s.mistake("minimax_log_d", "used log D(G(z)); the minimax generator's loss is the term of V "
                                         "it can change, mean log(1 - D(G(z)))"):
-            mm = float(np.log(df).mean())
+            mm = log_d
         else:
             mm = fake
-        s.step("loss_G_mm", float(mm), r"L_G^{MM} = \frac{1}{n}\sum_j \log\left(1 - D(G(z_j))\right)",
+        s.step("loss_G_mm", mm, r"L_G^{MM} = \frac{1}{n}\sum_j \log\left(1 - D(G(z_j))\right)",
                label="$L_G^{MM}$")
         if s.mistake("ns_log_one_minus", "used log(1 - D(G(z))): the non-saturating loss changes the "
                                          "target to log D(G(z)), not just the sign"):
-            ns = -np.log(1 - df).mean()
+            ns = -log_1md
         elif s.mistake("ns_sign", "left out the minus: the generator maximises mean log D(G(z)), so it "
                                   "minimises its negative"):
-            ns = np.log(df).mean()
+            ns = log_d
         else:
-            ns = -np.log(df).mean()
-        s.step("loss_G_ns", float(ns), r"L_G^{NS} = -\frac{1}{n}\sum_j \log D(G(z_j))",
+            ns = -log_d
+        s.step("loss_G_ns", ns, r"L_G^{NS} = -\frac{1}{n}\sum_j \log D(G(z_j))",
                lambda: rf"-\frac{{{_logs(df)}}}{{{n}}}", label="$L_G^{NS}$")
 
         j = g.sample
-        d = float(df[j - 1])
+        d = df[j - 1]
         s.part("c", rf"For generated sample $j = {j}$ alone, with $d = D(G(z_{j})) = {num(d)}$, the "
                     r"per-sample losses are $J^{MM}(d) = \log(1 - d)$ and $J^{NS}(d) = -\log d$. "
                     r"Compute $\partial J^{MM} / \partial d$ and $\partial J^{NS} / \partial d$, and "

@@ -161,16 +161,22 @@ class RnnForward(Generator):
                 continue
             b = decs(rng, hid, -0.5, 0.5)
             h0 = np.zeros(hid) if rng.random() < 0.6 else decs(rng, hid, -0.8, 0.8, nonzero=True)
-            x = decs(rng, (steps, inp), -2, 2, 0 if rng.random() < 0.5 else 1, nonzero=True)
-            h, ok = h0, True
-            for xt in x:
-                a = W @ h + U @ xt + b
-                if np.abs(a).min() < 0.15 or np.abs(a).max() > 2.2:
-                    ok = False  # near 0, tanh(a) ~ a hides a forgotten tanh; beyond 2 it saturates
+            places = 0 if rng.random() < 0.5 else 1
+            h, xs = h0, []
+            for _ in range(steps):
+                # a few candidate inputs at once; keep the first whose pre-activation is neither
+                # near 0 (where tanh(a) ~ a hides a forgotten tanh) nor beyond 2.2 (saturated)
+                cands = decs(rng, (6, inp), -2, 2, places, nonzero=True)
+                a = cands @ U.T + (W @ h + b)
+                fits = ((np.abs(a) >= 0.15) & (np.abs(a) <= 2.2)).all(axis=1)
+                if not fits.any():
                     break
-                h = np.tanh(a)
-            if ok:
-                return RnnForwardGivens(W=W.tolist(), U=U.tolist(), b=b.tolist(), h0=h0.tolist(), x=x.tolist(),
+                i = int(fits.argmax())
+                xs.append(cands[i])
+                h = np.tanh(a[i])
+            if len(xs) == steps:
+                return RnnForwardGivens(W=W.tolist(), U=U.tolist(), b=b.tolist(), h0=h0.tolist(),
+                                        x=np.array(xs).tolist(),
                                         v=decs(rng, hid, -1.5, 1.5, nonzero=True).tolist(),
                                         c=decimal(rng, -0.5, 0.5, 1))
 
@@ -288,9 +294,9 @@ class GruStep(Generator):
             z = _sigmoid(az + shift)
             r = _sigmoid(pre[1] + Uh[1] @ hp)
             ht = np.tanh(pre[2] + Uh[2] @ (r * hp))
-            if np.abs(r - 1).max() < 0.15 or np.abs(ht - hp).min() < 0.15:
+            if np.abs(r - 1).max() < 0.15 or np.abs(ht - hp).min() < 0.1:
                 continue  # the reset gate should matter, and the candidate differ from h_{t-1}
-            if hid > 1 and np.abs(np.tanh(pre[2] + r * (Uh[2] @ hp)) - ht).max() < 0.02:
+            if hid > 1 and np.abs(np.tanh(pre[2] + r * (Uh[2] @ hp)) - ht).max() < 0.01:
                 continue  # applying r after the product with U_h must give a visibly different candidate
             W, U, B = Wx.tolist(), Uh.tolist(), bias.tolist()
             return GruGivens(Wz=W[0], Uz=U[0], bz=B[0], Wr=W[1], Ur=U[1], br=B[1], Wh=W[2], Uh=U[2], bh=B[2],
@@ -309,8 +315,8 @@ class GruStep(Generator):
             lines.append(f"- {name}: $W_{gate} = {_show(W)}$, $U_{gate} = {_show(U)}$, "
                          f"$b_{gate} = {_show(b)}$")
         return (
-            f"A gated recurrent unit (GRU) with {dims} computes its new state as in the course "
-            "(Cho et al.):"
+            f"A gated recurrent unit (GRU) with {dims} computes its new state with the equations of "
+            "Cho et al. (2014):"
             "\n\n"
             r"$$z_t = \sigma\left(W_z x_t + U_z h_{t-1} + b_z\right), \qquad "
             r"r_t = \sigma\left(W_r x_t + U_r h_{t-1} + b_r\right)$$"
