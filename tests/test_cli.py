@@ -268,3 +268,30 @@ def test_bad_rosters(cli, roster, message):
     r = cli("make", "--topics", "rl", "--students", "r.csv")
     _no_traceback(r)
     assert r.returncode == 1 and "r.csv" in r.stderr and message in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("topics", ["linear,dense,pytorch,cnn,training,generalization", "02,03,04,05,07,08",
+                                    "09,10,11,12,13,14,15",
+                                    "detection,visualization,rnn,unsupervised,gan,rl,beyond"])
+def test_every_lecture_makes_an_exam_whose_key_gets_full_marks(cli, topics):
+    pytest.importorskip("torch")  # lecture 04's autograd_trace computes its answers with PyTorch
+    r = cli("make", "--topics", topics, "--seed", "21", "--format", "html", "--out", "e")
+    assert r.returncode == 0, r.stderr
+    exam = Exam.model_validate_json((cli.cwd / "e" / "exam.json").read_text())
+    wanted = {t.strip() for t in topics.split(",")}
+    from examgen.topics import topic
+    assert {topic(t).id for t in wanted} == {q.topic for q in exam.questions}
+    report = GradeReport.model_validate_json(cli("grade", "e/key.json", "--exam", "e/exam.json", "--json").stdout)
+    assert report.score == report.points > 0
+
+
+def test_list_shows_every_generator_under_its_lecture(cli):
+    from examgen import registry
+    r = cli("list")
+    lines = r.stdout.splitlines()
+    for gen in registry.all_generators():
+        if gen.concept:
+            continue
+        at = next(i for i, line in enumerate(lines) if line.split()[:1] == [gen.id])
+        header = next(line for line in reversed(lines[:at]) if not line.startswith(" "))
+        assert header.split()[1] == gen.topic, (gen.id, header)

@@ -53,6 +53,7 @@ _SYMBOLS = {
     "rceil": "⌉", "log": "log", "ln": "ln", "exp": "exp", "max": "max", "min": "min", "nabla": "∇",
     "in": "∈", "sim": "~", "pm": "±", "dots": "…", "ldots": "…", "cdots": "⋯", "qquad": "  ",
     "quad": " ", "langle": "⟨", "rangle": "⟩", "|": "‖", "arg": "arg", "tanh": "tanh",
+    "lVert": "‖", "rVert": "‖", "Vert": "‖", "vert": "|", "lvert": "|", "rvert": "|",
 }
 _ACCENT = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
 _STYLE = {"mathrm", "text", "operatorname", "mathbf", "mathit", "boldsymbol", "mathcal", "textrm"}

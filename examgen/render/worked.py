@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import numpy as np
 
 from ..fmt import matrix, num, sig
 from ..grading.parse import LETTERS, describe_shape
@@ -14,7 +14,7 @@ def value_latex(st: Step) -> str:
     if st.kind in ("vector", "matrix"):
         return matrix(st.value)
     if st.kind == "tensor":
-        return r"\text{" + json.dumps(st.value) + "}"
+        return tensor_latex(st.value)
     if st.kind == "scalar":
         if st.tolerance is not None and st.tolerance.sigfigs is not None:
             return sig(st.value, st.tolerance.sigfigs + 1)  # one figure more than asked
@@ -23,6 +23,16 @@ def value_latex(st: Step) -> str:
         from ..grading.expr import latex
         return latex(st.value, st.variables or [])
     return rf"\text{{{st.value}}}" if st.kind == "choice" else str(st.value)
+
+
+def tensor_latex(value) -> str:
+    """An n-d array as its 2-d slices, each labelled by its leading indices (from 1)."""
+    a = np.asarray(value, dtype=float)
+    slices = []
+    for index in np.ndindex(*a.shape[:-2]):
+        label = ",".join(str(i + 1) for i in index)
+        slices.append(rf"[{label}]: {matrix(a[index])}")
+    return r",\ ".join(slices)
 
 
 def worked_latex(st: Step) -> str:
