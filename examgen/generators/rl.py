@@ -394,7 +394,7 @@ class QLearning(Generator):
             n, m = pick(rng, [3, 3, 4]), pick(rng, [2, 3, 3, 4])
             q = (rng.integers(-10, 31, size=(n, m)) / 10).tolist()  # one decimal in [-1, 3]
             target = (rng.integers(-10, 31, size=(n + 1, m)) / 10).tolist()
-            s0, s1 = (int(x) for x in rng.choice(n, size=2, replace=False))
+            s0, s1 = (int(x) for x in rng.random(n).argsort()[:2])
             u = rng.random(3)
             terminal = u[0] < 0.5
             s2 = None if terminal else (s0 if u[1] < 0.5 else int(rng.integers(n)))
@@ -808,7 +808,7 @@ class ValueIteration(Generator):
             if len(clear) < 2:
                 continue
             k = min(len(clear), pick(rng, [2, 2, 3]))
-            chosen = [clear[i] for i in sorted(rng.choice(len(clear), size=k, replace=False))]
+            chosen = [clear[i] for i in sorted(rng.random(len(clear)).argsort()[:k])]
             return ValueIterationGivens(rows=rows, cols=cols, terminals=terminals, rewards=rewards.tolist(),
                                         gamma=gamma, sweeps=sweeps, cells=chosen)
 
