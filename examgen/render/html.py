@@ -21,7 +21,7 @@ from ..model import Exam, Question, Step
 from ..resources import data_dir
 from . import markup
 from .math import mathml
-from .worked import answer_markup, hint, value_latex
+from .worked import answer_markup, hint, marking, value_latex
 
 
 def figure(q: Question) -> str | None:
@@ -63,7 +63,7 @@ def _env() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["markup"] = lambda s: Markup(markup.html(s))
     env.filters["inline"] = lambda s: Markup(markup.inline_html(s))
-    env.globals.update(figure=figure, hint=hint, worked=worked_html, math_font_css=math_font_css)
+    env.globals.update(figure=figure, hint=hint, marking=marking, worked=worked_html, math_font_css=math_font_css)
     return env
 
 

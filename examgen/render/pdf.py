@@ -19,7 +19,7 @@ import jinja2
 from ..grading.mark import POLICY
 from ..model import Exam, Part, Step, Student
 from ..resources import data_dir
-from .worked import answer_markup, hint, value_latex
+from .worked import answer_markup, hint, marking, value_latex
 
 # LaTeX the converter does not know, rewritten before conversion.
 _BEFORE = (
@@ -125,7 +125,7 @@ def _env() -> jinja2.Environment:
                              autoescape=False, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters.update(tmarkup=markup, tstr=typst_string)
-    env.globals.update(worked_lines=worked_lines, hint=hint, answer_field=answer_field,
+    env.globals.update(worked_lines=worked_lines, hint=hint, marking=marking, answer_field=answer_field,
                        working_height=working_height)
     return env
 

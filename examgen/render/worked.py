@@ -88,3 +88,13 @@ def hint(st: Step) -> str:
     if tol.sigfigs is not None:
         return f"{what}, {tol.sigfigs} significant figures"
     return f"{what}, {tol.decimals} decimals" if tol.decimals is not None else what
+
+
+def marking(st: Step) -> str:
+    """The answer form and, for numbers, the tolerance the grader uses (shown in solutions)."""
+    text = hint(st)
+    if st.tolerance is not None:
+        text += f"; accepted within {st.tolerance.describe()}"
+    elif st.kind in ("integer", "choice", "single", "ordering"):
+        text += "; must be exact"
+    return text
