@@ -26,15 +26,6 @@ num = lru_cache(maxsize=1 << 14)(_fmt_num)
 """``fmt.num``, cached: the same few givens are formatted in the stem and the solution."""
 
 
-def par(x: float) -> str:
-    s = num(float(x))
-    return f"({s})" if s[0] == "-" else s
-
-
-def row(values) -> str:
-    return "(" + ", ".join(num(float(v)) for v in values) + ")"
-
-
 def _pick(rng, options):
     return options[int(rng.random() * len(options))]
 
@@ -72,7 +63,8 @@ class SignificanceGivens(Givens):
         n = self.n11 + self.n10 + self.n01 + self.n00
         k = self.n11 + self.n10
         if k == 0 or k == n:
-            raise ValueError("classifier A must be neither always right nor always wrong (the standard error would be 0)")
+            raise ValueError("classifier A must be neither always right nor always wrong "
+                             "(the standard error would be 0)")
         if self.n10 == self.n01:
             raise ValueError("the discordant counts n10 and n01 must differ (McNemar's statistic would be 0)")
         if self.n11 + self.n00 == 0:

@@ -183,13 +183,10 @@ class RnnForward(Generator):
     def stem(self, g):
         hid, inp, T = len(g.W), len(g.U[0]), len(g.x)
         xs = ", ".join(f"x_{t} = {_show(xt)}" for t, xt in enumerate(g.x, 1))
-        if hid == 1:
-            shape = "a scalar hidden state and scalar inputs"
-            yform = r"\hat y = v\,h_T + c"
-        else:
-            shape = (f"a {hid}-dimensional hidden state and "
-                     + ("scalar inputs" if inp == 1 else f"{inp}-dimensional inputs") + " (column vectors)")
-            yform = r"\hat y = v^T h_T + c"
+        state = "a scalar hidden state" if hid == 1 else f"a {hid}-dimensional hidden state"
+        inputs = "scalar inputs" if inp == 1 else f"{inp}-dimensional inputs"
+        shape = f"{state} and {inputs}" + (" (column vectors)" if max(hid, inp) > 1 else "")
+        yform = r"\hat y = v\,h_T + c" if hid == 1 else r"\hat y = v^T h_T + c"
         weights = (f"$W = {_show(g.W)}$, $U = {_show(g.U)}$, $b = {_show(g.b)}$ and "
                    f"$h_0 = {_show(g.h0)}$")
         return (
@@ -216,7 +213,7 @@ class RnnForward(Generator):
                            f"$a_{t} = W h_{t - 1} + U x_{t} + b$ and the hidden state $h_{t}$.")
             prev = h
             if hid == inp and s.mistake("W_U_swapped", "swapped W and U: W multiplies the previous "
-                                                       "hidden state h_{t-1}, U the input x_t"):
+                                                       "hidden state, U the input"):
                 a = U @ prev + W @ x + b
             else:
                 a = W @ prev + U @ x + b
@@ -356,11 +353,11 @@ class GruStep(Generator):
         rh = _vec(s.step("rh", _out(r * hp, hid), r"r_t \odot h_{t-1}",
                          lambda: rf"{_plus(r)} \odot {_plus(hp)}", label=r"$r_t \odot h_{t-1}$"))
         if hid > 1 and s.mistake("reset_after_product",
-                                 "applied the reset gate after the product, r * (U_h h_{t-1}); this GRU "
-                                 "resets the state first: U_h (r * h_{t-1})"):
+                                 "applied the reset gate after the product, r * (U_h h); this GRU resets "
+                                 "the previous state first: U_h (r * h)"):
             ah = A["Wh"] @ x + r * (A["Uh"] @ hp) + A["bh"]
-        elif s.mistake("reset_not_applied", "used h_{t-1} in the candidate; the reset gate multiplies "
-                                            "it first: U_h (r * h_{t-1})"):
+        elif s.mistake("reset_not_applied", "used the previous state itself in the candidate; the reset "
+                                            "gate multiplies it first: U_h (r * h)"):
             ah = A["Wh"] @ x + A["Uh"] @ hp + A["bh"]
         else:
             ah = A["Wh"] @ x + A["Uh"] @ rh + A["bh"]
@@ -369,8 +366,8 @@ class GruStep(Generator):
                          work("h", r"\tanh", ah, rh), label=r"$\tilde h_t$"))
 
         s.part("c", r"Compute the new hidden state $h_t$.")
-        if s.mistake("update_gate_swapped", "used the update gate the wrong way round; here z_t keeps "
-                                            "the old state: h_t = z_t h_{t-1} + (1 - z_t) h~_t"):
+        if s.mistake("update_gate_swapped", "used the update gate the wrong way round; here z keeps the "
+                                            "old state: new = z * old + (1 - z) * candidate"):
             new = (1 - z) * hp + z * ht
         else:
             new = z * hp + (1 - z) * ht
@@ -433,8 +430,8 @@ class RnnParams(Generator):
             r"input-to-hidden weight matrix $W_{ih}$, a hidden-to-hidden matrix $W_{hh}$ and two bias "
             r"vectors $b_{ih}$ and $b_{hh}$ (both counted). " + cell + " A layer above the first reads "
             "the output of the layer below it (in a bidirectional network: the forward and backward "
-            "states concatenated). `output` holds the last layer's state at every time step and "
-            "`h_n` the final state of every layer and direction."
+            "states concatenated). The returned output holds the last layer's state at every time "
+            "step, and h_n the final state of every layer and direction."
         )
 
     def solve(self, s: Steps, g: RnnParamsGivens):
@@ -476,7 +473,7 @@ class RnnParams(Generator):
             s.step("total", int(sum(per)), r"\sum_l \text{params}_l", lambda: " + ".join(str(p) for p in per),
                    label="total parameters")
         s.part(chr(ord("a") + g.num_layers + (g.num_layers > 1)),
-               f"`output` has shape $({g.seq_len}, {g.batch}, F)$ and `h_n` has shape "
+               f"The output has shape $({g.seq_len}, {g.batch}, F)$ and h_n has shape "
                f"$(K, {g.batch}, {H})$. Give $F$ and $K$.")
         one = g.bidirectional and s.mistake("bidirectional_not_doubled", NOT_DOUBLED)
         s.step("out_size", H if one else dirs * H, r"F = n_{dir} \cdot H", lambda: rf"{dirs} \cdot {H}",
@@ -588,8 +585,10 @@ class BpttGradient(Generator):
         hs, h = [], g.h0
         for t, x in enumerate(g.x, 1):
             prev = h
-            h = s.step(f"h{t}", math.tanh(g.w * prev + g.u * x + g.b), rf"h_{t} = \tanh(w h_{t - 1} + u x_{t} + b)",
-                       lambda: rf"\tanh\left({par(g.w)} \cdot {par(prev)} + {par(g.u)} \cdot {par(x)} + {par(g.b)}\right)",
+            h = s.step(f"h{t}", math.tanh(g.w * prev + g.u * x + g.b),
+                       rf"h_{t} = \tanh(w h_{t - 1} + u x_{t} + b)",
+                       lambda: (rf"\tanh\left({par(g.w)} \cdot {par(prev)} + {par(g.u)} \cdot {par(x)} + "
+                                rf"{par(g.b)}\right)"),
                        label=f"$h_{t}$")
             hs.append(h)
 
@@ -598,10 +597,10 @@ class BpttGradient(Generator):
         factors = []
         for t in range(1, T + 1):
             ht, hprev = hs[t - 1], (hs[t - 2] if t > 1 else g.h0)
-            if s.mistake("no_tanh_derivative", "left out the tanh' factors: dh_t/dh_{t-1} = w (1 - h_t^2), not w"):
+            if s.mistake("no_tanh_derivative", "left out the tanh' factors: each factor is w (1 - h_t^2), not w"):
                 f = g.w
-            elif s.mistake("derivative_at_previous_state", "used 1 - h_{t-1}^2; the derivative of the tanh "
-                                                           "is taken at this step's output: 1 - h_t^2"):
+            elif s.mistake("derivative_at_previous_state", "used the previous state in 1 - h^2; the "
+                                                           "tanh' belongs to this step: 1 - h_t^2"):
                 f = g.w * (1 - hprev * hprev)
             else:
                 f = g.w * (1 - ht * ht)
