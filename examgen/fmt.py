@@ -8,9 +8,23 @@ from typing import Iterable, Sequence
 import numpy as np
 
 
+_MEMO: dict[tuple[float, int], str] = {}
+
+
 def num(x: float, digits: int = 4) -> str:
-    """A number as a human would write it: ``3``, ``-0.25``, ``0.0316``, ``1 \\times 10^{-8}``."""
+    """A number as a human would write it: ``3``, ``-0.25``, ``0.0316``, ``1 \\times 10^{-8}``.
+    Remembered (bounded): drawn givens repeat the same few numbers."""
     x = float(x)
+    key = (x, digits)
+    text = _MEMO.get(key)
+    if text is None:
+        text = _num(x, digits)
+        if len(_MEMO) < 50_000:
+            _MEMO[key] = text
+    return text
+
+
+def _num(x: float, digits: int) -> str:
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     if not math.isfinite(x):

@@ -40,6 +40,15 @@ class Degenerate(ValueError):
     """Raised by a solver or generator when givens make the question ill-posed."""
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """A mistake as seen in a grading run (name, description, credit: what the grader reads)."""
+
+    name: str
+    description: str
+    credit: float = 0.0
+
+
 @dataclass
 class _PartDraft:
     id: str
@@ -97,7 +106,7 @@ class Steps:
         self.values: dict[str, Any] = {}
         self.described: list[dict] = []  # Step fields, in solver order
         self.parts: list[_PartDraft] = []
-        self.mistakes: dict[str, Mistake] = {}
+        self.mistakes: dict[str, Mistake | _Declared] = {}
         self._substitute = substitute or {}
         self._mistake = mistake
         self._describe = describe
@@ -141,8 +150,11 @@ class Steps:
         (``Generator.rerun = False``): the values the mistake gives, stored in the question.
         """
         if name not in self.mistakes:
-            stored = {k: to_json(as_value(v)) for k, v in values.items()} if values else None
-            self.mistakes[name] = Mistake(name=name, description=description, credit=credit, values=stored)
+            if self._describe:
+                stored = {k: to_json(as_value(v)) for k, v in values.items()} if values else None
+                self.mistakes[name] = Mistake(name=name, description=description, credit=credit, values=stored)
+            else:  # grading runs: no model to validate, just what the grader reads
+                self.mistakes[name] = _Declared(name, description, credit)
         return self._mistake == name
 
     def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables,

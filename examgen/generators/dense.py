@@ -45,7 +45,7 @@ class BackpropGivens(Givens):
         return self
 
 
-@generator(id="backprop", topic="dense", goal="03.6", version=1,
+@generator(id="backprop", topic="dense", goal="03.6", version=2,
            title="Forward pass and backpropagation in a small dense network")
 class Backprop(Generator):
     """A 2-3 input, 2-3 hidden, 2-3 class network with softmax and cross-entropy: one SGD step."""
@@ -142,40 +142,12 @@ class Backprop(Generator):
         s.part("d", r"Take one SGD step: compute the updated $W^{[2]}$ and $W^{[1]}$.")
         direction = 1.0 if s.mistake("gradient_ascent", "added the gradient; gradient descent subtracts it") else -1.0
         s.step("W2_new", W2 + direction * g.lr * dW2, r"W^{[2]} \leftarrow W^{[2]} - \lambda \frac{\partial L}{\partial W^{[2]}}",
-               lambda: rf"{mat(W2)} - {num(g.lr)} {mat(dW2)}", label=r"new $W^{[2]}$")
+               lambda: rf"{mat(W2)} - {num(g.lr)} {mat(dW2)}", label=r"new $W^{[2]}$", answer=True)
         s.step("W1_new", W1 + direction * g.lr * dW1, r"W^{[1]} \leftarrow W^{[1]} - \lambda \frac{\partial L}{\partial W^{[1]}}",
-               lambda: rf"{mat(W1)} - {num(g.lr)} {mat(dW1)}", label=r"new $W^{[1]}$")
+               lambda: rf"{mat(W1)} - {num(g.lr)} {mat(dW1)}", label=r"new $W^{[1]}$", answer=True)
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-_NUMS: dict[float, str] = {}
-
-
-def cnum(x) -> str:
-    """``fmt.num`` remembered: the few distinct numbers of drawn givens are formatted once."""
-    x = float(x)
-    s = _NUMS.get(x)
-    if s is None:
-        s = num(x)
-        if len(_NUMS) < 20_000:
-            _NUMS[x] = s
-    return s
-
-
-def cpar(x) -> str:
-    """``fmt.par`` through :func:`cnum`."""
-    s = cnum(x)
-    return f"({s})" if s[0] == "-" else s
-
-
-def cmat(m) -> str:
-    """``fmt.matrix`` through :func:`cnum` (a 1-d array is a column vector)."""
-    rows = m.tolist() if isinstance(m, np.ndarray) else m
-    if rows and not isinstance(rows[0], (list, tuple)):
-        rows = [[v] for v in rows]
-    return r"\begin{bmatrix} " + r" \\ ".join(" & ".join([cnum(v) for v in r]) for r in rows) + r" \end{bmatrix}"
 
 
 class Rand:
@@ -305,7 +277,7 @@ class DenseForward(Generator):
         n_layers = len(g.W)
         hidden = ", ".join(f"hidden layer {i} of {len(W)} nodes with activation ${_ACT_DEF[a]}$"
                            for i, (W, a) in enumerate(zip(g.W, g.activations), 1))
-        params = "\n".join(f"- layer {i}: $W^{{[{i}]}} = {cmat(W)}$, $b^{{[{i}]}} = {cmat(b)}$"
+        params = "\n".join(f"- layer {i}: $W^{{[{i}]}} = {mat(W)}$, $b^{{[{i}]}} = {mat(b)}$"
                            for i, (W, b) in enumerate(zip(g.W, g.b), 1))
         return (
             f"A dense network has {len(g.x)} inputs, {hidden}, and a softmax output layer (layer {n_layers}) "
@@ -318,7 +290,7 @@ class DenseForward(Generator):
             r"where $w^{[l]}_{jk}$ (row $j$, column $k$ of $W^{[l]}$) connects node $k$ of layer $l-1$ to node $j$ "
             r"of layer $l$, and nodes and classes are numbered from 1. The parameters are:"
             "\n\n" + params + "\n\n"
-            f"The input is $x = {cmat(g.x)}$. The predicted class is the one with the largest $\\hat y_k$. "
+            f"The input is $x = {mat(g.x)}$. The predicted class is the one with the largest $\\hat y_k$. "
             "A calculator may be used for the exponentials. Give answers to 3 decimals."
         )
 
@@ -345,7 +317,7 @@ class DenseForward(Generator):
             else:
                 z = W @ a0 + b
             z = s.step(f"z{i}", z, rf"z^{{[{i}]}} = W^{{[{i}]}} a^{{[{i - 1}]}} + b^{{[{i}]}}",
-                       lambda W=W, a0=a0, b=b: rf"{cmat(W)} {cmat(a0)} + {cmat(b)}", label=rf"$z^{{[{i}]}}$")
+                       lambda W=W, a0=a0, b=b: rf"{mat(W)} {mat(a0)} + {mat(b)}", label=rf"$z^{{[{i}]}}$")
             if i < n_layers:
                 act = g.activations[i - 1]
                 if act == "sigmoid" and s.mistake("sigmoid_sign", "used 1/(1 + e^z); the sigmoid is 1/(1 + e^-z)"):
@@ -354,13 +326,13 @@ class DenseForward(Generator):
                     a = _activate(np.asarray(z), act)
                 fn = _ACT_TEX[act]
                 a = s.step(f"a{i}", a, rf"a^{{[{i}]}} = {fn}(z^{{[{i}]}})",
-                           lambda fn=fn, z=z: rf"{fn}\left({cmat(z)}\right)", label=rf"$a^{{[{i}]}}$")
+                           lambda fn=fn, z=z: rf"{fn}\left({mat(z)}\right)", label=rf"$a^{{[{i}]}}$")
                 if i == layer:
                     s.step("node", float(a[j]), rf"a^{{[{layer}]}}_{{{g.node}}}", label=rf"$a^{{[{layer}]}}_{{{g.node}}}$",
                            answer=True)
             else:
                 p = s.step("yhat", softmax(z), r"\hat y_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
-                           lambda z=z: r"\operatorname{softmax}\left(" + cmat(z) + r"\right)", label=r"$\hat y$",
+                           lambda z=z: r"\operatorname{softmax}\left(" + mat(z) + r"\right)", label=r"$\hat y$",
                            answer=True)
                 s.step("pred", int(np.argmax(p)) + 1, r"\text{the class } k \text{ with the largest } \hat y_k",
                        label="predicted class", answer=True)

@@ -18,10 +18,10 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import row
+from ..fmt import matrix as mat, num, par, row
 from ..registry import Generator, Givens, generator
 from ..steps import Degenerate, Steps
-from .dense import Rand, cmat as mat, cnum as num, cpar as par, sigmoid, softmax
+from .dense import Rand, sigmoid, softmax
 
 Value = Annotated[float, Field(ge=-1000, le=1000)]
 Label = Annotated[int, Field(ge=0, le=1)]
