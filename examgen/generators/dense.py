@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from ..fmt import matrix as mat, num
 from ..registry import Generator, Givens, generator
+from ..render.figures import network
 from ..steps import Degenerate, Steps
 from ._draw import decimals, matrix, pick
 
@@ -67,6 +68,13 @@ class Backprop(Generator):
             if act == "relu" and not (z1 > 0).any():
                 continue  # a dead hidden layer makes the backward pass trivial
             return g
+
+    def figure(self, g):
+        n = [len(g.x), len(g.W1), len(g.W2)]
+        labels = [[f"x{k + 1}" for k in range(n[0])], [f"h{j + 1}" for j in range(n[1])],
+                  [f"c{j + 1}" for j in range(n[2])]]
+        return network(n, weights=[g.W1, g.W2], names=["input x", f"hidden ({g.activation})", "softmax"],
+                       node_labels=labels)
 
     def stem(self, g):
         act = r"\sigma(z) = \frac{1}{1+e^{-z}}" if g.activation == "sigmoid" else r"\mathrm{ReLU}(z) = \max(0, z)"
@@ -272,6 +280,12 @@ class DenseForward(Generator):
             return False
         e = sorted(math.exp(v) for v in z)
         return (e[-1] - e[-2]) / sum(e) >= 0.02  # a clear predicted class
+
+    def figure(self, g):
+        sizes = [len(g.x)] + [len(W) for W in g.W]
+        names = ["input x"] + [f"layer {i} ({a})" for i, a in enumerate(g.activations, 1)] + ["softmax"]
+        labels = [[f"x{k + 1}" for k in range(sizes[0])]] + [[f"{j + 1}" for j in range(n)] for n in sizes[1:]]
+        return network(sizes, weights=g.W, names=names, node_labels=labels)
 
     def stem(self, g):
         n_layers = len(g.W)

@@ -201,31 +201,32 @@ def layer_stack(blocks: Sequence[tuple[str, str]]) -> str:
 def network(sizes: Sequence[int], weights: Sequence[Sequence[Sequence[float]]] | None = None,
             names: Sequence[str] | None = None, node_labels: Sequence[Sequence[str]] | None = None) -> str:
     """A fully connected network drawn as layers of nodes; ``weights[l][j][k]`` (if given) is
-    written on the edge from node k of layer l to node j of layer l+1."""
-    gap_x, gap_y, r = 170, 64, 17
+    written on the edge from node k of layer l to node j of layer l+1, placed at a distance from
+    the source that differs per source node, so that labels of crossing edges do not collide."""
+    gap_x, gap_y, r = (230 if weights is not None else 150), 64, 17
     height = max(sizes) * gap_y + 30
     pos = [[(30 + r + l * gap_x, 30 + (height - 30 - n * gap_y) / 2 + j * gap_y + gap_y / 2)
             for j in range(n)] for l, n in enumerate(sizes)]
-    body = []
+    lines, labels, nodes = [], [], []
     for l in range(len(sizes) - 1):
+        n_src = len(pos[l])
         for j, (x2, y2) in enumerate(pos[l + 1]):
             for k, (x1, y1) in enumerate(pos[l]):
-                body.append(f'<line x1="{x1 + r:g}" y1="{y1:g}" x2="{x2 - r:g}" y2="{y2:g}" '
-                            'stroke="#8a8a8a" stroke-width="1.1"/>')
-                if weights is not None:  # near the source node, where a node's edges fan apart
-                    t = 0.3
+                lines.append(f'<line x1="{x1 + r:g}" y1="{y1:g}" x2="{x2 - r:g}" y2="{y2:g}" '
+                             'stroke="#8a8a8a" stroke-width="1.1"/>')
+                if weights is not None:
+                    t = 0.27 + 0.48 * (k / (n_src - 1) if n_src > 1 else 0.0)
                     lx, ly = x1 + r + t * (x2 - x1 - 2 * r), y1 + t * (y2 - y1)
-                    body.append(f'<rect x="{lx - 14:g}" y="{ly - 8:g}" width="28" height="15" fill="#fff" '
-                                'fill-opacity="0.9"/>')
-                    body.append(_text(lx, ly, plain(weights[l][j][k], 3), 10, fill="#1f4e99"))
+                    labels.append(f'<rect x="{lx - 13:g}" y="{ly - 8:g}" width="26" height="15" rx="3" '
+                                  'fill="#fff" fill-opacity="0.92"/>')
+                    labels.append(_text(lx, ly, plain(weights[l][j][k], 3), 10, fill="#1f4e99"))
     for l, layer in enumerate(pos):
         if names:
-            body.append(_text(layer[0][0], 14, names[l], 12, weight="bold"))
+            nodes.append(_text(layer[0][0], 14, names[l], 12, weight="bold"))
         for j, (x, y) in enumerate(layer):
-            body.append(f'<circle cx="{x:g}" cy="{y:g}" r="{r}" fill="#fff" stroke="#000" stroke-width="1.4"/>')
-            label = node_labels[l][j] if node_labels else f"{j + 1}"
-            body.append(_text(x, y + 1, label, 11))
-    return _svg(60 + (len(sizes) - 1) * gap_x + 2 * r, height + 10, body, "dense network")
+            nodes.append(f'<circle cx="{x:g}" cy="{y:g}" r="{r}" fill="#fff" stroke="#000" stroke-width="1.4"/>')
+            nodes.append(_text(x, y + 1, node_labels[l][j] if node_labels else f"{j + 1}", 11))
+    return _svg(60 + (len(sizes) - 1) * gap_x + 2 * r, height + 10, lines + labels + nodes, "dense network")
 
 
 def unrolled_rnn(steps: int, inputs: Sequence[str], outputs: Sequence[str] | None = None,
