@@ -210,7 +210,7 @@ def test_bptt_follow_through_and_mistakes():
     assert status(r, "h1")[0] == "wrong"
     for name in ("h2", "d1", "d2", "dhT_dh0"):
         assert status(r, name)[0] == "follow_through", name
-    q, r = grade("bptt_gradient", BPTT, {"b": {"d1": 0.5}, "d": {"norm": 25, "g_clipped": [1, 1]}})
+    q, r = grade("bptt_gradient", BPTT, {"b": {"d1": 0.5}, "c": {"norm": 25, "g_clipped": [1, 1]}})
     assert status(r, "d1")[0] == "mistake" and "no_tanh_derivative" in status(r, "d1")[1]
     assert status(r, "norm") == ("mistake", ["norm_not_rooted"])
     assert status(r, "g_clipped") == ("mistake", ["clip_by_value"])
@@ -310,3 +310,13 @@ def test_significance_givens_are_checked():
         get("significance").givens({**SIG, "n01": 10})
     with pytest.raises(GivenError, match="n11"):
         get("significance").givens({k: v for k, v in SIG.items() if k != "n11"})
+
+
+def test_a_right_guess_of_a_choice_alone_is_not_full_marks():
+    # every independent result of a part is one of its final answers: a lucky yes/no is not enough
+    q, r = grade("significance", SIG, {"d": {"stat": 9.0, "p_value": 0.5}})  # 'no' kept from the key
+    assert status(r, "significant")[0] == "correct" and r.parts[3].score < 5
+    q, r = grade("bptt_gradient", BPTT, {"b": {"dhT_dh0": 0.5}})  # 'vanishing' kept from the key
+    assert r.parts[1].score < 10
+    q, r = grade("gru_step", GRU1, {"a": {"z": 0.4}})  # r right, z wrong
+    assert r.parts[0].score < 10

@@ -196,8 +196,9 @@ class Significance(Generator):
                                        "tail is twice that"):
             pv /= 2
         pv = s.step("p_value", pv, r"p = P(\chi^2_1 \ge \chi^2) = 2\left(1 - \Phi\left(\sqrt{\chi^2}\right)\right)",
-                    lambda: rf"2\left(1 - \Phi\left(\sqrt{{{num(stat)}}}\right)\right)", label="p-value")
+                    lambda: rf"2\left(1 - \Phi\left(\sqrt{{{num(stat)}}}\right)\right)", label="p-value",
+                    answer=True)
         lt, gt = ("<", ">") if pv < 0.05 else (r"\ge", r"\le")
         s.step("significant", "yes" if pv < 0.05 else "no", None,
                lambda: rf"p = {num(pv)} {lt} 0.05,\ \text{{so significant:}}",
-               label="significant at 5 %", options=["yes", "no"])
+               label="significant at 5 %", options=["yes", "no"], answer=True)

@@ -163,7 +163,7 @@ class GanLosses(Generator):
         else:
             mm = fake
         s.step("loss_G_mm", mm, r"L_G^{MM} = \frac{1}{n}\sum_j \log\left(1 - D(G(z_j))\right)",
-               label="$L_G^{MM}$")
+               label="$L_G^{MM}$", answer=True)
         if s.mistake("ns_log_one_minus", "used log(1 - D(G(z))): the non-saturating loss changes the "
                                          "target to log D(G(z)), not just the sign"):
             ns = -log_1md
@@ -173,7 +173,7 @@ class GanLosses(Generator):
         else:
             ns = -log_d
         s.step("loss_G_ns", ns, r"L_G^{NS} = -\frac{1}{n}\sum_j \log D(G(z_j))",
-               lambda: rf"-\frac{{{_logs(df)}}}{{{n}}}", label="$L_G^{NS}$")
+               lambda: rf"-\frac{{{_logs(df)}}}{{{n}}}", label="$L_G^{NS}$", answer=True)
 
         j = g.sample
         d = df[j - 1]
@@ -186,14 +186,14 @@ class GanLosses(Generator):
         else:
             g_mm = -1 / (1 - d)
         g_mm = s.step("grad_mm", g_mm, r"\frac{\partial J^{MM}}{\partial d} = -\frac{1}{1 - d}",
-                      lambda: rf"-\frac{{1}}{{1 - {num(d)}}}", label=r"$\partial J^{MM} / \partial d$")
+                      lambda: rf"-\frac{{1}}{{1 - {num(d)}}}", label=r"$\partial J^{MM} / \partial d$", answer=True)
         g_ns = s.step("grad_ns", -1 / d, r"\frac{\partial J^{NS}}{\partial d} = -\frac{1}{d}",
-                      lambda: rf"-\frac{{1}}{{{num(d)}}}", label=r"$\partial J^{NS} / \partial d$")
+                      lambda: rf"-\frac{{1}}{{{num(d)}}}", label=r"$\partial J^{NS} / \partial d$", answer=True)
         larger = "non-saturating" if abs(g_ns) > abs(g_mm) else "minimax"
         s.step("larger", larger, None,
                lambda: (rf"\left|{num(g_ns)}\right| {'>' if abs(g_ns) > abs(g_mm) else '<'} "
                         rf"\left|{num(g_mm)}\right|,\ \text{{the larger gradient comes from}}"),
-               label="larger gradient", options=["minimax", "non-saturating"])
+               label="larger gradient", options=["minimax", "non-saturating"], answer=True)
 
         K = len(g.p_data)
         pd, pg = np.array(g.p_data), np.array(g.p_g)

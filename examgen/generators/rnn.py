@@ -344,7 +344,7 @@ class GruStep(Generator):
         s.part("a", r"Compute the update gate $z_t$ and the reset gate $r_t$.")
         az = A["Wz"] @ x + A["Uz"] @ hp + A["bz"]
         z = _vec(s.step("z", _out(_sigmoid(az), hid), r"z_t = \sigma\left(W_z x_t + U_z h_{t-1} + b_z\right)",
-                        work("z", r"\sigma", az), label="$z_t$"))
+                        work("z", r"\sigma", az), label="$z_t$", answer=True))
         ar = A["Wr"] @ x + A["Ur"] @ hp + A["br"]
         r = _vec(s.step("r", _out(_sigmoid(ar), hid), r"r_t = \sigma\left(W_r x_t + U_r h_{t-1} + b_r\right)",
                         work("r", r"\sigma", ar), label="$r_t$", answer=True))
@@ -477,9 +477,9 @@ class RnnParams(Generator):
                f"$(K, {g.batch}, {H})$. Give $F$ and $K$.")
         one = g.bidirectional and s.mistake("bidirectional_not_doubled", NOT_DOUBLED)
         s.step("out_size", H if one else dirs * H, r"F = n_{dir} \cdot H", lambda: rf"{dirs} \cdot {H}",
-               label="$F$ (last size of output)")
+               label="$F$ (last size of output)", answer=True)
         s.step("hn_size", g.num_layers if one else dirs * g.num_layers, r"K = n_{dir} \cdot L",
-               lambda: rf"{dirs} \cdot {g.num_layers}", label="$K$ (first size of h_n)")
+               lambda: rf"{dirs} \cdot {g.num_layers}", label="$K$ (first size of h_n)", answer=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,7 +593,8 @@ class BpttGradient(Generator):
             hs.append(h)
 
         s.part("b", r"Compute each factor $\frac{\partial h_t}{\partial h_{t-1}}$ and their product "
-                    rf"$\frac{{\partial h_{T}}}{{\partial h_0}}$.")
+                    rf"$\frac{{\partial h_{T}}}{{\partial h_0}}$. Is its magnitude below 1 (the gradient "
+                    "shrinks on its way back through time: vanishing) or above 1 (it grows: exploding)?")
         factors = []
         for t in range(1, T + 1):
             ht, hprev = hs[t - 1], (hs[t - 2] if t > 1 else g.h0)
@@ -614,15 +615,13 @@ class BpttGradient(Generator):
                       lambda: r" \cdot ".join(par(f) for f in reversed(factors)),
                       label=rf"$\partial h_{T} / \partial h_0$", tol=PRODUCT, answer=True)
 
-        s.part("c", rf"Is $\left|\partial h_{T} / \partial h_0\right|$ below 1 (the gradient shrinks on its way "
-                    "back through time: vanishing) or above 1 (it grows: exploding)?")
         s.step("verdict", "exploding" if abs(prod) > 1 else "vanishing",
                None,
                lambda: (rf"\left|\frac{{\partial h_{T}}}{{\partial h_0}}\right| = {num(abs(prod))} "
                         rf"{'>' if abs(prod) > 1 else '<'} 1,\ \text{{so the gradient is}}"),
-               label="vanishing or exploding", options=["vanishing", "exploding"])
+               label="vanishing or exploding", options=["vanishing", "exploding"], answer=True)
 
-        s.part("d", r"Compute $\|g\|$ and the gradient after clipping.")
+        s.part("c", r"Compute $\|g\|$ and the gradient after clipping.")
         grad = np.array(g.grad, dtype=float)
         if s.mistake("norm_not_rooted", "forgot the square root: the norm is sqrt(sum g_i^2)"):
             norm = float(grad @ grad)
