@@ -244,7 +244,8 @@ class DiscountedReturn(Generator):
             rewards = [float(pick(rng, [-1, -1, 0, 0, 1, 1, 2, 3, 5, 10, -2, -5])) for _ in range(T)]
             if not any(rewards) or len(set(rewards)) == 1:
                 continue
-            tail = float(pick(rng, [-1, 1, 2])) if gamma < 1 and rng.random() < 0.3 else None
+            # (not with gamma = 0.5: there gamma r / (1 - gamma) = r, and two mistakes would give one value)
+            tail = float(pick(rng, [-1, 1, 2])) if gamma in (0.8, 0.9) and rng.random() < 0.4 else None
             states = estimate = None
             if rng.random() < 0.7:
                 states = [pick(rng, "ABC") for _ in range(T)]
