@@ -453,7 +453,7 @@ class RnnParams(Generator):
                 else:
                     d_in = dirs * H
                 d_in = s.step(f"in{layer}", d_in, f"D_{layer} = " + (r"2H" if g.bidirectional else "H"),
-                              lambda: (r"2 \cdot " if g.bidirectional else "") + str(H),
+                              (lambda: rf"2 \cdot {H}") if g.bidirectional else None,
                               label=f"input size of layer {layer}")
             n_gates = 1 if gates > 1 and s.mistake(
                 "gates_forgotten", "counted one set of weights; a GRU has three (update, reset, candidate)") else gates
