@@ -461,18 +461,14 @@ class AutogradTrace(Generator):
     def _degenerate(g: AutogradGivens) -> bool:
         """Relu inputs at 0 (PyTorch's derivative there is a convention), sigmoid inputs off the
         table, a gradient that is all zero or large."""
-        env = {t.name: np.array(t.value, dtype=float) for t in g.tensors}
         sig, relu = [], []
-        for line in g.lines:
-            if line.name is not None:
-                env[line.name] = _forward(line.expr, env, sig, relu)
-        if any(np.any(np.abs(r) < 0.25) for r in relu):
+        grads = _numpy_grads(g, sig, relu)
+        if any(np.abs(r).min() < 0.25 for r in relu):
             return True
-        if any(np.any(np.abs(s) > 3) or np.any(s != np.round(s)) for s in sig):
+        if any(np.abs(x).max() > 3 or np.any(x != np.round(x)) for x in sig):
             return True
-        grads = _numpy_grads(g)
-        return any(not np.any(np.abs(v) > 1e-9) or np.max(np.abs(v)) > 60 for v in grads[-1].values()) or \
-            any(not np.any(np.abs(v) > 1e-9) for v in grads[0].values())
+        last, first = [np.abs(v) for v in grads[-1].values()], [np.abs(v) for v in grads[0].values()]
+        return any(v.max() < 1e-9 or v.max() > 60 for v in last) or any(v.max() < 1e-9 for v in first)
 
     def stem(self, g):
         lines = code_lines(g)
@@ -743,9 +739,10 @@ def _formula_text(formulas: dict, name: str, b: int, losses: list[str], vector: 
     return f"{grad} = {ders} = " + " + ".join(rf"\left({p}\right)" for p in parts)
 
 
-def _numpy_grads(g: AutogradGivens) -> list[dict[str, np.ndarray]]:
+def _numpy_grads(g: AutogradGivens, sigmoid_args: list | None = None,
+                 relu_args: list | None = None) -> list[dict[str, np.ndarray]]:
     """The .grad values after each backward(), by reverse mode in NumPy (used to reject
-    degenerate draws without running torch)."""
+    degenerate draws without running torch); collects the inputs of sigmoid and relu."""
     env = {t.name: np.array(t.value, dtype=float) for t in g.tensors}
     grads = {t.name: np.zeros_like(env[t.name]) for t in g.tensors if t.requires_grad}
     out = []
@@ -758,7 +755,12 @@ def _numpy_grads(g: AutogradGivens) -> list[dict[str, np.ndarray]]:
             elif isinstance(node, str):
                 v = env[node]
             else:
-                v = _apply(node[0], [fwd(x) for x in node[1:]])
+                args = [fwd(x) for x in node[1:]]
+                if node[0] == "sigmoid" and sigmoid_args is not None:
+                    sigmoid_args.append(args[0])
+                elif node[0] == "relu" and relu_args is not None:
+                    relu_args.append(args[0])
+                v = _apply(node[0], args)
             vals[id(node)] = v
             return v
 
