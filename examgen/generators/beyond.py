@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from pydantic import Field, model_validator
 
-from ..fmt import num as _fmt_num
+from ..fmt import num
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
@@ -22,8 +21,6 @@ NICE = ((0.8, 100), (0.8, 400), (0.8, 900), (0.8, 1600), (0.8, 2500), (0.9, 100)
         (0.98, 1600), (0.98, 2500))
 
 
-num = lru_cache(maxsize=1 << 14)(_fmt_num)
-"""``fmt.num``, cached: the same few givens are formatted in the stem and the solution."""
 
 
 def _pick(rng, options):

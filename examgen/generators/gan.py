@@ -9,22 +9,9 @@ from functools import lru_cache
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import num as _fmt_num
+from ..fmt import num, par, row
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
-
-num = lru_cache(maxsize=1 << 14)(_fmt_num)
-"""``fmt.num``, cached: the same few givens are formatted in the stem and the solution."""
-
-
-def par(x: float) -> str:
-    s = num(float(x))
-    return f"({s})" if s[0] == "-" else s
-
-
-def row(values) -> str:
-    return "(" + ", ".join(num(float(v)) for v in values) + ")"
-
 
 # The values D's outputs and the optimal discriminator are drawn from; the stem gives their
 # natural logarithms, so the question can be done by hand (the table does not depend on the draw).

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import num as _fmt_num, row
+from ..fmt import matrix as mat, num, par, plain, row
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
+from ..render.figures import unrolled_rnn
 from ..steps import Steps
 
 PRODUCT = Tolerance.significant(3)
@@ -19,27 +19,6 @@ CLIP = Tolerance.places(3)
 
 Vec = list[float]
 Mat = list[list[float]]
-
-num = lru_cache(maxsize=1 << 16)(_fmt_num)
-"""``fmt.num``, cached: the same few one-decimal givens are formatted over and over."""
-
-
-def par(x: float) -> str:
-    s = num(float(x))
-    return f"({s})" if s[0] == "-" else s
-
-
-def mat(m) -> str:
-    """``fmt.matrix`` (same output) with the cached ``num``."""
-    a = m if m.__class__ is np.ndarray else np.asarray(m, dtype=float)
-    rows = [[v] for v in a.tolist()] if a.ndim == 1 else a.tolist()
-    return _rows(tuple(map(tuple, rows)))
-
-
-@lru_cache(maxsize=1 << 14)
-def _rows(rows: tuple[tuple[float, ...], ...]) -> str:
-    return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(num(v) for v in r) for r in rows) + r" \end{bmatrix}"
-
 
 def decs(rng: np.random.Generator, shape, low: float, high: float, places: int = 1,
          nonzero: bool = False) -> np.ndarray:
@@ -180,6 +159,13 @@ class RnnForward(Generator):
                                         v=decs(rng, hid, -1.5, 1.5, nonzero=True).tolist(),
                                         c=decimal(rng, -0.5, 0.5, 1))
 
+    def figure(self, g):
+        def vec(v):
+            return plain(v[0]) if len(v) == 1 else "(" + ", ".join(plain(e) for e in v) + ")"
+        steps = len(g.x)
+        return unrolled_rnn(steps, [f"x{t + 1} = {vec(x)}" for t, x in enumerate(g.x)],
+                            [""] * (steps - 1) + ["ŷ = vᵀh + c"], h0=f"h0 = {vec(g.h0)}")
+
     def stem(self, g):
         hid, inp, T = len(g.W), len(g.U[0]), len(g.x)
         xs = ", ".join(f"x_{t} = {_show(xt)}" for t, xt in enumerate(g.x, 1))
@@ -288,7 +274,6 @@ class GruStep(Generator):
             shift = np.where(np.abs(az) < 0.4, np.where(az < 0, -0.5, 0.5), 0.0)
             bias[0] = np.round(bias[0] + shift, 1)
             pre = Wx @ x + bias  # the input parts of the three pre-activations
-            z = _sigmoid(az + shift)
             r = _sigmoid(pre[1] + Uh[1] @ hp)
             ht = np.tanh(pre[2] + Uh[2] @ (r * hp))
             if np.abs(r - 1).max() < 0.15 or np.abs(ht - hp).min() < 0.1:

@@ -234,19 +234,20 @@ def unrolled_rnn(steps: int, inputs: Sequence[str], outputs: Sequence[str] | Non
     """An RNN unrolled over ``steps`` time steps: x_t below, the hidden state boxes, y_t above."""
     w, gap = 70, 46
     top = 30 if outputs else 4
-    body = [f'<rect x="4" y="{top + 40}" width="44" height="34" rx="5" fill="#fff7e6" stroke="#333"/>',
-            _text(26, top + 57, h0, 11)]
+    h0w = max(44, 7 * len(h0) + 8)
+    body = [f'<rect x="4" y="{top + 40}" width="{h0w}" height="34" rx="5" fill="#fff7e6" stroke="#333"/>',
+            _text(4 + h0w / 2, top + 57, h0, 11)]
     for t in range(steps):
-        x = 4 + 44 + gap + t * (w + gap)
+        x = 4 + h0w + gap + t * (w + gap)
         body += _arrow(x - gap, top + 57, x, top + 57)
         body.append(f'<rect x="{x}" y="{top + 40}" width="{w}" height="34" rx="5" fill="#f1f4fa" stroke="#333"/>')
         body.append(_text(x + w / 2, top + 57, f"h{t + 1}", 12, weight="bold"))
         body += _arrow(x + w / 2, top + 118, x + w / 2, top + 76)
         body.append(_text(x + w / 2, top + 128, inputs[t], 11))
-        if outputs:
+        if outputs and outputs[t]:
             body += _arrow(x + w / 2, top + 38, x + w / 2, top + 14)
             body.append(_text(x + w / 2, top + 5, outputs[t], 11))
-    width = 4 + 44 + steps * (w + gap) + 8
+    width = 4 + h0w + steps * (w + gap) + 8
     return _svg(width, top + 140, body, "unrolled recurrent network")
 
 
