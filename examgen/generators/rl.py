@@ -1,20 +1,21 @@
-"""Lecture 14: reinforcement learning (Bellman expectation updates on a grid world, ...)."""
+"""Lecture 14: reinforcement learning (Bellman expectation updates on a grid world, returns, Q-learning and
+DQN, epsilon-greedy exploration, value iteration, REINFORCE)."""
 
 from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import matrix as mat, num, par, row
+from ..fmt import matrix as mat, num, par
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
 from ..render.figures import grid_world
 from ..steps import Steps
-from ._draw import decimal, decimals, pick
+from ._draw import decimals, pick
 
 MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))  # up, down, left, right
 
@@ -283,18 +284,20 @@ class DiscountedReturn(Generator):
         if g.states is not None:
             text += " in the states " + ", ".join(f"$S_{t} = \\mathrm{{{x}}}$" for t, x in enumerate(g.states))
         if g.tail is None:
-            text += f". The episode ends after $R_{{{T - 1}}}$ (the next state is terminal), so all later rewards are 0."
+            text += (f". The episode ends after $R_{{{T - 1}}}$ (the next state is terminal), so all later "
+                     "rewards are 0.")
         else:
             text += (f". The task is continuing: from $t = {T}$ on the agent receives the reward "
                      f"$r = {_n(g.tail)}$ at every step, forever.")
         if g.states is not None:
-            text += (f" The value $v_\\pi(s) = \\mathbb{{E}}_\\pi[G_t \\mid S_t = s]$ is estimated by every-visit "
+            text += (r" The value $v_\pi(s) = \mathbb{E}_\pi[G_t \mid S_t = s]$ is estimated by every-visit "
                      "Monte Carlo: the average of the returns $G_t$ over all times $t$ with $S_t = s$ in this episode.")
         return text + " Give answers to 3 decimals."
 
     def solve(self, s: Steps, g: ReturnGivens):
         R, gamma, T = g.rewards, g.gamma, len(g.rewards)
-        s.part("a", f"Compute the return $G_t$ for every $t = {T - 1}, \\dots, 0$ "
+        first = f"$G_{{{T}}}$ (the return of the constant tail), then " if g.tail is not None else ""
+        s.part("a", f"Compute {first}the return $G_t$ for every $t = {T - 1}, \\dots, 0$ "
                     r"(work backwards with $G_t = R_t + \gamma G_{t+1}$).")
         no_discount = gamma != 1 and s.mistake(
             "no_discount", "added the rewards without discounting; reward k steps ahead is weighted gamma^k")
@@ -420,7 +423,7 @@ class QLearning(Generator):
         ttable = "\n".join(f"- $Q(\\mathrm{{{x}}}, \\cdot\\,; \\theta^-) = {_r(r)}$"
                            for x, r in zip(LETTERS[:n] + "T", g.target))
         S0, S1, S2 = (f"\\mathrm{{{x}}}" for x in g.states)
-        end = (f"the terminal state $S_2 = \\mathrm{{T}}$ (the episode ends)" if g.states[2] == "T"
+        end = (r"the terminal state $S_2 = \mathrm{T}$ (the episode ends)" if g.states[2] == "T"
                else f"$S_2 = {S2}$")
         return (
             f"A tabular Q-learning agent has the states {_letters(n)} (and a terminal state T) and the actions "
@@ -470,7 +473,7 @@ class QLearning(Generator):
             if nxt is None:
                 y = r
                 formula = rf"y_{t} = R_{t} \quad (S_{{{t + 1}}} = \mathrm{{T}} \text{{ is terminal: no bootstrap}})"
-                work = lambda: _n(r)
+                work = None
             else:
                 nrow = table[nxt]
                 y = r + gamma * (nrow[taken] if taken is not None and sarsa else nrow.max())
@@ -494,8 +497,8 @@ class QLearning(Generator):
 
         s.part("c", r"DQN: compute the targets $(y_0, y_1)$ from the target network, and the loss $L(\theta)$.")
         online, tgt = np.array(g.q, dtype=float), np.array(g.target, dtype=float)
-        from_online = s.mistake("online_network_target", "built the target with the online network; DQN's "
-                                                         "target uses the frozen target network theta^-")
+        from_online = s.mistake("online_network_target", "built the target with the online network; DQN "
+                                                         "builds it with the frozen target network")
         boot_terminal = s2 is None and s.mistake(
             "bootstrap_from_terminal", "bootstrapped from the terminal state; there is no future reward after "
                                        "it, so y = R")
@@ -832,7 +835,8 @@ class ValueIteration(Generator):
             "\n\n"
             r"$$v_{k+1}(s) = \max_{a} \left[ R(s'_a) + \gamma\, v_k(s'_a) \right]$$"
             "\n\n"
-            f"where $s'_a$ is the cell the move $a$ leads to. After $K = {g.sweeps}$ sweep{'s' if g.sweeps > 1 else ''} "
+            f"where $s'_a$ is the cell the move $a$ leads to. After $K = {g.sweeps}$ "
+            f"sweep{'s' if g.sweeps > 1 else ''} "
             r"the agent acts greedily: $\pi(s) = \mathrm{argmax}_a \left[ R(s'_a) + \gamma\, v_K(s'_a) \right]$ "
             "(in the asked cells the best move is unique). Give values to 3 decimals."
         )
@@ -901,7 +905,8 @@ def _softmax_rows(h: np.ndarray) -> np.ndarray:
 
 class ReinforceGivens(Givens):
     theta: list[list[Value]] = Field(min_length=2, max_length=4,
-                                     description="policy parameters: one row theta_a per action, one column per feature")
+                                     description="policy parameters: one row theta_a per action, one column "
+                                                 "per feature")
     features: list[list[Value]] = Field(min_length=1, max_length=5, description="x(S_t) for t = 0, ..., T-1")
     actions: list[int] = Field(description="A_t for t = 0, ..., T-1, as action numbers 1, 2, ...")
     rewards: list[Reward] = Field(description="R_t for t = 0, ..., T-1")
@@ -1013,7 +1018,8 @@ class Reinforce(Generator):
                     r"columns $j$), and $\nabla_\theta \log \pi_\theta(A_t \mid S_t)$ for every step.")
         h = s.step("h", X @ theta.T, r"h(S_t, a_j) = \theta_j^T x(S_t) \text{, i.e. } X \theta^T",
                    lambda: rf"{_m(X)} {_m(theta.T)}", label=r"$h(S_t, a_j)$")
-        pi = s.step("pi", _softmax_rows(h), r"\pi_\theta(a_j \mid S_t) = \frac{e^{h(S_t, a_j)}}{\sum_k e^{h(S_t, a_k)}}",
+        pi = s.step("pi", _softmax_rows(h),
+                    r"\pi_\theta(a_j \mid S_t) = \frac{e^{h(S_t, a_j)}}{\sum_k e^{h(S_t, a_k)}}",
                     lambda: r",\ ".join(r"\mathrm{softmax}" + _r(h[t]) for t in range(T)),
                     label=r"$\pi_\theta(a_j \mid S_t)$")
         one_minus = s.mistake("grad_one_minus_pi", "used 1 - pi(a_k | s) for every action k; only the taken "

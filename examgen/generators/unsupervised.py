@@ -1,4 +1,5 @@
-"""Lecture 12: unsupervised learning (the VAE latent loss, ...)."""
+"""Lecture 12: unsupervised learning (SNE and t-SNE, autoencoders, the VAE latent loss, sampling and
+interpolating in a VAE's latent space)."""
 
 from __future__ import annotations
 
@@ -192,13 +193,12 @@ class SneGivens(Givens):
 
     @model_validator(mode="after")
     def _valid(self):
-        n = len(self.d2)
-        d = np.array(self.d2, dtype=float) if all(len(r) == n for r in self.d2) else None
-        if d is None:
+        d, n = self.d2, len(self.d2)
+        if any(len(r) != n for r in d):
             raise ValueError(f"d2 must be a square {n}x{n} matrix")
-        if np.any(np.diag(d) != 0) or np.any(d != d.T):
+        if any(d[i][i] != 0 for i in range(n)) or any(d[i][j] != d[j][i] for i in range(n) for j in range(i)):
             raise ValueError("d2 must be symmetric with zeros on the diagonal")
-        if np.any(d[~np.eye(n, dtype=bool)] <= 0):
+        if any(d[i][j] <= 0 for i in range(n) for j in range(i)):
             raise ValueError("two different points must have a positive squared distance")
         if len(self.sigma) != n or len(self.y) != n:
             raise ValueError(f"sigma and y need one entry per point ({n})")
@@ -222,6 +222,7 @@ class Sne(Generator):
     CUBE3 = np.array([(a, b, c) for a in range(2) for b in range(2) for c in range(2)], dtype=float)
     HALVES1 = np.arange(-4, 5)[:, None] / 2  # map points in [-2, 2]
     HALVES2 = np.array([(a, b) for a in range(-4, 5) for b in range(-4, 5)]) / 2
+    SIGMAS = np.array([1.0, 1.0, 1.5, 2.0])
 
     def draw(self, rng):
         while True:
@@ -230,7 +231,7 @@ class Sne(Generator):
             x = space[_subset(rng, len(space), n)]
             mapped = self.HALVES1 if m == 1 else self.HALVES2
             y = mapped[_subset(rng, len(mapped), n)]
-            sigma = [float(pick(rng, [1, 1, 1.5, 2])) for _ in range(n)]
+            sigma = self.SIGMAS[rng.integers(len(self.SIGMAS), size=n)].tolist()
             i = int(rng.integers(n))
             grad, kl, kl_rev = _tsne_check(_sq_dists(x), np.array(sigma), y, i)
             if np.abs(grad).max() < 0.02 or abs(kl_rev - kl) < 0.05 * kl:
@@ -288,10 +289,12 @@ class Sne(Generator):
         else:
             pc = aff / aff.sum(axis=1, keepdims=True)
         pc = s.step("p_cond", pc,
-                    r"p_{j|i} = \frac{\exp(-\|x_i - x_j\|^2 / 2\sigma_i^2)}{\sum_{k \neq i} \exp(-\|x_i - x_k\|^2 / 2\sigma_i^2)}",
-                    lambda: r"\text{row } i:\ \frac{\exp(-D_{ij} / 2\sigma_i^2)}{\sum_{k \neq i} \exp(-D_{ik} / 2\sigma_i^2)}"
+                    r"p_{j|i} = \frac{\exp(-\|x_i - x_j\|^2 / 2\sigma_i^2)}"
+                    r"{\sum_{k \neq i} \exp(-\|x_i - x_k\|^2 / 2\sigma_i^2)}",
+                    lambda: r"\text{row } i:\ \frac{\exp(-D_{ij} / 2\sigma_i^2)}"
+                            r"{\sum_{k \neq i} \exp(-D_{ik} / 2\sigma_i^2)}"
                             rf",\ \text{{e.g. row {k + 1}: }} \exp(-D_{{{k + 1}j}} / {_n(2 * sigma[k] ** 2)}) = "
-                            + _r(aff[k][off[k]]),
+                            + _r(aff[k][off[k]]) + rf" \text{{ with sum }} {_n(aff[k].sum())}",
                     label=r"$p_{j|i}$")
         probs = np.asarray(pc)[k][off[k]]
         if s.mistake("entropy_natural_log", "used the natural log in the entropy; the perplexity 2^H needs H "
@@ -329,7 +332,8 @@ class Sne(Generator):
             q_t = student / student.sum(axis=1, keepdims=True)
         else:
             q_t = student / student.sum()
-        Q = s.step("q_tsne", q_t, r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l} (1 + \|y_k - y_l\|^2)^{-1}}",
+        Q = s.step("q_tsne", q_t,
+                   r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l} (1 + \|y_k - y_l\|^2)^{-1}}",
                    lambda: self._pairs_work(dy, pairs, r"(1 + \|y_k - y_l\|^2)^{-1}", student.sum(),
                                             rf"q_{{12}} = \frac{{(1 + {_n(dy[0, 1])})^{{-1}}}}{{{_n(student.sum())}}}"),
                    label=r"$q_{ij}$ (t-SNE, Student-t)")
@@ -451,7 +455,7 @@ class Autoencoder(Generator):
                 noise = dict(noise="gaussian", noise_std=std, eps=v)
                 corrupted = [xi + std * e for xi, e in zip(x, v)]
             x_hat = np.round(np.array(x) + rng.integers(-2, 3, size=k) / 10, 1)
-            if np.allclose(x_hat, x) or np.allclose(x_hat, corrupted):
+            if np.abs(x_hat - x).max() < 1e-9 or np.abs(x_hat - corrupted).max() < 1e-9:
                 continue
             s_units, m_ex = pick(rng, [2, 3, 3]), pick(rng, [3, 4, 4])
             acts = rng.integers(1, 61, size=(m_ex, s_units)) / 100
@@ -461,7 +465,8 @@ class Autoencoder(Generator):
     def stem(self, g):
         sizes, d = g.sizes, g.sizes[0]
         side = math.isqrt(d)
-        what = f"flattened {side}×{side} grey-scale images ($d = {d}$ inputs)" if side * side == d else f"inputs of size {d}"
+        what = (f"flattened {side}×{side} grey-scale images ($d = {d}$ inputs)" if side * side == d
+                else f"inputs of size {d}")
         chain = " \\to ".join(map(str, sizes))
         back = " \\to ".join(map(str, sizes[::-1]))
         tied = ("The decoder uses tied weights: each decoder layer's weight matrix is the transpose of the "
@@ -471,14 +476,16 @@ class Autoencoder(Generator):
             noise = (f"masking noise: every input is set to 0 where its uniform draw $u_i < \\nu = {_n(g.nu)}$, and "
                      f"kept otherwise; the draws are $u = {_r(g.u)}$")
         else:
-            noise = (f"additive Gaussian noise $\\tilde x = x + \\sigma \\epsilon$ with $\\sigma = {_n(g.noise_std)}$ and "
+            noise = (r"additive Gaussian noise $\tilde x = x + \sigma \epsilon$ with "
+                     f"$\\sigma = {_n(g.noise_std)}$ and "
                      f"the standard-normal draws $\\epsilon = {_r(g.eps)}$")
         m, s = len(g.activations), len(g.activations[0])
         acts = _m(g.activations)
         return (
             f"A fully connected autoencoder for {what} has the encoder ${chain}$ and the mirrored decoder "
             f"${back}$ (the numbers are layer sizes; the last encoder layer is the code). Every layer is "
-            f"fully connected with a bias per output unit. {tied}"
+            f"fully connected with a bias per output unit. {tied} The compression ratio is the number of input "
+            "values divided by the number of code values."
             "\n\n"
             f"Denoising: a clean input $x = {_r(g.x)}$ is corrupted with {noise}. The decoder's output for the "
             f"corrupted input is $\\hat x = {_r(g.x_hat)}$, and the reconstruction loss is the sum of squared "
@@ -494,8 +501,7 @@ class Autoencoder(Generator):
             r"$$\Omega = \sum_j KL(\rho \| \hat\rho_j) = \sum_j \left[ \rho \ln \frac{\rho}{\hat\rho_j} + "
             r"(1 - \rho) \ln \frac{1 - \rho}{1 - \hat\rho_j} \right]$$"
             "\n\n"
-            r"where $\hat\rho_j$ is unit $j$'s mean activation over the minibatch (natural log). The "
-            "compression ratio is the number of input values divided by the number of code values. Give "
+            r"where $\hat\rho_j$ is unit $j$'s mean activation over the minibatch (natural log). Give "
             "counts exactly, the KL terms and $\\Omega$ to 3 significant figures, other answers to 3 decimals."
         )
 
@@ -508,8 +514,9 @@ class Autoencoder(Generator):
         enc = s.step("enc_params", layer_params(sizes, biases), r"\sum_l (n_{l} n_{l+1} + n_{l+1})",
                      lambda: " + ".join(f"({a} \\cdot {b} + {b})" for a, b in zip(sizes, sizes[1:])),
                      label="encoder parameters")
-        if g.tied and not s.mistake("tied_weights_counted", "counted the decoder's weights; with tied weights "
-                                                            "the decoder reuses the encoder's, only its biases are new"):
+        if g.tied and not s.mistake("tied_weights_counted",
+                                    "counted the decoder's weights; with tied weights the decoder reuses the "
+                                    "encoder's, only its biases are new"):
             dec = sum(back[1:]) if biases else 0
             formula, work = r"\sum_l n_{l+1} \text{ (biases only)}", lambda: " + ".join(map(str, back[1:]))
         else:

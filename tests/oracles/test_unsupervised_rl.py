@@ -211,7 +211,8 @@ def test_epsilon_greedy_matches_a_torch_mixture():
         assert v["greedy"] == g.names[greedy]
         # with probability eps a uniform action, otherwise the greedy one
         mix = Categorical(probs=T([eps, 1 - eps]))
-        comp = Categorical(probs=torch.stack([torch.full((k,), 1 / k, dtype=DT), F.one_hot(torch.tensor(greedy), k).to(DT)]))
+        uniform, greedy_only = torch.full((k,), 1 / k, dtype=DT), F.one_hot(torch.tensor(greedy), k).to(DT)
+        comp = Categorical(probs=torch.stack([uniform, greedy_only]))
         policy = MixtureSameFamily(mix, comp)
         probs = policy.log_prob(torch.arange(k)).exp()
         close(v["probs"], probs)
