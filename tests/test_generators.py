@@ -156,6 +156,8 @@ def test_follow_through_from_a_wrong_first_step(gid):
     """A wrong first answer, then later answers consistent with it: the later steps that depend on
     it are credited as follow-through, the wrong step is not, and its part is not full marks."""
     gen = registry.get(gid)
+    if not gen.rerun:
+        pytest.skip("the grader does not re-run this solver: it has no follow-through to check")
     credited = 0
     for q in _questions(gid, range(30)):
         first = q.parts[0].steps[0]
