@@ -313,7 +313,7 @@ class DiscountedReturn(Generator):
             elif off_by_one:
                 tail = gamma * g.tail / (1 - gamma)
             nxt = s.step(f"G{T}", tail, rf"G_{{{T}}} = \sum_{{k=0}}^{{\infty}} \gamma^k r = \frac{{r}}{{1-\gamma}}",
-                         lambda: rf"\frac{{{_n(g.tail)}}}{{1 - {_n(gamma)}}}", label=f"$G_{{{T}}}$")
+                         lambda: rf"\frac{{{_n(g.tail)}}}{{1 - {_n(gamma)}}}", label=f"$G_{{{T}}}$", answer=True)
         G: dict[int, float] = {}
         for t in reversed(range(T)):
             prev = nxt
@@ -329,7 +329,7 @@ class DiscountedReturn(Generator):
             else:
                 formula = rf"G_{{{t}}} = R_{{{t}}} + \gamma G_{{{t + 1}}}"
                 work = lambda: rf"{_n(R[t])} + {_n(gamma)} \cdot {_p(prev)}"
-            nxt = G[t] = s.step(f"G{t}", value, formula, work, label=f"$G_{{{t}}}$", answer=t == 0)
+            nxt = G[t] = s.step(f"G{t}", value, formula, work, label=f"$G_{{{t}}}$", answer=True)
 
         if g.states is not None:
             est = g.estimate
@@ -512,12 +512,12 @@ class QLearning(Generator):
             ys.append(r + gamma * (nrow[a1] if t == 0 and sarsa else nrow.max()))
             works.append(rf"{_n(r)} + {_n(gamma)} \cdot \max{_r(nrow)}")
         y = s.step("y_dqn", np.array(ys), r"y_t = R_t + \gamma \max_a Q(S_{t+1}, a; \theta^-)",
-                   lambda: r",\quad ".join(works), label=r"$(y_0, y_1)$")
+                   lambda: r",\quad ".join(works), label=r"$(y_0, y_1)$", answer=True)
         q_sa = np.array([online[s0, a0], online[s1, a1]])
         s.step("loss", float(np.mean((y - q_sa) ** 2)),
                r"L(\theta) = \frac{1}{2}\left[(y_0 - Q(S_0, A_0; \theta))^2 + (y_1 - Q(S_1, A_1; \theta))^2\right]",
                lambda: rf"\frac{{1}}{{2}}\left[({_n(y[0])} - {_p(q_sa[0])})^2 + ({_n(y[1])} - {_p(q_sa[1])})^2\right]",
-               label=r"$L(\theta)$")
+               label=r"$L(\theta)$", answer=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -625,7 +625,7 @@ class EpsilonGreedy(Generator):
             eps = s.step("eps", value, formula,
                          lambda: (rf"\max\left({_n(g.eps_min)},\ {_n(e0)} \cdot {_n(d)}^{{{ep - 1}}}\right)"
                                   if g.eps_min else rf"{_n(e0)} \cdot {_n(d)}^{{{ep - 1}}}"),
-                         label=r"$\epsilon$", tol=Tolerance.places(4))
+                         label=r"$\epsilon$", tol=Tolerance.places(4), answer=True)
         best = names[int(np.argmax(q))]
         greedy = s.step("greedy", best, r"\mathrm{argmax}_a\, Q(s, a)",
                         lambda: r"\mathrm{argmax}" + _r(q), label="greedy action", options=names, answer=True)
@@ -653,7 +653,7 @@ class EpsilonGreedy(Generator):
         else:
             explore = 1 - probs[i]
         s.step("p_explore", float(explore), r"P(\text{non-greedy}) = 1 - \pi(a^* \mid s) = \epsilon\,\frac{|A|-1}{|A|}",
-               lambda: rf"1 - {_n(probs[i])}", label="P(non-greedy action)")
+               lambda: rf"1 - {_n(probs[i])}", label="P(non-greedy action)", answer=True)
 
         s.part("c", r"Compute the expected action value $\sum_a \pi(a \mid s)\, Q(s, a)$ of the "
                     r"$\epsilon$-greedy policy in $s$.")

@@ -295,7 +295,7 @@ class Sne(Generator):
                             r"{\sum_{k \neq i} \exp(-D_{ik} / 2\sigma_i^2)}"
                             rf",\ \text{{e.g. row {k + 1}: }} \exp(-D_{{{k + 1}j}} / {_n(2 * sigma[k] ** 2)}) = "
                             + _r(aff[k][off[k]]) + rf" \text{{ with sum }} {_n(aff[k].sum())}",
-                    label=r"$p_{j|i}$")
+                    label=r"$p_{j|i}$", answer=True)
         probs = np.asarray(pc)[k][off[k]]
         if s.mistake("entropy_natural_log", "used the natural log in the entropy; the perplexity 2^H needs H "
                                             "in bits (log base 2)"):
@@ -305,7 +305,7 @@ class Sne(Generator):
         H = s.step("entropy", float(H), rf"H(P_{k + 1}) = -\sum_{{j}} p_{{j|{k + 1}}} \log_2 p_{{j|{k + 1}}}",
                    lambda: " ".join(rf"- {_p(p)} \log_2 {_p(p)}" for p in probs), label=rf"$H(P_{k + 1})$")
         s.step("perplexity", float(2.0 ** H), rf"\mathrm{{Perp}}(P_{k + 1}) = 2^{{H(P_{k + 1})}}",
-               lambda: rf"2^{{{_n(H)}}}", label=rf"$\mathrm{{Perp}}(P_{k + 1})$")
+               lambda: rf"2^{{{_n(H)}}}", label=rf"$\mathrm{{Perp}}(P_{k + 1})$", answer=True)
 
         s.part("b", r"Compute the joint probabilities $p_{ij}$.")
         denom = 2.0 if s.mistake("forgot_2n", "divided by 2 instead of 2n when symmetrising; the p_ij of all "
@@ -323,7 +323,7 @@ class Sne(Generator):
         s.step("q_sne", q_sne, r"q_{ij} = \frac{\exp(-\|y_i - y_j\|^2)}{\sum_{k \neq l} \exp(-\|y_k - y_l\|^2)}",
                lambda: self._pairs_work(dy, pairs, r"\exp(-\|y_k - y_l\|^2)", gauss.sum(),
                                         rf"q_{{12}} = \frac{{\exp(-{_n(dy[0, 1])})}}{{{_n(gauss.sum())}}}"),
-               label=r"$q_{ij}$ (SNE, Gaussian)")
+               label=r"$q_{ij}$ (SNE, Gaussian)", answer=True)
         if s.mistake("gaussian_q", "used a Gaussian kernel for t-SNE's q_ij; t-SNE uses the heavy-tailed "
                                    "Student-t kernel (1 + d^2)^-1 in the map"):
             q_t = q_sne
@@ -336,7 +336,7 @@ class Sne(Generator):
                    r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l} (1 + \|y_k - y_l\|^2)^{-1}}",
                    lambda: self._pairs_work(dy, pairs, r"(1 + \|y_k - y_l\|^2)^{-1}", student.sum(),
                                             rf"q_{{12}} = \frac{{(1 + {_n(dy[0, 1])})^{{-1}}}}{{{_n(student.sum())}}}"),
-                   label=r"$q_{ij}$ (t-SNE, Student-t)")
+                   label=r"$q_{ij}$ (t-SNE, Student-t)", answer=True)
 
         s.part("d", r"Compute the cost $C = KL(P \| Q)$ with t-SNE's $Q$.")
         P, Q = np.asarray(P, dtype=float), np.asarray(Q, dtype=float)
@@ -513,7 +513,7 @@ class Autoencoder(Generator):
                                                    "output unit")
         enc = s.step("enc_params", layer_params(sizes, biases), r"\sum_l (n_{l} n_{l+1} + n_{l+1})",
                      lambda: " + ".join(f"({a} \\cdot {b} + {b})" for a, b in zip(sizes, sizes[1:])),
-                     label="encoder parameters")
+                     label="encoder parameters", answer=True)
         if g.tied and not s.mistake("tied_weights_counted",
                                     "counted the decoder's weights; with tied weights the decoder reuses the "
                                     "encoder's, only its biases are new"):
@@ -523,9 +523,9 @@ class Autoencoder(Generator):
             dec = layer_params(back, biases)
             formula = r"\sum_l (n_{l} n_{l+1} + n_{l+1})"
             work = lambda: " + ".join(f"({a} \\cdot {b} + {b})" for a, b in zip(back, back[1:]))
-        dec = s.step("dec_params", dec, formula, work, label="decoder parameters")
+        dec = s.step("dec_params", dec, formula, work, label="decoder parameters", answer=True)
         s.step("total_params", int(enc) + int(dec), r"\text{encoder} + \text{decoder}", lambda: f"{enc} + {dec}",
-               label="total parameters")
+               label="total parameters", answer=True)
 
         s.part("b", "What is the compression ratio of the code?")
         if s.mistake("ratio_inverted", "divided the code size by the input size; the ratio is input values "
@@ -557,14 +557,15 @@ class Autoencoder(Generator):
             x_tilde = x + std * eps
             formula = r"\tilde x_i = x_i + \sigma \epsilon_i"
             work = lambda: ", ".join(f"{_n(a)} + {_n(std)} \\cdot {_p(e)}" for a, e in zip(x, eps))
-        x_tilde = s.step("x_tilde", x_tilde, formula, work, label=r"$\tilde x$")
+        x_tilde = s.step("x_tilde", x_tilde, formula, work, label=r"$\tilde x$", answer=True)
         x_hat = np.array(g.x_hat)
         target = x
         if s.mistake("loss_vs_corrupted", "compared the output with the corrupted input; a denoising "
                                           "autoencoder is trained to reproduce the clean x"):
             target = np.asarray(x_tilde, dtype=float)
         s.step("loss", float(np.sum((x_hat - target) ** 2)), r"L = \sum_i (\hat x_i - x_i)^2",
-               lambda: " + ".join(f"({_n(a)} - {_p(b)})^2" for a, b in zip(x_hat, target)), label="$L$")
+               lambda: " + ".join(f"({_n(a)} - {_p(b)})^2" for a, b in zip(x_hat, target)), label="$L$",
+               answer=True)
 
         s.part("d", r"Compute the mean activations $\hat\rho_j$, the terms $KL(\rho \| \hat\rho_j)$ and the "
                     r"penalty $\Omega$.")
@@ -586,9 +587,9 @@ class Autoencoder(Generator):
                               r"\frac{1 - \rho}{1 - \hat\rho_j}",
                     lambda: r",\ ".join(rf"{_n(rho)} \ln \frac{{{_n(rho)}}}{{{_n(r)}}} + {_n(1 - rho)} \ln "
                                         rf"\frac{{{_n(1 - rho)}}}{{{_n(1 - r)}}}" for r in rh),
-                    label=r"$KL(\rho \| \hat\rho_j)$", tol=SMALL)
+                    label=r"$KL(\rho \| \hat\rho_j)$", tol=SMALL, answer=True)
         s.step("omega", float(np.sum(kl)), r"\Omega = \sum_j KL(\rho \| \hat\rho_j)",
-               lambda: " + ".join(_p(v) for v in np.asarray(kl)), label=r"$\Omega$", tol=SMALL)
+               lambda: " + ".join(_p(v) for v in np.asarray(kl)), label=r"$\Omega$", tol=SMALL, answer=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -705,11 +706,11 @@ class VaeLatent(Generator):
         if s.mistake("bias_forgotten", "left out the bias b"):
             bias = np.zeros_like(b)
         pre = s.step("pre", W @ z + bias, r"W z_\alpha + b",
-                     lambda: rf"{_m(W)} {_m(z)} + {_m(b)}", label=r"$W z_\alpha + b$")
+                     lambda: rf"{_m(W)} {_m(z)} + {_m(b)}", label=r"$W z_\alpha + b$", answer=True)
         pre = np.asarray(pre, dtype=float)
         if s.mistake("relu_forgotten", "left out the ReLU; negative pre-activations become 0"):
             h = pre
         else:
             h = np.maximum(pre, 0.0)
         s.step("h", h, r"h = \mathrm{ReLU}(W z_\alpha + b) = \max(0, W z_\alpha + b)",
-               lambda: rf"\max\left(0, {_r(pre)}\right)", label="$h$")
+               lambda: rf"\max\left(0, {_r(pre)}\right)", label="$h$", answer=True)
