@@ -34,9 +34,10 @@ import numpy as np
 from pydantic import Field, JsonValue, field_validator, model_validator
 
 from ..exam import SpecError
-from ..fmt import num, row
+from ..fmt import num, plain
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
+from ..render.figures import graph
 from ..steps import Steps
 from ._draw import pick
 
@@ -469,6 +470,51 @@ class AutogradTrace(Generator):
             return True
         last, first = [np.abs(v) for v in grads[-1].values()], [np.abs(v) for v in grads[0].values()]
         return any(v.max() < 1e-9 or v.max() > 60 for v in last) or any(v.max() < 1e-9 for v in first)
+
+    def figure(self, g):
+        """The computation graph autograd builds: leaf tensors, one node per operation, and the
+        names the snippet assigns (a backward() runs from a loss back along these edges)."""
+        column: dict[str, int] = {t.name: 0 for t in g.tensors}
+        labels: dict[str, str] = {t.name: f"{t.name} (leaf)" if t.requires_grad else t.name for t in g.tensors}
+        edges: list[tuple[str, str]] = []
+        counter = [0]
+
+        def visit(node) -> str | None:
+            if isinstance(node, str):
+                return node
+            if not isinstance(node, list):
+                return None  # a number: written into its operation's label
+            key = f"op{counter[0]}"
+            counter[0] += 1
+            op, args = node[0], node[1:]
+            consts = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+            label = {"sum": ".sum()", "mean": ".mean()"}.get(op, op)
+            if consts:
+                label = f"{label} {plain(consts[0])}" if op in BINARY else label
+            inputs = [k for k in (visit(a) for a in args) if k is not None]
+            column[key] = 1 + max((column[k] for k in inputs), default=0)
+            labels[key] = label
+            edges.extend((k, key) for k in inputs)
+            return key
+
+        for line in g.lines:
+            if line.name is not None:
+                root = visit(line.expr)
+                if root is None:
+                    continue
+                if root.startswith("op"):
+                    labels[root] = f"{line.name} = {labels[root]}"
+                    column[line.name] = column[root]
+                    labels[line.name] = labels[root]
+                    # the assigned name stands for the root operation from here on
+                    edges[:] = [(line.name if a == root else a, line.name if b == root else b) for a, b in edges]
+                    del labels[root], column[root]
+                else:  # a plain alias such as h = x
+                    column[line.name] = column[root] + 1
+                    labels[line.name] = line.name
+                    edges.append((root, line.name))
+        layers = [[(k, labels[k]) for k in labels if column[k] == c] for c in range(max(column.values()) + 1)]
+        return graph([col for col in layers if col], edges)
 
     def stem(self, g):
         lines = code_lines(g)

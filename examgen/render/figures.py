@@ -251,22 +251,19 @@ def unrolled_rnn(steps: int, inputs: Sequence[str], outputs: Sequence[str] | Non
     return _svg(width, top + 140, body, "unrolled recurrent network")
 
 
-def graph(layers: Sequence[Sequence[str]], edges: Sequence[tuple[str, str]]) -> str:
-    """A computation graph: nodes in columns (inputs first), edges drawn as arrows."""
-    w, h, gap_x, gap_y = 96, 30, 54, 20
+def graph(layers: Sequence[Sequence[tuple[str, str]]], edges: Sequence[tuple[str, str]]) -> str:
+    """A computation graph: columns of ``(key, label)`` nodes (inputs first), edges between keys."""
+    w, h, gap_x, gap_y = 92, 30, 46, 16
     rows = max(len(col) for col in layers)
     height = rows * (h + gap_y) + 10
-    pos = {}
-    body = []
+    pos, body = {}, []
     for c, col in enumerate(layers):
-        for r, name in enumerate(col):
-            x = 4 + c * (w + gap_x)
-            y = 5 + (height - len(col) * (h + gap_y)) / 2 + r * (h + gap_y)
-            pos[name] = (x, y)
+        for r, (key, label) in enumerate(col):
+            pos[key] = (4 + c * (w + gap_x), 5 + (height - len(col) * (h + gap_y)) / 2 + r * (h + gap_y), label)
     for a, b in edges:
-        (x1, y1), (x2, y2) = pos[a], pos[b]
+        (x1, y1, _), (x2, y2, _) = pos[a], pos[b]
         body += _arrow(x1 + w, y1 + h / 2, x2, y2 + h / 2, "#666")
-    for name, (x, y) in pos.items():
+    for x, y, label in pos.values():
         body.append(f'<rect x="{x:g}" y="{y:g}" width="{w}" height="{h}" rx="6" fill="#f1f4fa" stroke="#333"/>')
-        body.append(_text(x + w / 2, y + h / 2 + 1, name, 11))
+        body.append(_text(x + w / 2, y + h / 2 + 1, label, 11))
     return _svg(len(layers) * (w + gap_x) - gap_x + 8, height, body, "computation graph")
