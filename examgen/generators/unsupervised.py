@@ -233,10 +233,12 @@ class Sne(Generator):
             y = mapped[_subset(rng, len(mapped), n)]
             sigma = self.SIGMAS[rng.integers(len(self.SIGMAS), size=n)].tolist()
             i = int(rng.integers(n))
-            grad, kl, kl_rev = _tsne_check(_sq_dists(x), np.array(sigma), y, i)
-            if np.abs(grad).max() < 0.02 or abs(kl_rev - kl) < 0.05 * kl:
+            d2 = _sq_dists(x)
+            grad, kl, kl_rev = _tsne_check(d2, np.array(sigma), y, i)
+            # a gradient of about 0, or a reversed KL within a few percent of KL(P || Q), is no question
+            if np.abs(grad).max() < 0.02 or abs(kl_rev - kl) < 0.04 * kl:
                 continue
-            return SneGivens(d2=_sq_dists(x).tolist(), sigma=sigma, y=y.tolist(), perp_point=int(rng.integers(n)) + 1,
+            return SneGivens(d2=d2.tolist(), sigma=sigma, y=y.tolist(), perp_point=int(rng.integers(n)) + 1,
                              grad_point=i + 1)
 
     def stem(self, g):
