@@ -46,7 +46,8 @@ class Tolerance(Model):
     @classmethod
     def places(cls, decimals: int) -> "Tolerance":
         """Answer to ``decimals`` decimal places."""
-        return cls(abs=10.0 ** -decimals, decimals=decimals)
+        # one unit in the last place; a whole number must be exactly that whole number
+        return cls(abs=10.0 ** -decimals if decimals > 0 else 0.5, decimals=decimals)
 
     @classmethod
     def significant(cls, sigfigs: int) -> "Tolerance":

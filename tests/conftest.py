@@ -36,7 +36,9 @@ def answers_from(q: Question, values: dict) -> dict:
 
 
 def _json(v):
-    return v.tolist() if isinstance(v, np.ndarray) else v
+    from examgen.steps import to_json
+
+    return to_json(v)
 
 
 def part_of(q: Question, step: str):
@@ -55,10 +57,17 @@ def just_outside(st: Step):
     """A value just outside the step's tolerance (or simply different, for exact kinds)."""
     if st.kind == "integer":
         return st.value + 1
-    if st.kind == "choice":
+    if st.kind in ("choice", "single"):
         return next(o for o in st.options if o != st.value)
     if st.kind == "expression":
         return f"({st.value}) + 1"
+    if st.kind == "multi":  # one more option ticked, or one fewer
+        extra = [o for o in st.options if o not in st.value]
+        return list(st.value) + extra[:1] if extra else list(st.value)[1:]
+    if st.kind == "truefalse":
+        return ["false" if st.value[0] == "true" else "true"] + list(st.value)[1:]
+    if st.kind == "ordering":
+        return [st.value[1], st.value[0]] + list(st.value)[2:]
     ref = np.asarray(st.value, dtype=float)
     bound = np.maximum(st.tolerance.abs, st.tolerance.rel * np.abs(ref))
     bumped = ref + 1.5 * bound

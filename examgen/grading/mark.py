@@ -90,9 +90,11 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
     ok = np.asarray(ok)
     custom = compare.partial_credit(step, x, ref)
     if custom is not None:  # multi-select and ordering: credited as a whole, by their own rule
-        why = "; ".join(compare.reasons(step, x, ref))
-        status = "partial" if custom > 0 else "wrong"
+        named = [m for m, values in reruns.mistakes if step.name in values and values[step.name] == x]
+        why = "; ".join([m.description for m in named] + compare.reasons(step, x, ref))
+        status = "mistake" if named else ("partial" if custom > 0 else "wrong")
         return StepResult(name=step.name, status=status, credit=round(custom, 4), expected=step.value,
+                          mistakes=[m.name for m in named],
                           message=f"expected {compare.show_answer(step, step.value)}" + (f"; {why}" if why else ""))
     ft_value = reruns.follow_through.values.get(step.name) if reruns.follow_through else None
     ft = np.asarray(compare.matches(step, x, ft_value)) & ~ok if ft_value is not None else np.zeros_like(ok)

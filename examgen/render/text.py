@@ -48,7 +48,7 @@ def report_text(report: GradeReport, exam: Exam | None = None, width: int = 100)
             for r in p.steps:
                 label = labels.get((q.id, r.name), r.name)
                 head = f"      {MARKS[r.status]} {label:<22} {_answer_text(r.answer):<16}"
-                msg = r.message or ""
+                msg = plain(r.message or "")
                 if r.mistakes:
                     msg = f"[{' or '.join(r.mistakes)}] {msg}"
                 wrapped = textwrap.wrap(msg, max(width - len(head) - 1, 30)) or [""]
@@ -90,6 +90,6 @@ def question_text(q: Question, width: int = 100) -> str:
         lines.append("")
     if q.mistakes:
         lines.append("Common mistakes the grader recognises:")
-        lines += [f"  - {m.name}: {m.description}" for m in q.mistakes]
+        lines += [f"  - {m.name}: {plain(m.description)}" for m in q.mistakes]
     lines.append("(* marks the answer of each part)")
     return "\n".join(lines)
