@@ -149,7 +149,8 @@ class ConceptGenerator(Generator):
 
     @staticmethod
     def _solve_numeric(s: Steps, g: ConceptGivens, item: bank.NumericItem) -> None:
-        s.part("a", f"Give the number to {item.decimals} decimals.")
+        s.part("a", "Give the whole number." if item.decimals == 0 else
+               f"Give the number to {item.decimals} decimal{'s' * (item.decimals > 1)}.")
         value = item.answer
         for n, w in enumerate(item.wrong, 1):
             if s.mistake(f"wrong_value_{n}", w.why):
