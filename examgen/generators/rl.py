@@ -937,29 +937,30 @@ class Reinforce(Generator):
 
     Givens = ReinforceGivens
 
-    FEATURES = np.array([(1, 0), (0, 1), (1, 1), (1, 2), (2, 1), (1, -1), (2, 0), (-1, 1)], dtype=float)
-    THETAS = np.array([-1, 0, 0, 1, 1], dtype=float)
-    REWARDS = np.array([-1, 0, 0, 1, 2, 5], dtype=float)
+    FEATURES = ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 2.0), (2.0, 1.0), (1.0, -1.0), (2.0, 0.0), (-1.0, 1.0))
+    THETAS = (-1.0, 0.0, 0.0, 1.0, 1.0)
+    REWARDS = (-1.0, 0.0, 0.0, 1.0, 2.0, 5.0)
 
     def draw(self, rng):
         while True:
-            m, T = pick(rng, [2, 2, 3]), pick(rng, [2, 3, 3])
-            theta = self.THETAS[rng.integers(len(self.THETAS), size=(m, 2))]
-            X = self.FEATURES[rng.integers(len(self.FEATURES), size=T)]
-            h = X @ theta.T
-            spread = h.max(axis=1) - h.min(axis=1)
-            if np.abs(h).max() > 3 or (spread == 0).sum() > 1:
+            m, T = pick(rng, [2, 2, 3]), pick(rng, [2, 2, 3])
+            u = rng.random(2 * m + 3 * T).tolist()  # one call: the entries of theta, x, R and A
+            theta = [[self.THETAS[int(u[2 * j + c] * 5)] for c in range(2)] for j in range(m)]
+            X = [self.FEATURES[int(v * 8)] for v in u[2 * m:2 * m + T]]
+            h = [[th[0] * x[0] + th[1] * x[1] for th in theta] for x in X]
+            spread = [max(r) - min(r) for r in h]
+            if max(abs(v) for r in h for v in r) > 3 or spread.count(0) > 1:
                 continue
-            rewards = self.REWARDS[rng.integers(len(self.REWARDS), size=T)].tolist()
+            rewards = [self.REWARDS[int(v * 6)] for v in u[2 * m + T:2 * m + 2 * T]]
             if not any(rewards):
                 continue
-            theta, X = theta.tolist(), X.tolist()
+            actions = [int(v * m) + 1 for v in u[2 * m + 2 * T:]]
             gamma = pick(rng, [1.0, 1.0, 0.9, 0.5])
             G = [sum(gamma ** k * r for k, r in enumerate(rewards[t:])) for t in range(T)]
             baseline = float(round(sum(G) / T)) or pick(rng, [1.0, -1.0])
             if all(abs(x - baseline) < 1e-9 for x in G):
                 continue
-            return ReinforceGivens(theta=theta, features=X, actions=(rng.integers(m, size=T) + 1).tolist(),
+            return ReinforceGivens(theta=theta, features=[list(x) for x in X], actions=actions,
                                    rewards=rewards, gamma=gamma, alpha=pick(rng, [0.1, 0.5, 1.0, 0.2]),
                                    baseline=baseline)
 

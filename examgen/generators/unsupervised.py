@@ -161,23 +161,41 @@ def _subset(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     return rng.random(n).argsort()[:k]
 
 
+@lru_cache(maxsize=None)
+def _off(n: int) -> np.ndarray:
+    """1.0 off the diagonal, 0.0 on it (read-only)."""
+    m = 1.0 - np.eye(n)
+    m.flags.writeable = False
+    return m
+
+
 def _sq_dists(y: np.ndarray) -> np.ndarray:
     diff = y[:, None, :] - y[None, :, :]
     return (diff ** 2).sum(axis=2)
 
 
-def _tsne_check(d2: np.ndarray, sigma: np.ndarray, y: np.ndarray, i: int) -> tuple[np.ndarray, float, float]:
-    """t-SNE's gradient for point i, KL(P || Q) and KL(Q || P) in one go (only to reject draws
-    where the gradient is about 0 or the reversed KL is too close to tell apart)."""
+def _tsne_check(d2: list[list[float]], sigma: list[float], y: list[list[float]], i: int) -> tuple[float, float, float]:
+    """The largest entry of t-SNE's gradient for point i, KL(P || Q) and KL(Q || P), in plain Python
+    (small n; only to reject draws where the gradient is about 0 or the reversed KL is too close)."""
     n = len(d2)
-    off = ~np.eye(n, dtype=bool)
-    aff = np.where(off, np.exp(-d2 / (2 * sigma[:, None] ** 2)), 0.0)
-    pc = aff / aff.sum(axis=1, keepdims=True)
-    P = (pc + pc.T) / (2 * n)
-    w = np.where(off, 1.0 / (1.0 + _sq_dists(y)), 0.0)
-    Q = w / w.sum()
-    p, q = P[off], Q[off]
-    return 4 * ((P[i] - Q[i]) * w[i]) @ (y[i] - y), float(p @ np.log(p / q)), float(q @ np.log(q / p))
+    pc = []
+    for a in range(n):
+        row = [math.exp(-d2[a][b] / (2 * sigma[a] ** 2)) if b != a else 0.0 for b in range(n)]
+        total = sum(row)
+        pc.append([v / total for v in row])
+    w = [[1 / (1 + sum((u - v) ** 2 for u, v in zip(y[a], y[b]))) if a != b else 0.0 for b in range(n)]
+         for a in range(n)]
+    wsum = sum(map(sum, w))
+    kl = kl_rev = 0.0
+    for a in range(n):
+        for b in range(n):
+            if a != b:
+                p, q = (pc[a][b] + pc[b][a]) / (2 * n), w[a][b] / wsum
+                kl += p * math.log(p / q)
+                kl_rev += q * math.log(q / p)
+    grad = [4 * sum(((pc[i][b] + pc[b][i]) / (2 * n) - w[i][b] / wsum) * w[i][b] * (y[i][c] - y[b][c])
+                    for b in range(n)) for c in range(len(y[i]))]
+    return max(map(abs, grad)), kl, kl_rev
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,24 +240,24 @@ class Sne(Generator):
     CUBE3 = np.array([(a, b, c) for a in range(2) for b in range(2) for c in range(2)], dtype=float)
     HALVES1 = np.arange(-4, 5)[:, None] / 2  # map points in [-2, 2]
     HALVES2 = np.array([(a, b) for a in range(-4, 5) for b in range(-4, 5)]) / 2
-    SIGMAS = np.array([1.0, 1.0, 1.5, 2.0])
+    SIGMAS = (1.0, 1.0, 1.5, 2.0)
 
     def draw(self, rng):
         while True:
-            n, m = pick(rng, [3, 3, 4]), pick(rng, [1, 2, 2])
+            n, m = pick(rng, [3, 3, 3, 4]), pick(rng, [1, 2, 2])
             space = self.GRID2 if rng.random() < 0.5 else self.CUBE3
             x = space[_subset(rng, len(space), n)]
             mapped = self.HALVES1 if m == 1 else self.HALVES2
             y = mapped[_subset(rng, len(mapped), n)]
-            sigma = self.SIGMAS[rng.integers(len(self.SIGMAS), size=n)].tolist()
-            i = int(rng.integers(n))
-            d2 = _sq_dists(x)
-            grad, kl, kl_rev = _tsne_check(d2, np.array(sigma), y, i)
+            u = rng.random(n + 2)
+            sigma = [self.SIGMAS[int(v * len(self.SIGMAS))] for v in u[:n]]
+            i, k = int(u[n] * n), int(u[n + 1] * n)
+            d2, y = _sq_dists(x).tolist(), y.tolist()
+            grad, kl, kl_rev = _tsne_check(d2, sigma, y, i)
             # a gradient of about 0, or a reversed KL within a few percent of KL(P || Q), is no question
-            if np.abs(grad).max() < 0.02 or abs(kl_rev - kl) < 0.04 * kl:
+            if grad < 0.02 or abs(kl_rev - kl) < 0.04 * kl:
                 continue
-            return SneGivens(d2=d2.tolist(), sigma=sigma, y=y.tolist(), perp_point=int(rng.integers(n)) + 1,
-                             grad_point=i + 1)
+            return SneGivens(d2=d2, sigma=sigma, y=y, perp_point=k + 1, grad_point=i + 1)
 
     def stem(self, g):
         n, m = len(g.d2), len(g.y[0])
@@ -278,13 +296,14 @@ class Sne(Generator):
     def solve(self, s: Steps, g: SneGivens):
         d2, sigma, y = np.array(g.d2, dtype=float), np.array(g.sigma, dtype=float), np.array(g.y, dtype=float)
         n = len(d2)
-        off = ~np.eye(n, dtype=bool)
+        offf = _off(n)
+        off = offf > 0
         k, i = g.perp_point - 1, g.grad_point - 1
 
         s.part("a", rf"Compute the conditional probabilities $p_{{j|i}}$, then the entropy $H(P_{k + 1})$ and "
                     rf"the perplexity of point {k + 1}.")
         two = 1.0 if s.mistake("missing_factor_two", "left out the 2 in exp(-d^2 / 2 sigma_i^2)") else 2.0
-        aff = np.where(off, np.exp(-d2 / (two * sigma[:, None] ** 2)), 0.0)
+        aff = np.exp(-d2 / (two * sigma[:, None] ** 2)) * offf
         if s.mistake("normalised_columns", "normalised p_{j|i} over the wrong index (the column); each point "
                                            "i's neighbours j must sum to 1: divide by the sum over k != i"):
             pc = aff / aff.sum(axis=0, keepdims=True)
@@ -312,14 +331,14 @@ class Sne(Generator):
         s.part("b", r"Compute the joint probabilities $p_{ij}$.")
         denom = 2.0 if s.mistake("forgot_2n", "divided by 2 instead of 2n when symmetrising; the p_ij of all "
                                               "pairs must sum to 1") else 2.0 * n
-        P = s.step("p_joint", np.where(off, (pc + pc.T) / denom, 0.0), r"p_{ij} = \frac{p_{j|i} + p_{i|j}}{2n}",
+        P = s.step("p_joint", (pc + pc.T) / denom * offf, r"p_{ij} = \frac{p_{j|i} + p_{i|j}}{2n}",
                    lambda: rf"\frac{{p_{{j|i}} + p_{{i|j}}}}{{{2 * n}}}", label=r"$p_{ij}$")
 
         s.part("c", r"Compute the map's $q_{ij}$ under symmetric SNE's Gaussian kernel and under t-SNE's "
                     r"Student-t kernel.")
         dy = _sq_dists(y)
-        gauss = np.where(off, np.exp(-dy), 0.0)
-        student = np.where(off, 1.0 / (1.0 + dy), 0.0)
+        gauss = np.exp(-dy) * offf
+        student = offf / (1.0 + dy)
         q_sne = gauss / gauss.sum()
         pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
         s.step("q_sne", q_sne, r"q_{ij} = \frac{\exp(-\|y_i - y_j\|^2)}{\sum_{k \neq l} \exp(-\|y_k - y_l\|^2)}",
@@ -348,8 +367,8 @@ class Sne(Generator):
         else:
             kl = np.sum(p_off * np.log(p_off / q_off))
         s.step("kl", float(kl), r"C = \sum_{i \neq j} p_{ij} \ln \frac{p_{ij}}{q_{ij}}",
-               lambda: " + ".join(rf"{_n(P[a, b])} \ln \frac{{{_n(P[a, b])}}}{{{_n(Q[a, b])}}}"
-                                  for a in range(n) for b in range(n) if a != b),
+               lambda: r"2 \left(" + " + ".join(rf"{_n(P[a, b])} \ln \frac{{{_n(P[a, b])}}}{{{_n(Q[a, b])}}}"
+                                                  for a, b in pairs) + r"\right) \text{ (each pair twice)}",
                label=r"$KL(P \| Q)$", tol=SMALL)
 
         s.part("e", rf"Compute the gradient $\partial C / \partial y_{i + 1}$.")
