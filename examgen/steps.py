@@ -29,7 +29,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
-from .model import Mistake, StepKind, Tolerance
+from .model import StepKind, Tolerance
 
 Text = Union[str, Callable[[], str], None]
 
@@ -106,7 +106,7 @@ class Steps:
         self.values: dict[str, Any] = {}
         self.described: list[dict] = []  # Step fields, in solver order
         self.parts: list[_PartDraft] = []
-        self.mistakes: dict[str, Mistake | _Declared] = {}
+        self.mistakes: dict[str, dict | _Declared] = {}  # dicts (Mistake fields) when describing
         self._substitute = substitute or {}
         self._mistake = mistake
         self._describe = describe
@@ -150,10 +150,10 @@ class Steps:
         (``Generator.rerun = False``): the values the mistake gives, stored in the question.
         """
         if name not in self.mistakes:
-            if self._describe:
+            if self._describe:  # Mistake fields, validated with the whole question
                 stored = {k: to_json(as_value(v)) for k, v in values.items()} if values else None
-                self.mistakes[name] = Mistake(name=name, description=description, credit=credit, values=stored)
-            else:  # grading runs: no model to validate, just what the grader reads
+                self.mistakes[name] = dict(name=name, description=description, credit=credit, values=stored)
+            else:  # grading runs: just what the grader reads
                 self.mistakes[name] = _Declared(name, description, credit)
         return self._mistake == name
 
