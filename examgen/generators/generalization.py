@@ -13,7 +13,7 @@ from ..fmt import num as _num, par as _par
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
-from ._draw import decimal, decimals, pick
+from ._draw import pick
 
 SIG3 = Tolerance.significant(3)
 PLACES3 = Tolerance.places(3)

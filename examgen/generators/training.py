@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import matrix as mat, num, par, row
+from ..fmt import num, par, row
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
 from ..steps import Degenerate, Steps
@@ -802,7 +802,6 @@ class Activations(Generator):
 
     def solve(self, s: Steps, g: ActivationsGivens):
         z = np.array(g.z, dtype=float)
-        zs = lambda: row(z)  # noqa: E731
         for i, f in enumerate(g.functions):
             name, sym = ACT_NAMES[f], ACT_LATEX[f]
             s.part(chr(ord("a") + i), f"{ACT_TITLES[f]}: compute ${sym}(z)$ and its derivative ${sym}'(z)$ at "

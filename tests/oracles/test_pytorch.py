@@ -14,7 +14,7 @@ import pytest
 from examgen import registry, solve
 from examgen.grading.mark import grade_question
 
-from ..conftest import SEEDS, answers_from, key_answers, run_cli, step_result
+from ..conftest import SEEDS, key_answers, run_cli, step_result
 
 TOL = 1e-9
 
