@@ -17,7 +17,6 @@ student gets when choosing it. Items are randomised per seed: options are shuffl
 of statements is sampled.
 """
 
-from __future__ import annotations
 
 import re
 from functools import lru_cache
@@ -31,7 +30,7 @@ from .topics import TOPICS, topic as find_topic
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Option(_Model):

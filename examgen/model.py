@@ -5,7 +5,6 @@ Values (givens, reference answers, student answers) are plain JSON values: numbe
 strings and nested lists, so a file round-trips exactly.
 """
 
-from __future__ import annotations
 
 from typing import Literal
 

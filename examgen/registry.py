@@ -30,7 +30,7 @@ from .topics import topic as find_topic
 class Givens(BaseModel):
     """Base of every generator's givens: unknown names are errors, values are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class GivenError(ValueError):

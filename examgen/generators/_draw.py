@@ -1,6 +1,5 @@
 """Small helpers for drawing hand-computable numbers from a ``numpy.random.Generator``."""
 
-from __future__ import annotations
 
 from typing import Sequence, TypeVar
 

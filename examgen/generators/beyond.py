@@ -1,6 +1,5 @@
 """Lecture 15: not just deep learning (the statistical significance of a test result)."""
 
-from __future__ import annotations
 
 import math
 

@@ -1,7 +1,6 @@
 """Lecture 05: convolutional neural networks (output shapes and parameter counts, convolution and
 pooling values, receptive fields, depthwise separable convolutions and classifier heads)."""
 
-from __future__ import annotations
 
 import math
 from typing import Literal
@@ -18,7 +17,7 @@ from ._draw import pick
 
 
 class Layer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: Literal["conv", "maxpool", "avgpool"]
     kernel: int = Field(ge=1, le=15)
@@ -520,7 +519,7 @@ class PoolingValues(Generator):
 class RFLayer(BaseModel):
     """A layer as far as receptive fields go: padding and channels do not matter."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: Literal["conv", "maxpool", "avgpool"]
     kernel: int = Field(ge=1, le=15)

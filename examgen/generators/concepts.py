@@ -7,7 +7,6 @@ mistake whose description is why it is wrong: the grader's usual machinery then 
 choice and shows that reason as feedback.
 """
 
-from __future__ import annotations
 
 import numpy as np
 from pydantic import Field, model_validator

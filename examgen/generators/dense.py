@@ -1,6 +1,5 @@
 """Lecture 03: dense neural network classifiers (forward pass, backpropagation, ...)."""
 
-from __future__ import annotations
 
 import math
 from typing import Annotated, Literal

@@ -10,7 +10,6 @@ is checked against the chain-rule product of the student's own earlier formulas,
 numbers against the student's own formula.
 """
 
-from __future__ import annotations
 
 import math
 from typing import Literal

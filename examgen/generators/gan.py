@@ -1,6 +1,5 @@
 """Lecture 13: generative adversarial networks (minimax and non-saturating losses, optimal D)."""
 
-from __future__ import annotations
 
 import itertools
 import math

@@ -1,6 +1,5 @@
 """Lecture 08: generalization (the VC bound, L2 regularisation, dropout, transfer learning)."""
 
-from __future__ import annotations
 
 import math
 from functools import lru_cache
@@ -501,7 +500,7 @@ class Dropout(Generator):
 
 
 class TLayer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: Literal["conv", "dense"]
     size: int = Field(ge=1, le=100_000, description="number of filters (conv) or of units (dense)")

@@ -10,7 +10,6 @@ Conventions, printed in every stem:
 All three take one step of (full-batch) gradient descent ``theta <- theta - lambda dL/dtheta``.
 """
 
-from __future__ import annotations
 
 import math
 from typing import Annotated

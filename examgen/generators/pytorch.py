@@ -22,7 +22,6 @@ a line, whose value may then only be used for ``backward()``). After a ``backwar
 freed, so later lines may use only the tensors and the names assigned after it.
 """
 
-from __future__ import annotations
 
 import json
 import math

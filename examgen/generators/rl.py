@@ -1,7 +1,6 @@
 """Lecture 14: reinforcement learning (Bellman expectation updates on a grid world, returns, Q-learning and
 DQN, epsilon-greedy exploration, value iteration, REINFORCE)."""
 
-from __future__ import annotations
 
 import math
 from functools import lru_cache

@@ -1,6 +1,5 @@
 """Lecture 11: recurrent neural networks (forward pass, GRU, parameter counts, BPTT)."""
 
-from __future__ import annotations
 
 import math
 from typing import Literal

@@ -2,7 +2,6 @@
 AdaGrad updates, weight initialisation, activation functions, normalisation axes and
 hyperparameter search on a log scale."""
 
-from __future__ import annotations
 
 import itertools
 import math

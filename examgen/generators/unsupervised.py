@@ -1,7 +1,6 @@
 """Lecture 12: unsupervised learning (SNE and t-SNE, autoencoders, the VAE latent loss, sampling and
 interpolating in a VAE's latent space)."""
 
-from __future__ import annotations
 
 import math
 from functools import lru_cache
