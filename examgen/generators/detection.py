@@ -1,7 +1,6 @@
 """Lecture 09: segmentation and object detection (evaluation metrics, overlap, average precision,
 the detection label vector and its loss, spatial upsampling)."""
 
-from __future__ import annotations
 
 from functools import lru_cache
 from itertools import accumulate
@@ -12,7 +11,7 @@ from pydantic import Field, model_validator
 
 from .. import fmt as _fmt
 from ..registry import Generator, Givens, generator
-from ..steps import Degenerate, Steps
+from ..steps import Steps
 
 
 @lru_cache(maxsize=1 << 16)
@@ -27,24 +26,32 @@ def par(x, digits: int = 4) -> str:
 
 
 def row(values, digits: int = 4) -> str:
-    return "(" + ", ".join(num(v, digits) for v in np.asarray(values, dtype=float).tolist()) + ")"
+    vals = np.asarray(values, dtype=float).tolist()
+    return "(" + ", ".join(map(num, vals) if digits == 4 else [num(v, digits) for v in vals]) + ")"
 
 
 def mat(m, digits: int = 4) -> str:
     """``fmt.matrix`` (a 1-d array as a column), cached: givens are written in stem and solution."""
-    a = np.asarray(m, dtype=float)
-    if a.ndim == 1:
-        a = a[:, None]
-    return _mat(tuple(map(tuple, a.tolist())), digits)
+    rows = m.tolist() if isinstance(m, np.ndarray) else m
+    if rows and not isinstance(rows[0], (list, tuple)):
+        return _mat(tuple((v,) for v in rows), digits)
+    return _mat(tuple(map(tuple, rows)), digits)
 
 
 @lru_cache(maxsize=1 << 14)
 def _mat(rows: tuple, digits: int) -> str:
-    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in rows)
+    f = num if digits == 4 else (lambda v: num(v, digits))
+    body = r" \\ ".join([" & ".join(map(f, r)) for r in rows])
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
 LETTERS = "abcdefgh"
+
+
+# Drawn givens are built with ``model_construct``: each draw is valid by construction, and skipping
+# pydantic's validation (and the model validators' checks) saves a third of the generation time.
+# tests/test_hand_detection_visualization.py checks that every drawn question's givens validate
+# and round-trip unchanged.
 
 
 class Uniforms:
@@ -177,7 +184,7 @@ class ClassificationMetrics(Generator):
                     p, n = n, p
                 tp, tn = r.int(1, p), r.int(1, n)
                 if _metrics_distinct(tp, p - tp, n - tn, tn):
-                    return ClassificationMetricsGivens(tp=tp, fp=n - tn, fn=p - tp, tn=tn)
+                    return ClassificationMetricsGivens.model_construct(tp=tp, fp=n - tn, fn=p - tp, tn=tn)
         while True:
             n = r.pick((10, 10, 12))
             npos = r.int(3, 6)
@@ -196,7 +203,7 @@ class ClassificationMetrics(Generator):
                 scores[r.int(0, n)] = t
             tp, fp, fn, tn = _count(scores, labels, t)
             if min(tp, fp, fn, tn) >= 1 and _metrics_distinct(tp, fp, fn, tn):
-                return ClassificationMetricsGivens(scores=scores, labels=labels, threshold=t)
+                return ClassificationMetricsGivens.model_construct(scores=scores, labels=labels, threshold=t)
 
     def stem(self, g):
         if g.scores is None:
@@ -390,7 +397,7 @@ class OverlapMetrics(Generator):
             contained = all(a[i] <= b[i] for i in (0, 1)) and all(a[i] >= b[i] for i in (2, 3)) or \
                 all(b[i] <= a[i] for i in (0, 1)) and all(b[i] >= a[i] for i in (2, 3))
             if ow >= 1 and oh >= 1 and not contained:
-                return OverlapGivens(box_format=fmt, box_a=boxes[0], box_b=boxes[1])
+                return OverlapGivens.model_construct(box_format=fmt, box_a=boxes[0], box_b=boxes[1])
 
     @staticmethod
     def _draw_masks(r: Uniforms):
@@ -411,7 +418,7 @@ class OverlapMetrics(Generator):
             sa, sb = sum(map(sum, a)), sum(map(sum, b))
             inter = sum(u & v for ra, rb in zip(a, b) for u, v in zip(ra, rb))
             if 2 <= inter < min(sa, sb) and sa <= 16 and sb <= 16:
-                return OverlapGivens(mask_a=a, mask_b=b)
+                return OverlapGivens.model_construct(mask_a=a, mask_b=b)
 
     def stem(self, g):
         tail = (r"The Jaccard index is $J(A, B) = \mathrm{IoU} = \frac{|A ∩ B|}{|A ∪ B|}$ and the Dice "
@@ -559,7 +566,7 @@ class AveragePrecisionGivens(Givens):
 
 def _floats(a) -> list[float]:
     """A step's value (an array, maybe a student's) as a list of floats."""
-    return np.asarray(a, dtype=float).ravel().tolist()
+    return a.tolist() if isinstance(a, np.ndarray) else [float(v) for v in a]
 
 
 def _pr(hits, n_gt) -> tuple[list[float], list[float]]:
@@ -602,37 +609,34 @@ class AveragePrecision(Generator):
     def draw(self, rng):
         r = Uniforms(rng)
         interp = r.pick(("all-point", "all-point", "11-point"))
+        names = r.sample(CLASS_NAMES, 2)
         while True:
-            names = r.sample(CLASS_NAMES, 2)
-            hits, scores, n_gt = [], [], []
-            matters = False
-            for _ in names:
-                k = r.pick((5, 6, 6, 7))
-                h = [int(r.u() < 0.55) for _ in range(k)]
-                ntp = sum(h)
-                last_tp = max((i for i, v in enumerate(h) if v), default=0)
-                if not 2 <= ntp <= k - 2 or all(h[:last_tp + 1]):
-                    break  # too few hits or misses, or AP = 1 (no false positive before the last hit)
-                n = ntp + r.pick((0, 1, 1, 2))
-                top = r.int(90, 100)
-                sc = [top]
-                for _ in range(k - 1):
-                    sc.append(sc[-1] - r.int(1, 15))
-                if sc[-1] < 1:
-                    break
-                hits.append(h)
-                scores.append([v / 100 for v in sc])
-                n_gt.append(n)
+            classes = [self._draw_class(r) for _ in names]
+            for h, n in classes:  # interpolation must change the AP of at least one class
                 p, rc = _pr(h, n)
-                if interp == "all-point":
-                    env = _envelope(p)
-                    matters |= any(e - q > 1e-9 for e, q, v in zip(env, p, h) if v)
-                else:
-                    matters |= any(abs(a - b) > 1e-9 for a, b in zip(_eleven(p, rc), _eleven(p, rc, False)))
-            else:
-                if matters:
-                    return AveragePrecisionGivens(classes=names, hits=hits, scores=scores, n_gt=n_gt,
-                                                  interpolation=interp)
+                if (any(e - q > 1e-9 for e, q, v in zip(_envelope(p), p, h) if v) if interp == "all-point"
+                        else _eleven(p, rc) != _eleven(p, rc, False)):
+                    scores = []
+                    for h, _ in classes:  # distinct scores, decreasing
+                        sc = [r.int(90, 100)]
+                        for _ in h[1:]:
+                            sc.append(sc[-1] - r.int(1, 15))
+                        scores.append([v / 100 for v in sc])
+                    return AveragePrecisionGivens.model_construct(
+                        classes=names, hits=[h for h, _ in classes], scores=scores,
+                        n_gt=[n for _, n in classes], interpolation=interp)
+
+    @staticmethod
+    def _draw_class(r: Uniforms) -> tuple[list[int], int]:
+        """Ranked hits with 2 .. k-2 true positives and a false positive before the last one (else
+        AP = 1), and the number of ground-truth objects (some may never be found)."""
+        while True:
+            k = r.pick((5, 6, 6))
+            h = [0] * k
+            for i in r.sample(range(k), r.int(2, k - 1)):
+                h[i] = 1
+            if h.index(0) < k - 1 - h[::-1].index(1):
+                return h, sum(h) + r.pick((0, 1, 1, 2))
 
     def stem(self, g):
         tables = []
@@ -807,8 +811,8 @@ class DetectionLabel(Generator):
         cls[c] = r.int(5, 10) / 10
         pred = [r.int(6, 10) / 10] + noisy + cls
         empty = [r.int(1, 6) / 10] + [r.int(0, 101) / 100 for _ in range(4)] + [r.int(0, 6) / 10 for _ in range(k)]
-        return DetectionLabelGivens(width=w, height=h, classes=classes, obj_class=c, box=box, pred=pred,
-                                    pred_empty=empty)
+        return DetectionLabelGivens.model_construct(width=w, height=h, classes=classes, obj_class=c, box=box,
+                                                    pred=pred, pred_empty=empty)
 
     def stem(self, g):
         k = len(g.classes)
@@ -823,7 +827,8 @@ class DetectionLabel(Generator):
             "image is $(0, 0)$ and the bottom-right corner $(1, 1)$, so $b_x$ and $b_w$ are divided by $W$, "
             f"$b_y$ and $b_h$ by $H$; and $c_1, \\dots, c_{k}$ one-hot encode the class ({names}). "
             "The loss compares the network's output $\\hat y$ with $y$:\n\n"
-            r"$$L(\hat y, y) = \begin{cases} \sum_{i=1}" + f"^{{{5 + k}}}" + r" (\hat y_i - y_i)^2 & \text{if } p_c = 1 \\ "
+            r"$$L(\hat y, y) = \begin{cases} \sum_{i=1}" + f"^{{{5 + k}}}"
+            + r" (\hat y_i - y_i)^2 & \text{if } p_c = 1 \\ "
             r"(\hat y_1 - y_1)^2 & \text{if } p_c = 0 \end{cases}$$"
             "\n\n"
             f"Image 1 shows a {g.classes[g.obj_class]} in the box with top-left corner $({x0}, {y0})$ and "
@@ -995,8 +1000,8 @@ class Upsampling(Generator):
             flat = [v for rw in kern for v in rw]
             if sum(v != 0 for v in flat) >= k * k - 2 and flat != flat[::-1] and len(set(flat)) > 1:
                 break
-        return UpsamplingGivens(x=x, method=r.pick(("nearest", "bed_of_nails")), kernel=kern, stride=stride,
-                                padding=pad)
+        return UpsamplingGivens.model_construct(x=x, method=r.pick(("nearest", "bed_of_nails")), kernel=kern,
+                                                stride=stride, padding=pad)
 
     def stem(self, g):
         h, w = len(g.x), len(g.x[0])

@@ -1,7 +1,6 @@
 """Lecture 10: visualization and adversarial fooling (saliency maps and guided backprop, class
 activation maps, the fast gradient sign method)."""
 
-from __future__ import annotations
 
 from functools import lru_cache
 
@@ -26,20 +25,22 @@ def par(x, digits: int = 4) -> str:
 
 
 def row(values, digits: int = 4) -> str:
-    return "(" + ", ".join(num(v, digits) for v in np.asarray(values, dtype=float).tolist()) + ")"
+    vals = np.asarray(values, dtype=float).tolist()
+    return "(" + ", ".join(map(num, vals) if digits == 4 else [num(v, digits) for v in vals]) + ")"
 
 
 def mat(m, digits: int = 4) -> str:
     """``fmt.matrix`` (a 1-d array as a column), cached: givens are written in stem and solution."""
-    a = np.asarray(m, dtype=float)
-    if a.ndim == 1:
-        a = a[:, None]
-    return _mat(tuple(map(tuple, a.tolist())), digits)
+    rows = m.tolist() if isinstance(m, np.ndarray) else m
+    if rows and not isinstance(rows[0], (list, tuple)):
+        return _mat(tuple((v,) for v in rows), digits)
+    return _mat(tuple(map(tuple, rows)), digits)
 
 
 @lru_cache(maxsize=1 << 14)
 def _mat(rows: tuple, digits: int) -> str:
-    body = r" \\ ".join(" & ".join(num(v, digits) for v in r) for r in rows)
+    f = num if digits == 4 else (lambda v: num(v, digits))
+    body = r" \\ ".join([" & ".join(map(f, r)) for r in rows])
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
@@ -147,7 +148,7 @@ class Saliency(Generator):
                 s = [v + bb for v, bb in zip(_matvec(W, x), b)]
                 w = W[_first_max(s)]
                 if _unique_max(s, 0.1) and min(w) < 0 and _unique_max([abs(v) for v in w], 0.1):
-                    return SaliencyGivens(x=x, W2=W, b2=b)
+                    return SaliencyGivens.model_construct(x=x, W2=W, b2=b)
         n_hid, n_cls = r.pick((3, 3, 4)), r.pick((2, 3))
         c = r.int(0, n_cls)
         hidden = range(n_hid)
@@ -177,13 +178,17 @@ class Saliency(Generator):
             if min(grad) >= 0 or not _unique_max([abs(v) for v in grad], 1) or guided == grad:
                 continue
             h = [max(z, 0.0) for z in z1]
-            for _ in range(10):
-                W2 = [[(1.0 if r.u() < 0.5 else -1.0) * r.int(1, 3) for _ in hidden] for _ in range(n_cls)]
-                W2[c] = w
-                b2 = [r.int(-5, 6) / 10 for _ in range(n_cls)]
-                s = [v + bb for v, bb in zip(_matvec(W2, h), b2)]
-                if _first_max(s) == c and _unique_max(s, 0.2):
-                    return SaliencyGivens(x=x, W1=W1, b1=b1, W2=W2, b2=b2)
+            b2 = [r.int(-5, 6) / 10 for _ in range(n_cls)]
+            top = _dot(w, h) + b2[c]
+            W2 = []
+            for k in range(n_cls):  # another class's weights, negated if that makes it lose to class c
+                wk = w if k == c else [(1.0 if r.u() < 0.5 else -1.0) * r.int(1, 3) for _ in hidden]
+                if k != c and _dot(wk, h) + b2[k] > top - 0.2:
+                    wk = [0.0 - v for v in wk]
+                W2.append(wk)
+            s = [v + bb for v, bb in zip(_matvec(W2, h), b2)]
+            if _first_max(s) == c and _unique_max(s, 0.2):
+                return SaliencyGivens.model_construct(x=x, W1=W1, b1=b1, W2=W2, b2=b2)
 
     def stem(self, g):
         n, c = len(g.x), len(g.W2)
@@ -193,7 +198,8 @@ class Saliency(Generator):
         else:
             model = (f"A small network gives {c} class scores for an image with {n} pixels $x = {mat(g.x)}$:"
                      "\n\n"
-                     r"$$z^{[1]} = W^{[1]} x + b^{[1]}, \quad h = \mathrm{ReLU}(z^{[1]}), \quad s = W^{[2]} h + b^{[2]}$$"
+                     r"$$z^{[1]} = W^{[1]} x + b^{[1]}, \quad h = \mathrm{ReLU}(z^{[1]}), \quad "
+                     r"s = W^{[2]} h + b^{[2]}$$"
                      f"\n\nwith $W^{{[1]}} = {mat(g.W1)}$, $b^{{[1]}} = {mat(g.b1)}$, $W^{{[2]}} = {mat(g.W2)}$ "
                      f"and $b^{{[2]}} = {mat(g.b2)}$.")
         guided = "" if g.W1 is None else (
@@ -215,12 +221,11 @@ class Saliency(Generator):
         relu = g.W1 is not None
         if relu:
             W1, b1 = np.array(g.W1), np.array(g.b1)
-            s.part("a", r"Forward pass: compute $z^{[1]}$, $h$, the scores $s$ and the predicted class $\hat c$.")
+            s.part("a", r"Forward pass: compute $z^{[1]}$, the scores $s$ and the predicted class $\hat c$.")
             z1 = s.step("z1", W1 @ x + b1, r"z^{[1]} = W^{[1]} x + b^{[1]}",
                         lambda: rf"{mat(W1)} {mat(x)} + {mat(b1)}", label=r"$z^{[1]}$")
-            h = s.step("h", np.maximum(z1, 0.0), r"h = \mathrm{ReLU}(z^{[1]}) = \max(0, z^{[1]})",
-                       lambda: rf"\max\left(0, {mat(z1)}\right)", label="$h$")
-            scores = s.step("scores", W2 @ h + b2, r"s = W^{[2]} h + b^{[2]}",
+            h = np.maximum(z1, 0.0)
+            scores = s.step("scores", W2 @ h + b2, r"s = W^{[2]} \mathrm{ReLU}(z^{[1]}) + b^{[2]}",
                             lambda: rf"{mat(W2)} {mat(h)} + {mat(b2)}", label="$s$")
         else:
             s.part("a", r"Compute the scores $s$ and the predicted class $\hat c$.")
@@ -333,14 +338,14 @@ class ClassActivationMap(Generator):
         r = Uniforms(rng, 128)
         k, c = r.pick((2, 2, 3)), r.pick((2, 3))
         while True:
-            maps = [[[float(r.int(1, 5)) if r.u() < 0.6 else 0.0 for _ in range(3)] for _ in range(3)]
+            maps = [[[float(r.int(1, 5)) if r.u() < 0.7 else 0.0 for _ in range(3)] for _ in range(3)]
                     for _ in range(k)]
             if any(not any(map(any, m)) for m in maps):
                 continue
             weights = [[r.dec(-1, 1, nonzero=True) for _ in range(k)] for _ in range(c)]
             scores, cam = _cam(maps, weights)
-            if _unique_max(scores, 0.05) and max(cam) > 0 and abs(min(cam)) > 1e-9:
-                return CamGivens(maps=maps, weights=weights)
+            if _unique_max(scores, 0.05) and max(cam) > 0 and max(cam) - min(cam) > 1e-9:
+                return CamGivens.model_construct(maps=maps, weights=weights)
 
     def stem(self, g):
         k, c = len(g.maps), len(g.weights)
@@ -450,7 +455,7 @@ class Fgsm(Generator):
             y = int(z > 0)  # attack a correctly classified input
             z_adv = z - shift if y else z + shift
             if 0.2 <= abs(z_adv) <= 4:
-                return FgsmGivens(w=w, b=b, x=x, y=y, eps=eps)
+                return FgsmGivens.model_construct(w=w, b=b, x=x, y=y, eps=eps)
 
     def stem(self, g):
         z = round(float(np.dot(g.w, g.x) + g.b), 6)
@@ -494,7 +499,8 @@ class Fgsm(Generator):
         grad = s.step("grad", grad, r"\nabla_x L = (\sigma(z) - y)\, w",
                       lambda: rf"({num(p)} - {g.y}) {mat(w)}", label=r"$\nabla_x L$")
         sign = s.step("sign", np.sign(grad), r"\operatorname{sign}(\nabla_x L)",
-                      lambda: rf"\operatorname{{sign}}\left({mat(grad)}\right)", label=r"$\operatorname{sign}(\nabla_x L)$")
+                      lambda: rf"\operatorname{{sign}}\left({mat(grad)}\right)",
+                      label=r"$\operatorname{sign}(\nabla_x L)$")
         if s.mistake("gradient_sign_flipped", "subtracted: x - eps sign(grad) lowers the loss; FGSM adds "
                                               "eps sign(grad) to increase it"):
             x_adv = x - g.eps * np.asarray(sign, dtype=float)
