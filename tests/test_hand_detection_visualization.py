@@ -164,12 +164,17 @@ def test_overlap_pixel_boxes_by_hand():
 def test_overlap_box_mistakes_are_named():
     q, r = grade("overlap_metrics", PIX, {"a": {"area_a": 15}})  # (7 - 2)(6 - 3) without the +1
     assert status(r, "area_a") == ("mistake", ["pixels_not_inclusive"])
-    # centre (5, 5) size 6 x 4 and centre (8, 3.5) size 6 x 5; read as top-left corners the boxes
-    # are [5, 11] x [5, 9] and [8, 14] x [3.5, 8.5], overlapping 3 x 3.5
+    # centre (5, 5) size 6 x 4 and centre (8, 3.5) size 6 x 5: corners (2, 3, 8, 7) and (5, 1, 11, 6);
+    # read as top-left corners the boxes are (5, 5, 11, 9) and (8, 3.5, 14, 8.5), overlapping 3 x 3.5
     centre = {"box_format": "centre", "box_a": [5, 5, 6, 4], "box_b": [8, 3.5, 6, 5]}
-    assert values("overlap_metrics", centre)["inter_h"] == 3  # [3, 7] and [1, 6]: rows 3-6
-    q, r = grade("overlap_metrics", centre, {"a": {"inter_h": 3.5}})
-    assert status(r, "inter_h") == ("mistake", ["centre_as_corner"])
+    v = values("overlap_metrics", centre)
+    assert v["corners_a"] == [2, 3, 8, 7] and v["corners_b"] == [5, 1, 11, 6]
+    assert (v["inter_w"], v["inter_h"]) == (3, 3)  # [5, 8] and [3, 6]
+    q, r = grade("overlap_metrics", centre, {"a": {"corners_a": [5, 5, 11, 9], "corners_b": [8, 3.5, 14, 8.5],
+                                                   "inter_w": 3, "inter_h": 3.5, "inter": 10.5}})
+    assert status(r, "corners_a") == ("mistake", ["centre_as_corner"])
+    assert status(r, "corners_b") == ("mistake", ["centre_as_corner"])
+    assert status(r, "inter_h")[0] == "follow_through" and status(r, "inter")[0] == "follow_through"
 
 
 # --- average_precision -------------------------------------------------------------------------

@@ -449,7 +449,8 @@ class OverlapMetrics(Generator):
         )
 
     def solve(self, s: Steps, g: OverlapGivens):
-        s.part("a", "Compute the areas $|A|$ and $|B|$ and the area of the intersection $|A ∩ B|$.")
+        s.part("a", ("Convert both boxes to corners $(x_1, y_1, x_2, y_2)$, then compute " if g.box_format == "centre"
+                     else "Compute ") + "the areas $|A|$ and $|B|$ and the area of the intersection $|A ∩ B|$.")
         if g.mask_a is not None:
             a, b = np.array(g.mask_a), np.array(g.mask_b)
             area_a = s.step("area_a", int(a.sum()), r"|A| = \sum_{ij} A_{ij}", label="$|A|$")
@@ -491,17 +492,29 @@ class OverlapMetrics(Generator):
                                                         "a box from column x1 to x2 is x2 - x1 + 1 pixels wide"):
             plus = 0.0
         extra = plus if pixels else 0.0
-        shift = fmt == "centre" and s.mistake(
-            "centre_as_corner", "read (x_c, y_c) as the top-left corner; in this format it is the box's centre")
-        a = _corners(g.box_a, fmt)
-        b = _corners(g.box_b, fmt)
         one = " + 1" if pixels else ""
         if fmt == "centre":
+            shift = s.mistake("centre_as_corner", "read (x_c, y_c) as the top-left corner; in this format it is "
+                                                  "the box's centre")
+            boxes = []
+            for name, box in (("A", g.box_a), ("B", g.box_b)):
+                xc, yc, w, h = box
+                work = (lambda xc=xc, yc=yc, w=w, h=h:  # noqa: E731
+                        rf"({num(xc)} - \tfrac{{{num(w)}}}{{2}},\ {num(yc)} - \tfrac{{{num(h)}}}{{2}},\ "
+                        rf"{num(xc)} + \tfrac{{{num(w)}}}{{2}},\ {num(yc)} + \tfrac{{{num(h)}}}{{2}})")
+                boxes.append(_floats(s.step(
+                    f"corners_{name.lower()}", _corners(box, fmt, shift),
+                    rf"(x_1^{name}, y_1^{name}, x_2^{name}, y_2^{name}) = (x_c - \tfrac{{w}}{{2}},\ "
+                    rf"y_c - \tfrac{{h}}{{2}},\ x_c + \tfrac{{w}}{{2}},\ y_c + \tfrac{{h}}{{2}})",
+                    work, label=f"corners of ${name}$")))
+            a, b = boxes
             wa, ha, wb, hb = g.box_a[2], g.box_a[3], g.box_b[2], g.box_b[3]
             fa, fb = r"|A| = w_A h_A", r"|B| = w_B h_B"
             wka = lambda: rf"{num(wa)} \cdot {num(ha)}"  # noqa: E731
             wkb = lambda: rf"{num(wb)} \cdot {num(hb)}"  # noqa: E731
         else:
+            a = _corners(g.box_a, fmt)
+            b = _corners(g.box_b, fmt)
             wa, ha = a[2] - a[0] + extra, a[3] - a[1] + extra
             wb, hb = b[2] - b[0] + extra, b[3] - b[1] + extra
             fa = rf"|A| = (x_2^A - x_1^A{one})(y_2^A - y_1^A{one})"
@@ -510,17 +523,10 @@ class OverlapMetrics(Generator):
             wkb = lambda: rf"({num(b[2])} - {par(b[0])}{one})({num(b[3])} - {par(b[1])}{one})"  # noqa: E731
         area_a = s.step("area_a", float(wa * ha), fa, wka, label="$|A|$")
         area_b = s.step("area_b", float(wb * hb), fb, wkb, label="$|B|$")
-        if shift:
-            a = _corners(g.box_a, fmt, centre_as_corner=True)
-            b = _corners(g.box_b, fmt, centre_as_corner=True)
         lo_x, hi_x, lo_y, hi_y = max(a[0], b[0]), min(a[2], b[2]), max(a[1], b[1]), min(a[3], b[3])
-        if fmt == "centre":
-            corners = (rf"\text{{corners }} A = {row(a)},\ B = {row(b)}:\ ")
-        else:
-            corners = ""
         iw = s.step("inter_w", float(max(0.0, hi_x - lo_x + extra)),
                     rf"w_{{A ∩ B}} = \max(0,\ \min(x_2^A, x_2^B) - \max(x_1^A, x_1^B){one})",
-                    lambda: rf"{corners}\max(0,\ {num(hi_x)} - {par(lo_x)}{one})", label=r"$w_{A ∩ B}$")
+                    lambda: rf"\max(0,\ {num(hi_x)} - {par(lo_x)}{one})", label=r"$w_{A ∩ B}$")
         ih = s.step("inter_h", float(max(0.0, hi_y - lo_y + extra)),
                     rf"h_{{A ∩ B}} = \max(0,\ \min(y_2^A, y_2^B) - \max(y_1^A, y_1^B){one})",
                     lambda: rf"\max(0,\ {num(hi_y)} - {par(lo_y)}{one})", label=r"$h_{A ∩ B}$")

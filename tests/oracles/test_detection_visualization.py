@@ -108,6 +108,10 @@ def test_overlap_metrics_by_explicit_set_operations():
             inter = a & b
             close(v["inter_w"], len({i for i, _ in inter}) * unit)
             close(v["inter_h"], len({j for _, j in inter}) * unit)
+            if g.box_format == "centre":  # the corners are the extreme cell edges of the rasterised box
+                for name, cells in (("corners_a", a), ("corners_b", b)):
+                    xs, ys = [i for i, _ in cells], [j for _, j in cells]
+                    close(v[name], [min(xs) * unit, min(ys) * unit, (max(xs) + 1) * unit, (max(ys) + 1) * unit])
             modes.add(g.box_format)
         area = unit * unit
         close(v["area_a"], len(a) * area)
