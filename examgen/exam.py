@@ -88,7 +88,7 @@ def selection(spec: ExamSpec) -> list[Slot]:
         return [Slot(g) for g in gens for _ in range(spec.count or 1)]
     chosen: list[Slot] = []
     for tid in spec.topics:
-        pool = [g for g in registry.by_topic(tid) if not g.concept]
+        pool = registry.by_topic(tid, concepts=False)
         items = _concept_items(tid) if spec.concept_share > 0 else []
         if not pool and not items:
             raise SpecError(f"topic '{tid}' has no question generators yet; implemented topics: "

@@ -22,7 +22,7 @@ import csv
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -59,19 +59,23 @@ def has_answers(path: Path) -> bool:
 
 def _render(exam: Exam, formats: tuple[str, ...], student: Student | None = None) -> dict[str, bytes]:
     """Every file of one exam, by name."""
+    from .render.html import figure
+
     files: dict[str, bytes] = {"exam.json": io.dump(exam).encode()}
-    figures = None
-    if "html" in formats:
-        from .render.html import exam_html, figure, solutions_html
+    figures = {q.id: figure(q) for q in exam.questions}
+    pdfs = {}
+    with ThreadPoolExecutor(max_workers=2) as typesetter:  # Typst works while Python writes HTML
+        if "pdf" in formats:
+            from .render.pdf import exam_pdf, solutions_pdf
 
-        figures = {q.id: figure(q) for q in exam.questions}
-        files["exam.html"] = exam_html(exam).encode()
-        files["solutions.html"] = solutions_html(exam).encode()
-    if "pdf" in formats:
-        from .render.pdf import exam_pdf, solutions_pdf
+            pdfs = {"exam.pdf": typesetter.submit(exam_pdf, exam, student=student, figures=figures),
+                    "solutions.pdf": typesetter.submit(solutions_pdf, exam, figures=figures)}
+        if "html" in formats:
+            from .render.html import exam_html, solutions_html
 
-        files["exam.pdf"] = exam_pdf(exam, student=student, figures=figures)
-        files["solutions.pdf"] = solutions_pdf(exam, figures=figures)
+            files["exam.html"] = exam_html(exam).encode()
+            files["solutions.html"] = solutions_html(exam).encode()
+        files.update({name: future.result() for name, future in pdfs.items()})
     files["answers.json"] = io.dump(answer_sheet(exam, student=student)).encode()
     files["key.json"] = io.dump(answer_sheet(exam, key=True, student=student)).encode()
     return files

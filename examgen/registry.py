@@ -118,6 +118,8 @@ def describe_validation(e: ValidationError, where: str, model: type[BaseModel] |
 
 
 _REGISTRY: dict[str, Generator] = {}
+_ORDER: dict[str, int] = {}
+_imported: set[str] = set()
 _loaded = False
 LOAD_ERRORS: dict[str, str] = {}
 """Generator modules that failed to import (module -> error); the others still work."""
@@ -133,37 +135,69 @@ def generator(*, id: str, topic: str, goal: str, version: int, title: str):
             raise ValueError(f"generator id {id!r} registered twice")
         cls.id, cls.topic, cls.goal, cls.version, cls.title = id, t.id, goal, version, title
         _REGISTRY[id] = cls()
+        _ORDER[id] = len(_ORDER)
         return cls
 
     return register
 
 
+def _import(name: str) -> None:
+    """Import one generator module (once); a failure is recorded and warned about, not raised."""
+    from . import generators
+
+    if name in _imported:
+        return
+    _imported.add(name)
+    try:
+        importlib.import_module(f"{generators.__name__}.{name}")
+    except Exception as e:  # one broken module must not take every generator down
+        LOAD_ERRORS[name] = f"{type(e).__name__}: {e}"
+        warnings.warn(f"examgen: generator module {name!r} failed to load: {e}", stacklevel=3)
+
+
+def _module_names() -> list[str]:
+    from . import generators
+
+    return sorted(m.name for m in pkgutil.iter_modules(generators.__path__) if not m.name.startswith("_"))
+
+
 def _load() -> None:
     global _loaded
     if not _loaded:
-        from . import generators
-        for mod in pkgutil.iter_modules(generators.__path__):
-            if not mod.name.startswith("_"):
-                try:
-                    importlib.import_module(f"{generators.__name__}.{mod.name}")
-                except Exception as e:  # one broken module must not take every generator down
-                    LOAD_ERRORS[mod.name] = f"{type(e).__name__}: {e}"
-                    warnings.warn(f"examgen: generator module {mod.name!r} failed to load: {e}", stacklevel=2)
+        for name in _module_names():
+            _import(name)
         _loaded = True
+
+
+def _ordered(gens) -> list[Generator]:
+    """Generators in one stable order (module name, then registration), however they were loaded."""
+    return sorted(gens, key=lambda g: (type(g).__module__, _ORDER[g.id]))
 
 
 def all_generators() -> list[Generator]:
     _load()
-    return list(_REGISTRY.values())
+    return _ordered(_REGISTRY.values())
 
 
 def get(generator_id: str) -> Generator:
-    _load()
+    if generator_id not in _REGISTRY:
+        _load()
     try:
         return _REGISTRY[generator_id]
     except KeyError:
         raise KeyError(f"unknown generator {generator_id!r}; known: {', '.join(sorted(_REGISTRY))}") from None
 
 
-def by_topic(topic_id: str) -> list[Generator]:
-    return [g for g in all_generators() if g.topic == topic_id]
+def by_topic(topic_id: str, concepts: bool = True) -> list[Generator]:
+    """A topic's generators. Without ``concepts`` only the topic's own modules are imported (a
+    module is named after its topic, or lists it in ``generators.TOPIC_OF_MODULE``), which keeps
+    ``examgen make --topics ...`` from importing every generator."""
+    from . import generators
+
+    if concepts:
+        _load()
+    else:
+        for name in _module_names():
+            if name == topic_id or generators.TOPIC_OF_MODULE.get(name) == topic_id:
+                _import(name)
+    return _ordered(g for g in _REGISTRY.values() if g.topic == topic_id and (concepts or not g.concept))

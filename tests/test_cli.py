@@ -169,7 +169,7 @@ def test_grading_several_files_continues_past_a_bad_one_and_prints_a_gradebook(c
 def test_solve_from_typed_in_givens(cli):
     r = cli("solve", "adam", "--given", "w0=1.0", "--given", "grads=[0.5, -0.2]", "--given", "lr=0.1")
     assert r.returncode == 0, r.stderr
-    assert "w_1" in r.stdout and "= 0.9" in r.stdout and "no_bias_correction" in r.stdout
+    assert "w₁" in r.stdout and "= 0.9" in r.stdout and "no_bias_correction" in r.stdout
     r = cli("solve", "adam", "--given", "w0=1.0", "--given", "grads=[0.5]", "--given", "lr=0.1", "--json")
     q = Question.model_validate_json(r.stdout)
     assert q.seed is None and q.givens["grads"] == [0.5]

@@ -12,13 +12,12 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import jinja2
 from markupsafe import Markup
 
 from .. import registry
 from ..grading.mark import POLICY
 from ..model import Exam, Question, Step
-from ..resources import data_dir
+from ..resources import template_environment
 from . import markup
 from .math import mathml
 from .worked import answer_markup, hint, marking, value_latex
@@ -47,20 +46,19 @@ def worked_html(st: Step) -> Markup:
 
 
 @lru_cache(maxsize=1)
-def math_font_css() -> str:
+def math_font_css() -> Markup:
     """An @font-face embedding examgen's math font (a subset of STIX Two Math, SIL OFL 1.1; see
-    tools/build_math_font.py), so Greek and math italic render on machines without a math font."""
+    tools/build_math_font.py), so Greek and math italic render on machines without a math font.
+    (Markup: CSS is not HTML-escaped.)"""
     font = Path(__file__).with_name("fonts") / "STIXTwoMath-subset.woff2"
     data = base64.b64encode(font.read_bytes()).decode("ascii")
-    return ('@font-face { font-family: "examgen math"; font-display: block; '
-            f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
+    return Markup('@font-face { font-family: "examgen math"; font-display: block; '
+                  f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
 
 
 @lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]),
-                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+def _env():
+    env = template_environment(html=True)
     env.filters["markup"] = lambda s: Markup(markup.html(s))
     env.filters["inline"] = lambda s: Markup(markup.inline_html(s))
     env.globals.update(figure=figure, hint=hint, marking=marking, worked=worked_html, math_font_css=math_font_css)

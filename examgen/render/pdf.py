@@ -2,9 +2,8 @@
 
 Why Typst: it installs with ``pip`` (the ``typst`` wheel carries the compiler and its fonts,
 New Computer Modern text and math, embedded in every PDF), needs no TeX and no browser, and
-compiles an exam in about 20 ms. Math is written once, as LaTeX, by the generators; it is
-converted to Typst math by ``tex2typst`` (also a wheel) plus the small fix-up pass below for
-the few names it gets wrong for this Typst version. The Typst sources are Jinja2 templates in
+compiles an exam in well under a second. Math is written once, as LaTeX, by the generators, and
+converted to Typst math by :mod:`examgen.render.latex`. The Typst sources are Jinja2 templates in
 ``templates/`` (``exam.typ.j2``, ``solutions.typ.j2``, ``common.typ``); figures are the same
 SVGs as in the HTML, passed to Typst as ``sys.inputs``.
 """
@@ -12,44 +11,20 @@ SVGs as in the HTML, passed to Typst as ``sys.inputs``.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
-import jinja2
 
 from ..grading.mark import POLICY
 from ..model import Exam, Part, Step, Student
-from ..resources import data_dir
+from ..resources import data_dir, template_environment
+from . import latex
 from .worked import answer_markup, hint, marking, value_latex
 
-# LaTeX the converter does not know, rewritten before conversion.
-_BEFORE = (
-    (re.compile(r"\\tfrac"), r"\\frac"),
-    (re.compile(r"\\dfrac"), r"\\frac"),
-    (re.compile(r"\\operatorname\*?\{arg\\,(max|min)\}"), r"\\operatorname{arg\1}"),
-    (re.compile(r"\\arg\s*\\(max|min)"), r"\\operatorname{arg\1}"),
-    (re.compile(r"\\mathrm\{([A-Za-z]{2,})\}"), r"\\text{\1}"),
-    (re.compile(r"\\operatorname\*"), r"\\operatorname"),
-)
-# Typst names that tex2typst emits for a newer Typst than the bundled one, and spacing
-# commands it glues to a following parenthesis (which Typst would read as a call).
-_AFTER = (
-    (re.compile(r"\bdot\.circle\b"), "dot.o"),
-    (re.compile(r"\b(thin|med|thick|quad|wide|space)\("), r"\1 ("),
-    (re.compile(r"\bbar\.v\.double\b"), "‖"),
-)
-
-
 @lru_cache(maxsize=8192)
-def math(latex: str, display: bool = False) -> str:
+def math(source: str, display: bool = False) -> str:
     """A LaTeX formula as Typst math (``$...$``; ``$ ... $`` for display)."""
-    from tex2typst import tex2typst  # imported on first use
-
-    for pattern, repl in _BEFORE:
-        latex = pattern.sub(repl, latex)
-    out = tex2typst(latex)
-    for pattern, repl in _AFTER:
-        out = pattern.sub(repl, out)
-    return f"$ {out} $" if display else f"${out}$"
+    return latex.typst(source, display)
 
 
 _SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=+\-])")
@@ -120,10 +95,8 @@ def working_height(p: Part) -> str:
 
 
 @lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-                             autoescape=False, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+def _env():
+    env = template_environment(html=False)
     env.filters.update(tmarkup=markup, tstr=typst_string)
     env.globals.update(worked_lines=worked_lines, hint=hint, marking=marking, answer_field=answer_field,
                        working_height=working_height)
@@ -141,13 +114,19 @@ def _common() -> str:
     return (data_dir("templates") / "common.typ").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
-def _compiler():
-    """One Typst compiler per process (it keeps its fonts loaded). System fonts are ignored, so
-    every machine typesets with the same embedded fonts and the same PDF comes out."""
-    import typst
+_local = threading.local()
 
-    return typst.Compiler(ignore_system_fonts=True)
+
+def _compiler():
+    """One Typst compiler per thread (it keeps its fonts loaded, and is not thread-safe). System
+    fonts are ignored, so every machine typesets with the same embedded fonts and the same PDF
+    comes out."""
+    compiler = getattr(_local, "compiler", None)
+    if compiler is None:
+        import typst
+
+        compiler = _local.compiler = typst.Compiler(ignore_system_fonts=True)
+    return compiler
 
 
 def _compile(source: str, figures: dict[str, str | None]) -> bytes:
