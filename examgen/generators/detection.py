@@ -34,8 +34,14 @@ def mat(m, digits: int = 4) -> str:
     """``fmt.matrix`` (a 1-d array as a column), cached: givens are written in stem and solution."""
     rows = m.tolist() if isinstance(m, np.ndarray) else m
     if rows and not isinstance(rows[0], (list, tuple)):
-        return _mat(tuple((v,) for v in rows), digits)
+        return _col(tuple(rows), digits)
     return _mat(tuple(map(tuple, rows)), digits)
+
+
+@lru_cache(maxsize=1 << 14)
+def _col(values: tuple, digits: int) -> str:
+    body = r" \\ ".join(map(num, values) if digits == 4 else [num(v, digits) for v in values])
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
 @lru_cache(maxsize=1 << 14)
@@ -70,6 +76,16 @@ class Uniforms:
         """A whole number in lo..hi - 1."""
         return lo + int(self.u() * (hi - lo))
 
+    def ints(self, lo: int, hi: int, n: int) -> list[int]:
+        """``n`` whole numbers in lo..hi - 1 from one uniform number (its digits in base hi - lo)."""
+        base = hi - lo
+        k = int(self.u() * base ** n)
+        out = []
+        for _ in range(n):
+            k, d = divmod(k, base)
+            out.append(lo + d)
+        return out
+
     def pick(self, options):
         return options[int(self.u() * len(options))]
 
@@ -95,10 +111,10 @@ class Uniforms:
 
 def _table(rows: list[tuple[str, list[str]]]) -> str:
     """A small table as a code block (four-space indent): one label column, then the cells."""
-    width = max(len(label) for label, _ in rows)
-    cells = max(len(c) for _, cs in rows for c in cs)
-    return "\n".join("    " + label.ljust(width) + "  " + "  ".join(c.rjust(cells) for c in cs)
-                     for label, cs in rows)
+    width = max([len(label) for label, _ in rows])
+    cells = max([len(c) for _, cs in rows for c in cs])
+    return "\n".join(["    " + label.ljust(width) + "  " + "  ".join([c.rjust(cells) for c in cs])
+                      for label, cs in rows])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,14 +609,17 @@ def _envelope(prec) -> list[float]:
     return out
 
 
+_LEVELS = tuple(j / 10 - 1e-9 for j in range(11))
+
+
 def _eleven(prec, rec, interpolate: bool = True) -> list[float]:
     """p_interp(r) at r = 0, 0.1, ..., 1: the best precision at recall >= r (0 if never reached);
     without interpolation (a mistake), the precision where the recall first reaches r."""
-    prec, rec = [float(p) for p in prec], [float(r) for r in rec]
+    pairs = list(zip(rec, prec))
     out = []
-    for j in range(11):
-        reached = [p for p, r in zip(prec, rec) if r >= j / 10 - 1e-9]
-        out.append((max(reached) if interpolate else reached[0]) if reached else 0.0)
+    for level in _LEVELS:
+        reached = [p for r, p in pairs if r >= level]
+        out.append(float(max(reached) if interpolate else reached[0]) if reached else 0.0)
     return out
 
 
@@ -637,7 +656,7 @@ class AveragePrecision(Generator):
         """Ranked hits with 2 .. k-2 true positives and a false positive before the last one (else
         AP = 1), and the number of ground-truth objects (some may never be found)."""
         while True:
-            k = r.pick((5, 6, 6))
+            k = r.pick((5, 5, 6))
             h = [0] * k
             for i in r.sample(range(k), r.int(2, k - 1)):
                 h[i] = 1

@@ -33,8 +33,14 @@ def mat(m, digits: int = 4) -> str:
     """``fmt.matrix`` (a 1-d array as a column), cached: givens are written in stem and solution."""
     rows = m.tolist() if isinstance(m, np.ndarray) else m
     if rows and not isinstance(rows[0], (list, tuple)):
-        return _mat(tuple((v,) for v in rows), digits)
+        return _col(tuple(rows), digits)
     return _mat(tuple(map(tuple, rows)), digits)
+
+
+@lru_cache(maxsize=1 << 14)
+def _col(values: tuple, digits: int) -> str:
+    body = r" \\ ".join(map(num, values) if digits == 4 else [num(v, digits) for v in values])
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
 @lru_cache(maxsize=1 << 14)
@@ -142,9 +148,9 @@ class Saliency(Generator):
         r = Uniforms(rng, 128)
         if r.u() < 0.3:
             while True:
-                x = [r.int(0, 11) / 10 for _ in range(4)]
-                W = [[r.dec(-1, 1, nonzero=True) for _ in range(4)] for _ in range(3)]
-                b = [r.int(-5, 6) / 10 for _ in range(3)]
+                x = [v / 10 for v in r.ints(0, 11, 4)]
+                W = [[v / 10 if v < 0 else (v + 1) / 10 for v in r.ints(-10, 10, 4)] for _ in range(3)]
+                b = [v / 10 for v in r.ints(-5, 6, 3)]
                 s = [v + bb for v, bb in zip(_matvec(W, x), b)]
                 w = W[_first_max(s)]
                 if _unique_max(s, 0.1) and min(w) < 0 and _unique_max([abs(v) for v in w], 0.1):
@@ -153,9 +159,9 @@ class Saliency(Generator):
         c = r.int(0, n_cls)
         hidden = range(n_hid)
         while True:
-            x = [r.int(0, 11) / 10 for _ in range(4)]
-            W1 = [[float(r.int(-2, 3)) for _ in range(4)] for _ in hidden]
-            b1 = [r.int(-5, 6) / 10 for _ in hidden]
+            x = [v / 10 for v in r.ints(0, 11, 4)]
+            W1 = [[float(v) for v in r.ints(-2, 3, 4)] for _ in hidden]
+            b1 = [v / 10 for v in r.ints(-5, 6, n_hid)]
             z1 = [z + b for z, b in zip(_matvec(W1, x), b1)]
             if min(abs(z) for z in z1) < 0.099:
                 continue
@@ -168,9 +174,9 @@ class Saliency(Generator):
             # the predicted class's output weights: guided backprop, the ReLU mask and the deconvnet
             # rule must all matter (an active unit with w > 0 and one with w < 0, an inactive one with w > 0)
             on = r.shuffle([j for j in hidden if active[j]])
-            signs = [1.0 if r.u() < 0.5 else -1.0 for _ in hidden]
+            signs = [2.0 * v - 1.0 for v in r.ints(0, 2, n_hid)]
             signs[on[0]], signs[on[1]], signs[r.pick(sorted(dead))] = 1.0, -1.0, 1.0
-            w = [sg * r.int(1, 3) for sg in signs]
+            w = [sg * v for sg, v in zip(signs, r.ints(1, 3, n_hid))]
             dz = [v if a else 0.0 for v, a in zip(w, active)]
             gdz = [max(v, 0.0) for v in dz]
             grad = [sum(W1[j][i] * dz[j] for j in hidden) for i in range(4)]
@@ -178,11 +184,12 @@ class Saliency(Generator):
             if min(grad) >= 0 or not _unique_max([abs(v) for v in grad], 1) or guided == grad:
                 continue
             h = [max(z, 0.0) for z in z1]
-            b2 = [r.int(-5, 6) / 10 for _ in range(n_cls)]
+            b2 = [v / 10 for v in r.ints(-5, 6, n_cls)]
             top = _dot(w, h) + b2[c]
             W2 = []
             for k in range(n_cls):  # another class's weights, negated if that makes it lose to class c
-                wk = w if k == c else [(1.0 if r.u() < 0.5 else -1.0) * r.int(1, 3) for _ in hidden]
+                wk = w if k == c else [float(v) for v in r.ints(-2, 2, n_hid)]
+                wk = [v + 1.0 if v >= 0 else v for v in wk]  # -2, -1, 1, 2
                 if k != c and _dot(wk, h) + b2[k] > top - 0.2:
                     wk = [0.0 - v for v in wk]
                 W2.append(wk)
