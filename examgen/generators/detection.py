@@ -242,12 +242,11 @@ class ClassificationMetrics(Generator):
                           ("label", [str(y) for y in g.labels])])
                 + "\n\n")
         return (
-            intro + "Sensitivity is also called recall. Balanced accuracy is the mean of the recalls "
-            "of the two classes, "
-            r"$\frac{1}{2}(\text{sensitivity} + \text{specificity})$, and the F1 score is the harmonic "
-            r"mean of precision and sensitivity, $F_1 = \frac{2 \cdot \text{precision} \cdot "
-            r"\text{sensitivity}}{\text{precision} + \text{sensitivity}}$. "
-            "Give answers to 3 decimals."
+            intro + "Sensitivity is also called recall. Balanced accuracy is the mean of the recalls of the two "
+            "classes, and the F1 score is the harmonic mean of precision and sensitivity:\n\n"
+            r"$$\text{balanced accuracy} = \frac{1}{2}(\text{sensitivity} + \text{specificity}), \qquad "
+            r"F_1 = \frac{2 \cdot \text{precision} \cdot \text{sensitivity}}{\text{precision} + \text{sensitivity}}$$"
+            "\n\nGive answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: ClassificationMetricsGivens):
@@ -1011,9 +1010,10 @@ class Upsampling(Generator):
     def draw(self, rng):
         r = Uniforms(rng)
         while True:
-            # four 2x2 windows of distinct digits; at least two maxima away from the top-left corner
+            # four 2x2 windows of distinct digits with distinct maxima, at least two of them away from
+            # the window's top-left corner (else max-unpooling looks like bed of nails)
             blocks = [r.sample(range(10), 4) for _ in range(4)]
-            if sum(b[0] == max(b) for b in blocks) <= 2:
+            if sum(b[0] == max(b) for b in blocks) <= 2 and len({max(b) for b in blocks}) == 4:
                 break
         x = [[0.0] * 4 for _ in range(4)]
         for n, b in enumerate(blocks):
