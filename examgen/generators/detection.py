@@ -1012,8 +1012,12 @@ class Upsampling(Generator):
         while True:
             # four 2x2 windows of distinct digits with distinct maxima, at least two of them away from
             # the window's top-left corner (else max-unpooling looks like bed of nails)
-            blocks = [r.sample(range(10), 4) for _ in range(4)]
-            if sum(b[0] == max(b) for b in blocks) <= 2 and len({max(b) for b in blocks}) == 4:
+            blocks = []
+            for m in r.sample(range(3, 10), 4):
+                b = r.sample(range(m), 3)
+                b.insert(r.int(0, 4), m)
+                blocks.append(b)
+            if sum(b[0] == max(b) for b in blocks) <= 2:
                 break
         x = [[0.0] * 4 for _ in range(4)]
         for n, b in enumerate(blocks):
