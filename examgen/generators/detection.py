@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from .. import fmt as _fmt
 from ..registry import Generator, Givens, generator
+from ..render.figures import boxes, grids, masks
 from ..steps import Steps
 
 
@@ -435,6 +436,20 @@ class OverlapMetrics(Generator):
             if 2 <= inter < min(sa, sb) and sa <= 16 and sb <= 16:
                 return OverlapGivens.model_construct(mask_a=a, mask_b=b)
 
+    def figure(self, g):
+        if g.mask_a is not None:
+            return masks(g.mask_a, g.mask_b, names=("A (predicted)", "B (truth)"))
+        a, b = g.box_a, g.box_b
+        if g.box_format == "centre":  # the corners are what part (a) asks for: draw, do not label
+            a = [a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2]
+            b = [b[0] - b[2] / 2, b[1] - b[3] / 2, b[0] + b[2] / 2, b[1] + b[3] / 2]
+        end = 1 if g.box_format == "pixels" else 0  # inclusive pixel indices cover one more pixel
+        width = max(a[2], b[2]) + end + 1
+        height = max(a[3], b[3]) + end + 1
+        return boxes(width, height, [("A", a[0], a[1], a[2] + end, a[3] + end),
+                                     ("B", b[0], b[1], b[2] + end, b[3] + end)],
+                     corners=g.box_format == "corners", size=False)
+
     def stem(self, g):
         tail = (r"The Jaccard index is $J(A, B) = \mathrm{IoU} = \frac{|A ∩ B|}{|A ∪ B|}$ and the Dice "
                 r"coefficient is $\mathrm{Dice}(A, B) = \frac{2|A ∩ B|}{|A| + |B|}$. ")
@@ -838,6 +853,10 @@ class DetectionLabel(Generator):
         return DetectionLabelGivens.model_construct(width=w, height=h, classes=classes, obj_class=c, box=box,
                                                     pred=pred, pred_empty=empty)
 
+    def figure(self, g):
+        x1, y1, x2, y2 = g.box
+        return boxes(g.width, g.height, [(g.classes[g.obj_class], x1, y1, x2, y2)])
+
     def stem(self, g):
         k = len(g.classes)
         names = ", ".join(f"$c_{i}$ = {n}" for i, n in enumerate(g.classes, 1))
@@ -1031,6 +1050,10 @@ class Upsampling(Generator):
                 break
         return UpsamplingGivens.model_construct(x=x, method=r.pick(("nearest", "bed_of_nails")), kernel=kern,
                                                 stride=stride, padding=pad)
+
+    def figure(self, g):
+        return grids([("X", g.x, 0), ("kernel K", g.kernel, 0)], ["  "],
+                     label="the input map and the kernel")
 
     def stem(self, g):
         h, w = len(g.x), len(g.x[0])

@@ -129,26 +129,29 @@ COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
 def boxes(width: float, height: float, items: Sequence[tuple[str, float, float, float, float]],
-          scale: float | None = None) -> str:
+          scale: float | None = None, corners: bool = True, size: bool = True) -> str:
     """Axis-aligned boxes ``(label, x1, y1, x2, y2)`` in an image of ``width`` × ``height`` pixels
-    (origin top-left, y downwards), with the corner coordinates written at the corners."""
+    (origin top-left, y downwards); ``corners``: write the corner coordinates (leave them out when
+    they are what the question asks for); ``size``: write the image's size at its corner."""
     scale = scale or min(320 / width, 240 / height)
     m = 30
     body = [f'<rect x="{m}" y="{m}" width="{width * scale:g}" height="{height * scale:g}" '
             'fill="#fafafa" stroke="#000" stroke-width="1.2"/>',
-            _text(m, m - 10, "(0, 0)", 10, anchor="start", fill="#555"),
-            _text(m + width * scale, m + height * scale + 14, f"({plain(width)}, {plain(height)})", 10,
-                  anchor="end", fill="#555")]
+            _text(m, m - 10, "(0, 0)", 10, anchor="start", fill="#555")]
+    if size:
+        body.append(_text(m + width * scale, m + height * scale + 14, f"({plain(width)}, {plain(height)})", 10,
+                          anchor="end", fill="#555"))
     for i, (name, x1, y1, x2, y2) in enumerate(items):
         colour = COLOURS[i % len(COLOURS)]
         px, py = m + x1 * scale, m + y1 * scale
         body.append(f'<rect x="{px:g}" y="{py:g}" width="{(x2 - x1) * scale:g}" height="{(y2 - y1) * scale:g}" '
                     f'fill="{colour}" fill-opacity="0.12" stroke="{colour}" stroke-width="2"/>')
         body.append(_text(px + 4, py + 11, name, 12, anchor="start", weight="bold", fill=colour))
-        body.append(_text(px, py - 5 if i % 2 == 0 else py + (y2 - y1) * scale + 12,
-                          f"({plain(x1)}, {plain(y1)})", 9, anchor="start", fill=colour))
-        body.append(_text(m + x2 * scale, m + y2 * scale + (12 if i % 2 == 0 else -5),
-                          f"({plain(x2)}, {plain(y2)})", 9, anchor="end", fill=colour))
+        if corners:
+            body.append(_text(px, py - 5 if i % 2 == 0 else py + (y2 - y1) * scale + 12,
+                              f"({plain(x1)}, {plain(y1)})", 9, anchor="start", fill=colour))
+            body.append(_text(m + x2 * scale, m + y2 * scale + (12 if i % 2 == 0 else -5),
+                              f"({plain(x2)}, {plain(y2)})", 9, anchor="end", fill=colour))
     return _svg(width * scale + 2 * m, height * scale + 2 * m, body, "boxes in an image")
 
 
