@@ -11,7 +11,7 @@ from ..fmt import matrix as mat, num
 from ..registry import Generator, Givens, generator
 from ..render.figures import network
 from ..steps import Degenerate, Steps
-from ._draw import decimals, matrix, pick
+from ._draw import Draws, decimals, matrix, pick
 
 
 def sigmoid(z):
@@ -157,46 +157,6 @@ class Backprop(Generator):
 # ---------------------------------------------------------------------------------------------
 
 
-class Rand:
-    """Many small random choices from few calls to the generator.
-
-    Drawing a question is rejection sampling of a tiny problem, where the cost of each call to
-    numpy would dominate; uniform numbers are fetched in blocks and the choices made from them.
-    """
-
-    __slots__ = ("_rng", "_it")
-
-    def __init__(self, rng: np.random.Generator, n: int = 64):
-        self._rng = rng
-        self._it = iter(rng.random(n).tolist())
-
-    def _u(self) -> float:
-        try:
-            return next(self._it)
-        except StopIteration:
-            self._it = iter(self._rng.random(64).tolist())
-            return next(self._it)
-
-    def below(self, k: int) -> int:
-        """An integer in [0, k)."""
-        return int(self._u() * k)
-
-    def pick(self, options):
-        return options[int(self._u() * len(options))]
-
-    def int(self, lo: int, hi: int) -> int:
-        """An integer in [lo, hi] (both included)."""
-        return lo + int(self._u() * (hi - lo + 1))
-
-    def nonzero(self, k: int) -> int:
-        """An integer in [-k, k] other than 0."""
-        v = int(self._u() * 2 * k) - k
-        return v + 1 if v >= 0 else v
-
-    def chance(self, p: float) -> bool:
-        return self._u() < p
-
-
 # ---------------------------------------------------------------------------------------------
 
 _Weight = Annotated[float, Field(ge=-100, le=100)]
@@ -249,7 +209,7 @@ class DenseForward(Generator):
 
     def draw(self, rng):
         while True:
-            r = Rand(rng)
+            r = Draws(rng)
             n_layers = r.pick((2, 2, 3))
             widths = [r.pick((2, 3)) for _ in range(n_layers)] + [r.pick((2, 3, 3))]
             acts = [r.pick(("sigmoid", "relu")) for _ in range(n_layers - 1)]

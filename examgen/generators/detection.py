@@ -13,6 +13,7 @@ from .. import fmt as _fmt
 from ..registry import Generator, Givens, generator
 from ..render.figures import boxes, grids, masks
 from ..steps import Steps
+from ._draw import Draws
 
 
 @lru_cache(maxsize=1 << 16)
@@ -59,55 +60,6 @@ LETTERS = "abcdefgh"
 # pydantic's validation (and the model validators' checks) saves a third of the generation time.
 # tests/test_hand_detection_visualization.py checks that every drawn question's givens validate
 # and round-trip unchanged.
-
-
-class Uniforms:
-    """Pure-Python draws from batches of ``rng.random``: for the few small numbers of a question this
-    is much cheaper than one NumPy call per number (generation must stay well under 0.5 ms)."""
-
-    def __init__(self, rng: np.random.Generator, batch: int = 64):
-        self.rng, self.batch, self.buf = rng, batch, []
-
-    def u(self) -> float:
-        if not self.buf:
-            self.buf = self.rng.random(self.batch).tolist()
-        return self.buf.pop()
-
-    def int(self, lo: int, hi: int) -> int:
-        """A whole number in lo..hi - 1."""
-        return lo + int(self.u() * (hi - lo))
-
-    def ints(self, lo: int, hi: int, n: int) -> list[int]:
-        """``n`` whole numbers in lo..hi - 1 from one uniform number (its digits in base hi - lo)."""
-        base = hi - lo
-        k = int(self.u() * base ** n)
-        out = []
-        for _ in range(n):
-            k, d = divmod(k, base)
-            out.append(lo + d)
-        return out
-
-    def pick(self, options):
-        return options[int(self.u() * len(options))]
-
-    def dec(self, lo: float, hi: float, places: int = 1, nonzero: bool = False) -> float:
-        """A number in [lo, hi] with ``places`` decimals."""
-        scale = 10 ** places
-        a, b = round(lo * scale), round(hi * scale)
-        while True:
-            k = a + int(self.u() * (b - a + 1))
-            if k or not nonzero:
-                return k / scale
-
-    def shuffle(self, items: list) -> list:
-        for i in range(len(items) - 1, 0, -1):
-            j = int(self.u() * (i + 1))
-            items[i], items[j] = items[j], items[i]
-        return items
-
-    def sample(self, options, k: int) -> list:
-        """``k`` distinct options."""
-        return self.shuffle(list(options))[:k]
 
 
 def _table(rows: list[tuple[str, list[str]]]) -> str:
@@ -193,7 +145,7 @@ class ClassificationMetrics(Generator):
     Givens = ClassificationMetricsGivens
 
     def draw(self, rng):
-        r = Uniforms(rng)
+        r = Draws(rng)
         if r.u() < 0.5:
             while True:
                 p, n = r.pick((10, 20, 20, 25, 40, 50)), r.pick((50, 80, 100, 100, 150, 200))
@@ -390,7 +342,7 @@ class OverlapMetrics(Generator):
     Givens = OverlapGivens
 
     def draw(self, rng):
-        r = Uniforms(rng)
+        r = Draws(rng)
         if r.u() < 0.4:
             return self._draw_masks(r)
         fmt = r.pick(("corners", "centre", "pixels"))
@@ -416,7 +368,7 @@ class OverlapMetrics(Generator):
                 return OverlapGivens.model_construct(box_format=fmt, box_a=boxes[0], box_b=boxes[1])
 
     @staticmethod
-    def _draw_masks(r: Uniforms):
+    def _draw_masks(r: Draws):
         rows, cols = r.pick(((5, 5), (5, 6), (6, 6), (6, 5)))
         while True:
             ms = []
@@ -646,7 +598,7 @@ class AveragePrecision(Generator):
     Givens = AveragePrecisionGivens
 
     def draw(self, rng):
-        r = Uniforms(rng)
+        r = Draws(rng)
         interp = r.pick(("all-point", "all-point", "11-point"))
         names = r.sample(CLASS_NAMES, 2)
         while True:
@@ -666,7 +618,7 @@ class AveragePrecision(Generator):
                         n_gt=[n for _, n in classes], interpolation=interp)
 
     @staticmethod
-    def _draw_class(r: Uniforms) -> tuple[list[int], int]:
+    def _draw_class(r: Draws) -> tuple[list[int], int]:
         """Ranked hits with 2 .. k-2 true positives and a false positive before the last one (else
         AP = 1), and the number of ground-truth objects (some may never be found)."""
         while True:
@@ -832,7 +784,7 @@ class DetectionLabel(Generator):
     Givens = DetectionLabelGivens
 
     def draw(self, rng):
-        r = Uniforms(rng)
+        r = Draws(rng)
         classes = list(r.pick(OBJECT_CLASSES))
         k = len(classes)
         w, h = r.pick(((100, 100), (200, 100), (200, 200), (400, 200), (300, 200), (400, 300), (200, 150)))
@@ -1027,7 +979,7 @@ class Upsampling(Generator):
     Givens = UpsamplingGivens
 
     def draw(self, rng):
-        r = Uniforms(rng)
+        r = Draws(rng)
         while True:
             # four 2x2 windows of distinct digits with distinct maxima, at least two of them away from
             # the window's top-left corner (else max-unpooling looks like bed of nails)

@@ -19,8 +19,9 @@ from pydantic import Field, model_validator
 
 from ..fmt import matrix as mat, num, par, row
 from ..registry import Generator, Givens, generator
+from ._draw import Draws
 from ..steps import Degenerate, Steps
-from .dense import Rand, sigmoid, softmax
+from .dense import sigmoid, softmax
 
 Value = Annotated[float, Field(ge=-1000, le=1000)]
 Label = Annotated[int, Field(ge=0, le=1)]
@@ -97,16 +98,16 @@ class LinRegStep(Generator):
 
     def draw(self, rng):
         while True:
-            r = Rand(rng)
+            r = Draws(rng)
             n, d = r.pick((3, 4)), r.pick((1, 1, 2))
             lo = -3 if d == 1 else -2
-            x = [[float(r.int(lo, 3)) for _ in range(d)] for _ in range(n)]
+            x = [[float(r.between(lo, 3)) for _ in range(d)] for _ in range(n)]
             cols = list(zip(*x))
             if any(min(c) == max(c) for c in cols) or (d == 2 and cols[0] == cols[1]):
                 continue  # a constant feature (or two equal ones) makes the data trivial
             w = [r.nonzero(20) / 10 for _ in range(d)]
-            b = r.int(-10, 10) / 10
-            y = [r.int(-40, 40) / 10 for _ in range(n)] if r.chance(0.5) else [float(r.int(-4, 4)) for _ in range(n)]
+            b = r.between(-10, 10) / 10
+            y = [r.between(-40, 40) / 10 for _ in range(n)] if r.chance(0.5) else [float(r.between(-4, 4)) for _ in range(n)]
             lr = r.pick((0.1, 0.05, 0.01))
             half = r.chance(0.3)
             c = (1.0 if half else 2.0) / n
@@ -227,9 +228,9 @@ class LogRegStep(Generator):
 
     def draw(self, rng):
         while True:
-            r = Rand(rng)
+            r = Draws(rng)
             n, d = r.pick((3, 4)), r.pick((1, 1, 2))
-            x = [[float(r.int(-2, 2)) for _ in range(d)] for _ in range(n)]
+            x = [[float(r.between(-2, 2)) for _ in range(d)] for _ in range(n)]
             if any(min(c) == max(c) for c in zip(*x)):
                 continue
             y = [r.below(2) for _ in range(n)]
@@ -350,12 +351,12 @@ class SoftmaxCe(Generator):
 
     def draw(self, rng):
         while True:
-            r = Rand(rng)
+            r = Draws(rng)
             k, d = r.pick((3, 3, 4)), r.pick((2, 2, 3))
             x = [float(r.pick((-2, -1, 1, 2, 3))) for _ in range(d)]
             W, b, z = [], [], []
             for _ in range(4 * k):  # candidate classes: keep the first k with a small score
-                wk, bk = [float(r.int(-2, 2)) for _ in range(d)], float(r.pick((-1, 0, 0, 1)))
+                wk, bk = [float(r.between(-2, 2)) for _ in range(d)], float(r.pick((-1, 0, 0, 1)))
                 zk = sum(wj * xj for wj, xj in zip(wk, x)) + bk
                 if abs(zk) <= 3 and any(wk):
                     W.append(wk), b.append(bk), z.append(zk)

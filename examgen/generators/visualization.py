@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from .. import fmt as _fmt
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
-from .detection import Uniforms
+from ._draw import Draws
 
 
 @lru_cache(maxsize=1 << 16)
@@ -145,7 +145,7 @@ class Saliency(Generator):
     Givens = SaliencyGivens
 
     def draw(self, rng):
-        r = Uniforms(rng, 128)
+        r = Draws(rng, 128)
         if r.u() < 0.3:
             while True:
                 x = [v / 10 for v in r.ints(0, 11, 4)]
@@ -342,7 +342,7 @@ class ClassActivationMap(Generator):
     Givens = CamGivens
 
     def draw(self, rng):
-        r = Uniforms(rng, 128)
+        r = Draws(rng, 128)
         k, c = r.pick((2, 2, 3)), r.pick((2, 3))
         while True:
             maps = [[[float(r.int(1, 5)) if r.u() < 0.7 else 0.0 for _ in range(3)] for _ in range(3)]
@@ -448,7 +448,7 @@ class Fgsm(Generator):
     Givens = FgsmGivens
 
     def draw(self, rng):
-        r = Uniforms(rng)
+        r = Draws(rng)
         n = r.pick((3, 4, 4))
         while True:
             w = [(1.0 if r.u() < 0.5 else -1.0) * r.int(1, 4) for _ in range(n)]
