@@ -2,55 +2,17 @@
 the detection label vector and its loss, spatial upsampling)."""
 
 
-from functools import lru_cache
 from itertools import accumulate
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from .. import fmt as _fmt
+from ..fmt import matrix as mat, num, par, row
 from ..registry import Generator, Givens, generator
 from ..render.figures import boxes, grids, masks
 from ..steps import Steps
 from ._draw import Draws
-
-
-@lru_cache(maxsize=1 << 16)
-def num(x, digits: int = 4) -> str:
-    """``fmt.num``, cached: the same few givens are formatted over and over."""
-    return _fmt.num(x, digits)
-
-
-def par(x, digits: int = 4) -> str:
-    s = num(x, digits)
-    return f"({s})" if s.startswith("-") else s
-
-
-def row(values, digits: int = 4) -> str:
-    vals = np.asarray(values, dtype=float).tolist()
-    return "(" + ", ".join(map(num, vals) if digits == 4 else [num(v, digits) for v in vals]) + ")"
-
-
-def mat(m, digits: int = 4) -> str:
-    """``fmt.matrix`` (a 1-d array as a column), cached: givens are written in stem and solution."""
-    rows = m.tolist() if isinstance(m, np.ndarray) else m
-    if rows and not isinstance(rows[0], (list, tuple)):
-        return _col(tuple(rows), digits)
-    return _mat(tuple(map(tuple, rows)), digits)
-
-
-@lru_cache(maxsize=1 << 14)
-def _col(values: tuple, digits: int) -> str:
-    body = r" \\ ".join(map(num, values) if digits == 4 else [num(v, digits) for v in values])
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
-
-
-@lru_cache(maxsize=1 << 14)
-def _mat(rows: tuple, digits: int) -> str:
-    f = num if digits == 4 else (lambda v: num(v, digits))
-    body = r" \\ ".join([" & ".join(map(f, r)) for r in rows])
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
 LETTERS = "abcdefgh"

@@ -9,7 +9,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import matrix as mat, num, par
+from ..fmt import matrix as mat, num, par, row
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
 from ..render.figures import grid_world
@@ -162,28 +162,6 @@ class Bellman(Generator):
 # Shared helpers for the generators below.
 
 
-@lru_cache(maxsize=16384)
-def _n(x: float) -> str:
-    """``fmt.num``, cached: questions repeat the same few numbers, and formatting is most of the
-    time it takes to build one."""
-    return num(x)
-
-
-def _p(x: float) -> str:
-    s = _n(x)
-    return f"({s})" if s[0] == "-" else s
-
-
-def _r(values) -> str:
-    return "(" + ", ".join([_n(v) for v in values]) + ")"
-
-
-def _m(a) -> str:
-    rows = a.tolist() if isinstance(a, np.ndarray) else a
-    if rows and not isinstance(rows[0], (list, tuple)):
-        rows = [[v] for v in rows]
-    body = r" \\ ".join(" & ".join([_n(v) for v in r]) for r in rows)
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
 Reward = Annotated[float, Field(ge=-1000, le=1000)]
@@ -198,7 +176,7 @@ def _letters(n: int) -> str:
 
 def _exp_hint(values) -> str:
     """'$e^{-1} = 0.3679$, $e^{0} = 1$, ...' for the distinct values given."""
-    return ", ".join(f"$e^{{{_n(x)}}} = {_n(math.exp(x))}$" for x in sorted(set(values)))
+    return ", ".join(f"$e^{{{num(x)}}} = {num(math.exp(x))}$" for x in sorted(set(values)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,13 +251,13 @@ class DiscountedReturn(Generator):
 
     def stem(self, g):
         T = len(g.rewards)
-        rewards = ", ".join(f"R_{t} = {_n(r)}" for t, r in enumerate(g.rewards))
+        rewards = ", ".join(f"R_{t} = {num(r)}" for t, r in enumerate(g.rewards))
         text = ("An agent interacts with an environment: at time $t$ it is in state $S_t$, takes an action "
                 "$A_t$ and receives the reward $R_t$. The return from time $t$ is, as in the course,"
                 "\n\n"
                 r"$$G_t = R_t + \gamma R_{t+1} + \gamma^2 R_{t+2} + \dots = \sum_{k=0}^{\infty} \gamma^k R_{t+k}$$"
                 "\n\n"
-                f"with discount factor $\\gamma = {_n(g.gamma)}$. One episode gives the rewards ${rewards}$")
+                f"with discount factor $\\gamma = {num(g.gamma)}$. One episode gives the rewards ${rewards}$")
         if g.states is not None:
             text += " in the states " + ", ".join(f"$S_{t} = \\mathrm{{{x}}}$" for t, x in enumerate(g.states))
         if g.tail is None:
@@ -287,7 +265,7 @@ class DiscountedReturn(Generator):
                      "rewards are 0.")
         else:
             text += (f". The task is continuing: from $t = {T}$ on the agent receives the reward "
-                     f"$r = {_n(g.tail)}$ at every step, forever.")
+                     f"$r = {num(g.tail)}$ at every step, forever.")
         if g.states is not None:
             text += (r" The value $v_\pi(s) = \mathbb{E}_\pi[G_t \mid S_t = s]$ is estimated by every-visit "
                      "Monte Carlo: the average of the returns $G_t$ over all times $t$ with $S_t = s$ in this episode.")
@@ -312,7 +290,7 @@ class DiscountedReturn(Generator):
             elif off_by_one:
                 tail = gamma * g.tail / (1 - gamma)
             nxt = s.step(f"G{T}", tail, rf"G_{{{T}}} = \sum_{{k=0}}^{{\infty}} \gamma^k r = \frac{{r}}{{1-\gamma}}",
-                         lambda: rf"\frac{{{_n(g.tail)}}}{{1 - {_n(gamma)}}}", label=f"$G_{{{T}}}$", answer=True)
+                         lambda: rf"\frac{{{num(g.tail)}}}{{1 - {num(gamma)}}}", label=f"$G_{{{T}}}$", answer=True)
         G: dict[int, float] = {}
         for t in reversed(range(T)):
             prev = nxt
@@ -324,10 +302,10 @@ class DiscountedReturn(Generator):
                 value = R[t] + gamma * prev
             if t == T - 1 and g.tail is None:
                 formula = rf"G_{{{t}}} = R_{{{t}}}"
-                work = lambda: rf"{_n(R[t])} \text{{ (the episode ends: }} G_{{{T}}} = 0)"
+                work = lambda: rf"{num(R[t])} \text{{ (the episode ends: }} G_{{{T}}} = 0)"
             else:
                 formula = rf"G_{{{t}}} = R_{{{t}}} + \gamma G_{{{t + 1}}}"
-                work = lambda: rf"{_n(R[t])} + {_n(gamma)} \cdot {_p(prev)}"
+                work = lambda: rf"{num(R[t])} + {num(gamma)} \cdot {par(prev)}"
             nxt = G[t] = s.step(f"G{t}", value, formula, work, label=f"$G_{{{t}}}$", answer=True)
 
         if g.states is not None:
@@ -347,7 +325,7 @@ class DiscountedReturn(Generator):
             s.step("v_hat", float(value),
                    rf"\hat v(\mathrm{{{est}}}) = \frac{{1}}{{{len(visits)}}}\left("
                    + " + ".join(f"G_{{{t}}}" for t in visits) + r"\right)",
-                   lambda: rf"\frac{{{' + '.join(_p(G[t]) for t in visits)}}}{{{len(visits)}}}",
+                   lambda: rf"\frac{{{' + '.join(par(G[t]) for t in visits)}}}{{{len(visits)}}}",
                    label=rf"$\hat v(\mathrm{{{est}}})$")
 
 
@@ -418,8 +396,8 @@ class QLearning(Generator):
     def stem(self, g):
         n, m = len(g.q), len(g.q[0])
         acts = ", ".join(f"a_{j}" for j in range(1, m + 1))
-        table = "\n".join(f"- $Q(\\mathrm{{{LETTERS[i]}}}, \\cdot) = {_r(r)}$" for i, r in enumerate(g.q))
-        ttable = "\n".join(f"- $Q(\\mathrm{{{x}}}, \\cdot\\,; \\theta^-) = {_r(r)}$"
+        table = "\n".join(f"- $Q(\\mathrm{{{LETTERS[i]}}}, \\cdot) = {row(r)}$" for i, r in enumerate(g.q))
+        ttable = "\n".join(f"- $Q(\\mathrm{{{x}}}, \\cdot\\,; \\theta^-) = {row(r)}$"
                            for x, r in zip(LETTERS[:n] + "T", g.target))
         S0, S1, S2 = (f"\\mathrm{{{x}}}" for x in g.states)
         end = (r"the terminal state $S_2 = \mathrm{T}$ (the episode ends)" if g.states[2] == "T"
@@ -428,10 +406,10 @@ class QLearning(Generator):
             f"A tabular Q-learning agent has the states {_letters(n)} (and a terminal state T) and the actions "
             f"${acts}$. Its Q-table, one row per state with the actions in the order ${acts}$, is:\n\n"
             f"{table}\n\n"
-            f"The learning rate is $\\alpha = {_n(g.alpha)}$ and the discount $\\gamma = {_n(g.gamma)}$. "
-            f"In state $S_0 = {S0}$ the agent takes $A_0 = a_{g.actions[0]}$, receives $R_0 = {_n(g.rewards[0])}$ "
+            f"The learning rate is $\\alpha = {num(g.alpha)}$ and the discount $\\gamma = {num(g.gamma)}$. "
+            f"In state $S_0 = {S0}$ the agent takes $A_0 = a_{g.actions[0]}$, receives $R_0 = {num(g.rewards[0])}$ "
             f"and moves to $S_1 = {S1}$; there it takes $A_1 = a_{g.actions[1]}$ (chosen by its exploration "
-            f"policy), receives $R_1 = {_n(g.rewards[1])}$ and moves to {end}. After each transition "
+            f"policy), receives $R_1 = {num(g.rewards[1])}$ and moves to {end}. After each transition "
             r"$(S_t, A_t, R_t, S_{t+1})$ it updates"
             "\n\n"
             r"$$Q(S_t, A_t) \leftarrow Q(S_t, A_t) + \alpha\, \delta_t, \qquad \delta_t = y_t - Q(S_t, A_t), "
@@ -477,14 +455,14 @@ class QLearning(Generator):
                 nrow = table[nxt]
                 y = r + gamma * (nrow[taken] if taken is not None and sarsa else nrow.max())
                 formula = rf"y_{t} = R_{t} + \gamma \max_a Q(S_{{{t + 1}}}, a)"
-                work = lambda: rf"{_n(r)} + {_n(gamma)} \cdot \max{_r(nrow)}"
+                work = lambda: rf"{num(r)} + {num(gamma)} \cdot \max{row(nrow)}"
             y = s.step(f"y{t}", y, formula, work, label=f"$y_{t}$")
             d = q_old - y if sign else y - q_old
             d = s.step(f"delta{t}", d, rf"\delta_{t} = y_{t} - Q(S_{t}, A_{t})",
-                       lambda: rf"{_n(y)} - {_p(q_old)}", label=rf"$\delta_{t}$")
+                       lambda: rf"{num(y)} - {par(q_old)}", label=rf"$\delta_{t}$")
             new = y if replace else q_old + alpha * d
             return s.step(f"q{t}", new, rf"Q({S[t]}, a_{at + 1}) \leftarrow Q(S_{t}, A_{t}) + \alpha\,\delta_{t}",
-                          lambda: rf"{_n(q_old)} + {_n(alpha)} \cdot {_p(d)}",
+                          lambda: rf"{num(q_old)} + {num(alpha)} \cdot {par(d)}",
                           label=rf"new $Q({S[t]}, a_{at + 1})$", answer=True)
 
         s.part("a", rf"The first transition: compute the target $y_0$, the TD error $\delta_0$ and the new "
@@ -505,17 +483,17 @@ class QLearning(Generator):
         for t, (r, nxt) in enumerate(((r0, s1), (r1, s2))):
             if nxt is None and not boot_terminal:
                 ys.append(r)
-                works.append(_n(r))
+                works.append(num(r))
                 continue
             nrow = tgt[n] if nxt is None else (online[nxt] if from_online else tgt[nxt])
             ys.append(r + gamma * (nrow[a1] if t == 0 and sarsa else nrow.max()))
-            works.append(rf"{_n(r)} + {_n(gamma)} \cdot \max{_r(nrow)}")
+            works.append(rf"{num(r)} + {num(gamma)} \cdot \max{row(nrow)}")
         y = s.step("y_dqn", np.array(ys), r"y_t = R_t + \gamma \max_a Q(S_{t+1}, a; \theta^-)",
                    lambda: r",\quad ".join(works), label=r"$(y_0, y_1)$", answer=True)
         q_sa = np.array([online[s0, a0], online[s1, a1]])
         s.step("loss", float(np.mean((y - q_sa) ** 2)),
                r"L(\theta) = \frac{1}{2}\left[(y_0 - Q(S_0, A_0; \theta))^2 + (y_1 - Q(S_1, A_1; \theta))^2\right]",
-               lambda: rf"\frac{{1}}{{2}}\left[({_n(y[0])} - {_p(q_sa[0])})^2 + ({_n(y[1])} - {_p(q_sa[1])})^2\right]",
+               lambda: rf"\frac{{1}}{{2}}\left[({num(y[0])} - {par(q_sa[0])})^2 + ({num(y[1])} - {par(q_sa[1])})^2\right]",
                label=r"$L(\theta)$", answer=True)
 
 
@@ -581,14 +559,14 @@ class EpsilonGreedy(Generator):
 
     def stem(self, g):
         names = g.names
-        qs = ", ".join(f"$Q(s, \\text{{{a}}}) = {_n(x)}$" for a, x in zip(names, g.q))
+        qs = ", ".join(f"$Q(s, \\text{{{a}}}) = {num(x)}$" for a, x in zip(names, g.q))
         k = len(names)
         if g.epsilon is not None:
-            eps = f"$\\epsilon = {_n(g.epsilon)}$"
+            eps = f"$\\epsilon = {num(g.epsilon)}$"
         else:
-            floor = (f", but never below $\\epsilon_{{min}} = {_n(g.eps_min)}$" if g.eps_min else "")
-            eps = (f"$\\epsilon$ from a decay schedule: $\\epsilon = {_n(g.eps_start)}$ in episode 1, multiplied "
-                   f"by ${_n(g.eps_decay)}$ after every episode{floor}; the agent is now in episode {g.episode}")
+            floor = (f", but never below $\\epsilon_{{min}} = {num(g.eps_min)}$" if g.eps_min else "")
+            eps = (f"$\\epsilon$ from a decay schedule: $\\epsilon = {num(g.eps_start)}$ in episode 1, multiplied "
+                   f"by ${num(g.eps_decay)}$ after every episode{floor}; the agent is now in episode {g.episode}")
         return (
             f"An agent in state $s$ has {k} actions with action values {qs}. It acts $\\epsilon$-greedily with "
             f"{eps}. As in the course, $\\epsilon$ is spread over all $|A| = {k}$ actions, the greedy one "
@@ -622,12 +600,12 @@ class EpsilonGreedy(Generator):
             formula = (r"\epsilon = \max\left(\epsilon_{min},\ \epsilon_1 d^{\,k-1}\right)" if g.eps_min
                        else r"\epsilon = \epsilon_1 d^{\,k-1}")
             eps = s.step("eps", value, formula,
-                         lambda: (rf"\max\left({_n(g.eps_min)},\ {_n(e0)} \cdot {_n(d)}^{{{ep - 1}}}\right)"
-                                  if g.eps_min else rf"{_n(e0)} \cdot {_n(d)}^{{{ep - 1}}}"),
+                         lambda: (rf"\max\left({num(g.eps_min)},\ {num(e0)} \cdot {num(d)}^{{{ep - 1}}}\right)"
+                                  if g.eps_min else rf"{num(e0)} \cdot {num(d)}^{{{ep - 1}}}"),
                          label=r"$\epsilon$", tol=Tolerance.places(4), answer=True)
         best = names[int(np.argmax(q))]
         greedy = s.step("greedy", best, r"\mathrm{argmax}_a\, Q(s, a)",
-                        lambda: r"\mathrm{argmax}" + _r(q), label="greedy action", options=names, answer=True)
+                        lambda: r"\mathrm{argmax}" + row(q), label="greedy action", options=names, answer=True)
         i = names.index(greedy) if greedy in names else 0
 
         s.part("b", r"Give the probability $\pi(a \mid s)$ of every action (in the order listed), and the "
@@ -644,7 +622,7 @@ class EpsilonGreedy(Generator):
             probs[i] = 1 - eps + eps / k
         probs = s.step("probs", probs, r"\pi(a \mid s) = 1 - \epsilon + \tfrac{\epsilon}{|A|} \text{ (greedy)}, "
                                        r"\ \tfrac{\epsilon}{|A|} \text{ (others)}",
-                       lambda: rf"1 - {_n(eps)} + \tfrac{{{_n(eps)}}}{{{k}}},\ \tfrac{{{_n(eps)}}}{{{k}}}",
+                       lambda: rf"1 - {num(eps)} + \tfrac{{{num(eps)}}}{{{k}}},\ \tfrac{{{num(eps)}}}{{{k}}}",
                        label=r"$\pi(\cdot \mid s)$", answer=True)
         if s.mistake("explore_is_eps", "took epsilon as the chance of a non-greedy action; the random choice "
                                        "picks the greedy action with probability 1/|A| too"):
@@ -652,7 +630,7 @@ class EpsilonGreedy(Generator):
         else:
             explore = 1 - probs[i]
         s.step("p_explore", float(explore), r"P(\text{non-greedy}) = 1 - \pi(a^* \mid s) = \epsilon\,\frac{|A|-1}{|A|}",
-               lambda: rf"1 - {_n(probs[i])}", label="P(non-greedy action)", answer=True)
+               lambda: rf"1 - {num(probs[i])}", label="P(non-greedy action)", answer=True)
 
         s.part("c", r"Compute the expected action value $\sum_a \pi(a \mid s)\, Q(s, a)$ of the "
                     r"$\epsilon$-greedy policy in $s$.")
@@ -664,7 +642,7 @@ class EpsilonGreedy(Generator):
         else:
             expected = float(probs @ q)
         s.step("expected", float(expected), r"\sum_a \pi(a \mid s)\, Q(s, a)",
-               lambda: " + ".join(rf"{_n(p)} \cdot {_p(x)}" for p, x in zip(probs, q)),
+               lambda: " + ".join(rf"{num(p)} \cdot {par(x)}" for p, x in zip(probs, q)),
                label=r"$\sum_a \pi(a \mid s) Q(s, a)$")
 
 
@@ -825,10 +803,10 @@ class ValueIteration(Generator):
             "move off the grid leaves the agent where it is. The reward of a move is the reward of the cell "
             "where it ends (for a move off the grid: of the agent's own cell), given in grid layout by"
             "\n\n"
-            f"$$R = {_m(g.rewards)}$$"
+            f"$$R = {mat(g.rewards)}$$"
             "\n\n"
             "(the entry of a terminal cell is the reward for entering it). "
-            f"Terminal states keep the value 0. The discount is $\\gamma = {_n(g.gamma)}$. Starting from "
+            f"Terminal states keep the value 0. The discount is $\\gamma = {num(g.gamma)}$. Starting from "
             "$v_0(s) = 0$ everywhere, value iteration updates all cells synchronously (every $v_{k+1}$ is "
             "computed from $v_k$ only) with the Bellman optimality equation"
             "\n\n"
@@ -876,7 +854,7 @@ class ValueIteration(Generator):
             shown_q = q_all[:, r, c]
             s.step(f"pi_{r}_{c}", best,
                    rf"\pi(s[{r},{c}]) = \mathrm{{argmax}}_a \left[ R(s'_a) + \gamma\, v_{K}(s'_a) \right]",
-                   lambda: r",\ ".join(rf"\text{{{m}}}: {_n(x)}" for m, x in zip(MOVE_NAMES, shown_q)),
+                   lambda: r",\ ".join(rf"\text{{{m}}}: {num(x)}" for m, x in zip(MOVE_NAMES, shown_q)),
                    label=f"$\\pi(s[{r},{c}])$", options=list(MOVE_NAMES), answer=True)
 
     @staticmethod
@@ -889,9 +867,9 @@ class ValueIteration(Generator):
             rr, cc = r + dr, c + dc
             if not (0 <= rr < rows and 0 <= cc < cols):
                 rr, cc = r, c
-            terms.append(rf"{_p(rewards[rr, cc])} + {_n(gamma)} \cdot {_p(prev[rr, cc])}")
+            terms.append(rf"{par(rewards[rr, cc])} + {num(gamma)} \cdot {par(prev[rr, cc])}")
         cell_text = rf"\text{{at }} s[{r},{c}]:\ \max\left({', '.join(terms)}\right)"
-        return cell_text + rf" \text{{ from }} v_{k - 1} = {_m(prev)}"
+        return cell_text + rf" \text{{ from }} v_{k - 1} = {mat(prev)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -967,9 +945,9 @@ class Reinforce(Generator):
         m, T = len(g.theta), len(g.features)
         h = np.array(g.features) @ np.array(g.theta).T
         integer = bool(np.all(h == np.round(h)))
-        steps = "\n".join(f"- $t = {t}$: $x(S_{t}) = {_r(x)}$, $A_{t} = a_{a}$, $R_{t} = {_n(r)}$"
+        steps = "\n".join(f"- $t = {t}$: $x(S_{t}) = {row(x)}$, $A_{t} = a_{a}$, $R_{t} = {num(r)}$"
                           for t, (x, a, r) in enumerate(zip(g.features, g.actions, g.rewards)))
-        thetas = ", ".join(f"\\theta_{j + 1} = {_r(th)}" for j, th in enumerate(g.theta))
+        thetas = ", ".join(f"\\theta_{j + 1} = {row(th)}" for j, th in enumerate(g.theta))
         hint = f" You may use {_exp_hint(h.ravel().tolist())}." if integer and len(set(h.ravel())) <= 7 else ""
         return (
             f"A policy over the actions ${', '.join(f'a_{j}' for j in range(1, m + 1))}$ is a softmax of linear "
@@ -980,14 +958,14 @@ class Reinforce(Generator):
             r"\left(\mathbb{1}[j = k] - \pi_\theta(a_k \mid s)\right) x(s)$$"
             "\n\n"
             f"with ${thetas}$. One episode of $T = {T}$ steps gives:\n\n{steps}\n\n"
-            f"The return is $G_t = \\sum_{{k \\ge 0}} \\gamma^k R_{{t+k}}$ with $\\gamma = {_n(g.gamma)}$ (the episode "
+            f"The return is $G_t = \\sum_{{k \\ge 0}} \\gamma^k R_{{t+k}}$ with $\\gamma = {num(g.gamma)}$ (the episode "
             "ends after the last step). REINFORCE, with learning rate "
-            f"$\\alpha = {_n(g.alpha)}$, does gradient ascent on the expected return with the update"
+            f"$\\alpha = {num(g.alpha)}$, does gradient ascent on the expected return with the update"
             "\n\n"
             r"$$\theta \leftarrow \theta + \alpha \sum_{t=0}^{T-1} G_t\, \nabla_\theta \log \pi_\theta(A_t \mid S_t)$$"
             "\n\n"
             r"(each step is weighted by the return from that step on, without an extra factor $\gamma^t$); "
-            f"with a baseline $b = {_n(g.baseline)}$ the weight $G_t$ becomes $G_t - b$. Write $\\theta$ as the "
+            f"with a baseline $b = {num(g.baseline)}$ the weight $G_t$ becomes $G_t - b$. Write $\\theta$ as the "
             f"{m}×{len(g.theta[0])} matrix with row $j$ equal to $\\theta_j$.{hint} Give answers to 3 decimals."
         )
 
@@ -1008,8 +986,8 @@ class Reinforce(Generator):
 
         def term(k, r):
             if k == 0 or gamma == 1:
-                return _p(r)
-            return rf"{_n(gamma)}{'^' + str(k) if k > 1 else ''} \cdot {_p(r)}"
+                return par(r)
+            return rf"{num(gamma)}{'^' + str(k) if k > 1 else ''} \cdot {par(r)}"
         G = s.step("G", np.array(G), r"G_t = \sum_{k \ge 0} \gamma^k R_{t+k}",
                    lambda: r",\ ".join(" + ".join(term(k, r) for k, r in enumerate(R[t:])) for t in range(T)),
                    label=r"$(G_0, \dots, G_{T-1})$")
@@ -1017,10 +995,10 @@ class Reinforce(Generator):
         s.part("b", r"Compute the preferences $h(S_t, a_j)$ and the policy $\pi_\theta(a_j \mid S_t)$ (rows $t$, "
                     r"columns $j$), and $\nabla_\theta \log \pi_\theta(A_t \mid S_t)$ for every step.")
         h = s.step("h", X @ theta.T, r"h(S_t, a_j) = \theta_j^T x(S_t) \text{, i.e. } X \theta^T",
-                   lambda: rf"{_m(X)} {_m(theta.T)}", label=r"$h(S_t, a_j)$")
+                   lambda: rf"{mat(X)} {mat(theta.T)}", label=r"$h(S_t, a_j)$")
         pi = s.step("pi", _softmax_rows(h),
                     r"\pi_\theta(a_j \mid S_t) = \frac{e^{h(S_t, a_j)}}{\sum_k e^{h(S_t, a_k)}}",
-                    lambda: r",\ ".join(r"\mathrm{softmax}" + _r(h[t]) for t in range(T)),
+                    lambda: r",\ ".join(r"\mathrm{softmax}" + row(h[t]) for t in range(T)),
                     label=r"$\pi_\theta(a_j \mid S_t)$")
         one_minus = s.mistake("grad_one_minus_pi", "used 1 - pi(a_k | s) for every action k; only the taken "
                                                    "action gets 1 - pi, the others get -pi(a_k | s)")
@@ -1031,7 +1009,7 @@ class Reinforce(Generator):
             grads.append(s.step(f"grad{t}", coef[:, None] * X[t],
                                 rf"\nabla_\theta \log \pi_\theta(A_{t} \mid S_{t}) = \left(\mathbb{{1}}[j = A_{t}] - "
                                 rf"\pi_\theta(a_j \mid S_{t})\right) x(S_{t})",
-                                lambda: rf"{_m(coef)} {_r(X[t])}",
+                                lambda: rf"{mat(coef)} {row(X[t])}",
                                 label=rf"$\nabla_{t} = \nabla_\theta \log \pi_\theta(A_{t} \mid S_{t})$",
                                 answer=True))
 
@@ -1046,16 +1024,16 @@ class Reinforce(Generator):
         total = (w @ flat).reshape(theta.shape)
         s.step("theta_new", theta + sign * g.alpha * total,
                r"\theta + \alpha \sum_t G_t \nabla_\theta \log \pi_\theta(A_t \mid S_t)",
-               lambda: rf"{_m(theta)} + {_n(g.alpha)} \left(" + " + ".join(
-                   rf"{_p(w[t])} \cdot \nabla_{t}" for t in range(T)) + r"\right)",
+               lambda: rf"{mat(theta)} + {num(g.alpha)} \left(" + " + ".join(
+                   rf"{par(w[t])} \cdot \nabla_{t}" for t in range(T)) + r"\right)",
                label=r"$\theta$ after the update")
 
-        s.part("d", rf"Compute the updated parameters with the baseline $b = {_n(g.baseline)}$ instead.")
+        s.part("d", rf"Compute the updated parameters with the baseline $b = {num(g.baseline)}$ instead.")
         b = -g.baseline if s.mistake("baseline_added", "added the baseline; it is subtracted, G_t - b") else g.baseline
         wb = w - b
         total_b = (wb @ flat).reshape(theta.shape)
         s.step("theta_base", theta + sign * g.alpha * total_b,
                r"\theta + \alpha \sum_t (G_t - b) \nabla_\theta \log \pi_\theta(A_t \mid S_t)",
-               lambda: rf"{_m(theta)} + {_n(g.alpha)} \left(" + " + ".join(
-                   rf"{_p(wb[t])} \cdot \nabla_{t}" for t in range(T)) + r"\right)",
+               lambda: rf"{mat(theta)} + {num(g.alpha)} \left(" + " + ".join(
+                   rf"{par(wb[t])} \cdot \nabla_{t}" for t in range(T)) + r"\right)",
                label=r"$\theta$ with the baseline")

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..fmt import num, par, row
+from ..fmt import matrix as mat, num, par, row
 from ..model import Tolerance
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
@@ -131,28 +131,6 @@ Number = Annotated[float, Field(ge=-1000, le=1000)]
 SMALL = Tolerance.significant(3)  # KL terms are often below 0.01
 
 
-@lru_cache(maxsize=16384)
-def _n(x: float) -> str:
-    """``fmt.num``, cached: questions repeat the same few numbers, and formatting is most of the
-    time it takes to build one."""
-    return num(x)
-
-
-def _p(x: float) -> str:
-    s = _n(x)
-    return f"({s})" if s[0] == "-" else s
-
-
-def _r(values) -> str:
-    return "(" + ", ".join([_n(v) for v in values]) + ")"
-
-
-def _m(a) -> str:
-    rows = a.tolist() if isinstance(a, np.ndarray) else a
-    if rows and not isinstance(rows[0], (list, tuple)):
-        rows = [[v] for v in rows]
-    body = r" \\ ".join(" & ".join([_n(v) for v in r]) for r in rows)
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
 def _subset(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
@@ -260,13 +238,13 @@ class Sne(Generator):
 
     def stem(self, g):
         n, m = len(g.d2), len(g.y[0])
-        pts = ", ".join(f"y_{i} = {_n(p[0]) if m == 1 else _r(p)}" for i, p in enumerate(g.y, 1))
-        sig = ", ".join(f"\\sigma_{i} = {_n(x)}" for i, x in enumerate(g.sigma, 1))
+        pts = ", ".join(f"y_{i} = {num(p[0]) if m == 1 else row(p)}" for i, p in enumerate(g.y, 1))
+        sig = ", ".join(f"\\sigma_{i} = {num(x)}" for i, x in enumerate(g.sigma, 1))
         return (
             f"t-SNE embeds {n} high-dimensional points $x_1, \\dots, x_{n}$ in a {m}-dimensional map. The squared "
             r"distances $\|x_i - x_j\|^2$ (row $i$, column $j$) and the Gaussian bandwidths of the points are"
             "\n\n"
-            f"$$D = {_m(g.d2)}, \\qquad {sig},$$"
+            f"$$D = {mat(g.d2)}, \\qquad {sig},$$"
             "\n\n"
             f"and the current map points are ${pts}$. Use, as in the course:"
             "\n\n"
@@ -313,8 +291,8 @@ class Sne(Generator):
                     r"{\sum_{k \neq i} \exp(-\|x_i - x_k\|^2 / 2\sigma_i^2)}",
                     lambda: r"\text{row } i:\ \frac{\exp(-D_{ij} / 2\sigma_i^2)}"
                             r"{\sum_{k \neq i} \exp(-D_{ik} / 2\sigma_i^2)}"
-                            rf",\ \text{{e.g. row {k + 1}: }} \exp(-D_{{{k + 1}j}} / {_n(2 * sigma[k] ** 2)}) = "
-                            + _r(aff[k][off[k]]) + rf" \text{{ with sum }} {_n(aff[k].sum())}",
+                            rf",\ \text{{e.g. row {k + 1}: }} \exp(-D_{{{k + 1}j}} / {num(2 * sigma[k] ** 2)}) = "
+                            + row(aff[k][off[k]]) + rf" \text{{ with sum }} {num(aff[k].sum())}",
                     label=r"$p_{j|i}$", answer=True)
         probs = np.asarray(pc)[k][off[k]]
         if s.mistake("entropy_natural_log", "used the natural log in the entropy; the perplexity 2^H needs H "
@@ -323,9 +301,9 @@ class Sne(Generator):
         else:
             H = -np.sum(probs * np.log2(probs))
         H = s.step("entropy", float(H), rf"H(P_{k + 1}) = -\sum_{{j}} p_{{j|{k + 1}}} \log_2 p_{{j|{k + 1}}}",
-                   lambda: " ".join(rf"- {_p(p)} \log_2 {_p(p)}" for p in probs), label=rf"$H(P_{k + 1})$")
+                   lambda: " ".join(rf"- {par(p)} \log_2 {par(p)}" for p in probs), label=rf"$H(P_{k + 1})$")
         s.step("perplexity", float(2.0 ** H), rf"\mathrm{{Perp}}(P_{k + 1}) = 2^{{H(P_{k + 1})}}",
-               lambda: rf"2^{{{_n(H)}}}", label=rf"$\mathrm{{Perp}}(P_{k + 1})$", answer=True)
+               lambda: rf"2^{{{num(H)}}}", label=rf"$\mathrm{{Perp}}(P_{k + 1})$", answer=True)
 
         s.part("b", r"Compute the joint probabilities $p_{ij}$.")
         denom = 2.0 if s.mistake("forgot_2n", "divided by 2 instead of 2n when symmetrising; the p_ij of all "
@@ -342,7 +320,7 @@ class Sne(Generator):
         pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
         s.step("q_sne", q_sne, r"q_{ij} = \frac{\exp(-\|y_i - y_j\|^2)}{\sum_{k \neq l} \exp(-\|y_k - y_l\|^2)}",
                lambda: self._pairs_work(dy, pairs, r"\exp(-\|y_k - y_l\|^2)", gauss.sum(),
-                                        rf"q_{{12}} = \frac{{\exp(-{_n(dy[0, 1])})}}{{{_n(gauss.sum())}}}"),
+                                        rf"q_{{12}} = \frac{{\exp(-{num(dy[0, 1])})}}{{{num(gauss.sum())}}}"),
                label=r"$q_{ij}$ (SNE, Gaussian)", answer=True)
         if s.mistake("gaussian_q", "used a Gaussian kernel for t-SNE's q_ij; t-SNE uses the heavy-tailed "
                                    "Student-t kernel (1 + d^2)^-1 in the map"):
@@ -355,7 +333,7 @@ class Sne(Generator):
         Q = s.step("q_tsne", q_t,
                    r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l} (1 + \|y_k - y_l\|^2)^{-1}}",
                    lambda: self._pairs_work(dy, pairs, r"(1 + \|y_k - y_l\|^2)^{-1}", student.sum(),
-                                            rf"q_{{12}} = \frac{{(1 + {_n(dy[0, 1])})^{{-1}}}}{{{_n(student.sum())}}}"),
+                                            rf"q_{{12}} = \frac{{(1 + {num(dy[0, 1])})^{{-1}}}}{{{num(student.sum())}}}"),
                    label=r"$q_{ij}$ (t-SNE, Student-t)", answer=True)
 
         s.part("d", r"Compute the cost $C = KL(P \| Q)$ with t-SNE's $Q$.")
@@ -366,7 +344,7 @@ class Sne(Generator):
         else:
             kl = np.sum(p_off * np.log(p_off / q_off))
         s.step("kl", float(kl), r"C = \sum_{i \neq j} p_{ij} \ln \frac{p_{ij}}{q_{ij}}",
-               lambda: r"2 \left(" + " + ".join(rf"{_n(P[a, b])} \ln \frac{{{_n(P[a, b])}}}{{{_n(Q[a, b])}}}"
+               lambda: r"2 \left(" + " + ".join(rf"{num(P[a, b])} \ln \frac{{{num(P[a, b])}}}{{{num(Q[a, b])}}}"
                                                   for a, b in pairs) + r"\right) \text{ (each pair twice)}",
                label=r"$KL(P \| Q)$", tol=SMALL)
 
@@ -384,15 +362,15 @@ class Sne(Generator):
                rf"\frac{{\partial C}}{{\partial y_{i + 1}}} = 4 \sum_j (p_{{{i + 1}j}} - q_{{{i + 1}j}})"
                rf"(y_{i + 1} - y_j)(1 + \|y_{i + 1} - y_j\|^2)^{{-1}}",
                lambda: "4 \\left(" + " + ".join(
-                   rf"({_n(P[i, j])} - {_n(Q[i, j])}) {_p(diff[j, 0]) if len(diff[j]) == 1 else _r(diff[j])} "
-                   rf"\cdot {_n(factor[j])}" for j in range(n) if j != i) + r"\right)",
+                   rf"({num(P[i, j])} - {num(Q[i, j])}) {par(diff[j, 0]) if len(diff[j]) == 1 else row(diff[j])} "
+                   rf"\cdot {num(factor[j])}" for j in range(n) if j != i) + r"\right)",
                label=rf"$\partial C / \partial y_{i + 1}$")
 
     @staticmethod
     def _pairs_work(dy: np.ndarray, pairs, kernel: str, total: float, example: str) -> str:
         """The squared map distances of the pairs, the normaliser (each pair counted twice) and one entry."""
-        dists = ", ".join(rf"\|y_{a + 1} - y_{b + 1}\|^2 = {_n(dy[a, b])}" for a, b in pairs)
-        return rf"{dists};\ \sum_{{k \neq l}} {kernel} = {_n(total)};\ {example}"
+        dists = ", ".join(rf"\|y_{a + 1} - y_{b + 1}\|^2 = {num(dy[a, b])}" for a, b in pairs)
+        return rf"{dists};\ \sum_{{k \neq l}} {kernel} = {num(total)};\ {example}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,22 +471,22 @@ class Autoencoder(Generator):
                 "matching encoder layer's, so only its biases are new parameters."
                 if g.tied else "The decoder has its own weights and biases.")
         if g.noise == "mask":
-            noise = (f"masking noise: every input is set to 0 where its uniform draw $u_i < \\nu = {_n(g.nu)}$, and "
-                     f"kept otherwise; the draws are $u = {_r(g.u)}$")
+            noise = (f"masking noise: every input is set to 0 where its uniform draw $u_i < \\nu = {num(g.nu)}$, and "
+                     f"kept otherwise; the draws are $u = {row(g.u)}$")
         else:
             noise = (r"additive Gaussian noise $\tilde x = x + \sigma \epsilon$ with "
-                     f"$\\sigma = {_n(g.noise_std)}$ and "
-                     f"the standard-normal draws $\\epsilon = {_r(g.eps)}$")
+                     f"$\\sigma = {num(g.noise_std)}$ and "
+                     f"the standard-normal draws $\\epsilon = {row(g.eps)}$")
         m, s = len(g.activations), len(g.activations[0])
-        acts = _m(g.activations)
+        acts = mat(g.activations)
         return (
             f"A fully connected autoencoder for {what} has the encoder ${chain}$ and the mirrored decoder "
             f"${back}$ (the numbers are layer sizes; the last encoder layer is the code). Every layer is "
             f"fully connected with a bias per output unit. {tied} The compression ratio is the number of input "
             "values divided by the number of code values."
             "\n\n"
-            f"Denoising: a clean input $x = {_r(g.x)}$ is corrupted with {noise}. The decoder's output for the "
-            f"corrupted input is $\\hat x = {_r(g.x_hat)}$, and the reconstruction loss is the sum of squared "
+            f"Denoising: a clean input $x = {row(g.x)}$ is corrupted with {noise}. The decoder's output for the "
+            f"corrupted input is $\\hat x = {row(g.x_hat)}$, and the reconstruction loss is the sum of squared "
             r"errors against the clean input, $L = \sum_i (\hat x_i - x_i)^2$."
             "\n\n"
             f"Sparsity: for a minibatch of {m} examples the {s} hidden units have the sigmoid activations "
@@ -516,7 +494,7 @@ class Autoencoder(Generator):
             "\n\n"
             f"$$A = {acts}$$"
             "\n\n"
-            f"The sparse autoencoder's penalty with target $\\rho = {_n(g.rho)}$ is"
+            f"The sparse autoencoder's penalty with target $\\rho = {num(g.rho)}$ is"
             "\n\n"
             r"$$\Omega = \sum_j KL(\rho \| \hat\rho_j) = \sum_j \left[ \rho \ln \frac{\rho}{\hat\rho_j} + "
             r"(1 - \rho) \ln \frac{1 - \rho}{1 - \hat\rho_j} \right]$$"
@@ -576,7 +554,7 @@ class Autoencoder(Generator):
             eps = np.array(g.eps)
             x_tilde = x + std * eps
             formula = r"\tilde x_i = x_i + \sigma \epsilon_i"
-            work = lambda: ", ".join(f"{_n(a)} + {_n(std)} \\cdot {_p(e)}" for a, e in zip(x, eps))
+            work = lambda: ", ".join(f"{num(a)} + {num(std)} \\cdot {par(e)}" for a, e in zip(x, eps))
         x_tilde = s.step("x_tilde", x_tilde, formula, work, label=r"$\tilde x$", answer=True)
         x_hat = np.array(g.x_hat)
         target = x
@@ -584,7 +562,7 @@ class Autoencoder(Generator):
                                           "autoencoder is trained to reproduce the clean x"):
             target = np.asarray(x_tilde, dtype=float)
         s.step("loss", float(np.sum((x_hat - target) ** 2)), r"L = \sum_i (\hat x_i - x_i)^2",
-               lambda: " + ".join(f"({_n(a)} - {_p(b)})^2" for a, b in zip(x_hat, target)), label="$L$",
+               lambda: " + ".join(f"({num(a)} - {par(b)})^2" for a, b in zip(x_hat, target)), label="$L$",
                answer=True)
 
         s.part("d", r"Compute the mean activations $\hat\rho_j$, the terms $KL(\rho \| \hat\rho_j)$ and the "
@@ -592,7 +570,7 @@ class Autoencoder(Generator):
         A = np.array(g.activations)
         m = len(A)
         rho_hat = s.step("rho_hat", A.mean(axis=0), r"\hat\rho_j = \frac{1}{m}\sum_{i=1}^{m} a_j^{(i)}",
-                         lambda: ", ".join(rf"\frac{{{' + '.join(_n(a) for a in col)}}}{{{m}}}" for col in A.T),
+                         lambda: ", ".join(rf"\frac{{{' + '.join(num(a) for a in col)}}}{{{m}}}" for col in A.T),
                          label=r"$\hat\rho$")
         rho, rh = g.rho, np.asarray(rho_hat, dtype=float)
         if s.mistake("kl_reversed", "computed KL(rho_hat || rho); the penalty is KL(rho || rho_hat), the "
@@ -605,11 +583,11 @@ class Autoencoder(Generator):
             kl = rho * np.log(rho / rh) + (1 - rho) * np.log((1 - rho) / (1 - rh))
         kl = s.step("kl", kl, r"KL(\rho \| \hat\rho_j) = \rho \ln \frac{\rho}{\hat\rho_j} + (1 - \rho) \ln "
                               r"\frac{1 - \rho}{1 - \hat\rho_j}",
-                    lambda: r",\ ".join(rf"{_n(rho)} \ln \frac{{{_n(rho)}}}{{{_n(r)}}} + {_n(1 - rho)} \ln "
-                                        rf"\frac{{{_n(1 - rho)}}}{{{_n(1 - r)}}}" for r in rh),
+                    lambda: r",\ ".join(rf"{num(rho)} \ln \frac{{{num(rho)}}}{{{num(r)}}} + {num(1 - rho)} \ln "
+                                        rf"\frac{{{num(1 - rho)}}}{{{num(1 - r)}}}" for r in rh),
                     label=r"$KL(\rho \| \hat\rho_j)$", tol=SMALL, answer=True)
         s.step("omega", float(np.sum(kl)), r"\Omega = \sum_j KL(\rho \| \hat\rho_j)",
-               lambda: " + ".join(_p(v) for v in np.asarray(kl)), label=r"$\Omega$", tol=SMALL, answer=True)
+               lambda: " + ".join(par(v) for v in np.asarray(kl)), label=r"$\Omega$", tol=SMALL, answer=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -676,17 +654,17 @@ class VaeLatent(Generator):
         d = len(g.mu_a)
         return (
             f"A variational autoencoder with a {d}-dimensional latent space encodes two images. For image A the "
-            f"encoder gives $\\mu_A = {_r(g.mu_a)}$ and $\\sigma_A = {_r(g.sigma_a)}$; for image B, "
-            f"$\\mu_B = {_r(g.mu_b)}$ and $\\sigma_B = {_r(g.sigma_b)}$ (independent dimensions, "
+            f"encoder gives $\\mu_A = {row(g.mu_a)}$ and $\\sigma_A = {row(g.sigma_a)}$; for image B, "
+            f"$\\mu_B = {row(g.mu_b)}$ and $\\sigma_B = {row(g.sigma_b)}$ (independent dimensions, "
             r"$q = \mathcal{N}(\mu, \sigma^2)$). Latent codes are sampled with the reparameterisation trick, "
             r"as in the course, $z = \mu + \tilde z \cdot \sigma$ (elementwise), with the standard-normal samples "
-            f"$\\tilde z_A = {_r(g.eps_a)}$ and $\\tilde z_B = {_r(g.eps_b)}$."
+            f"$\\tilde z_A = {row(g.eps_a)}$ and $\\tilde z_B = {row(g.eps_b)}$."
             "\n\n"
             "To generate an image between the two, the decoder gets the linear interpolation of the two "
             r"sampled codes, $z_\alpha = (1 - \alpha) z_A + \alpha z_B$, here with "
-            f"$\\alpha = {_n(g.alpha)}$. The decoder's first layer is $h = \\mathrm{{ReLU}}(W z + b)$ with"
+            f"$\\alpha = {num(g.alpha)}$. The decoder's first layer is $h = \\mathrm{{ReLU}}(W z + b)$ with"
             "\n\n"
-            f"$$W = {_m(g.W)}, \\qquad b = {_m(g.b)}.$$"
+            f"$$W = {mat(g.W)}, \\qquad b = {mat(g.b)}.$$"
             "\n\n"
             "Give answers to 3 decimals."
         )
@@ -702,10 +680,10 @@ class VaeLatent(Generator):
             spread[name] = sd
             codes[name] = s.step(f"z_{name.lower()}", mu + eps * sd,
                                  rf"z_{name} = \mu_{name} + \tilde z_{name} \cdot \sigma_{name}",
-                                 lambda: ", ".join(rf"{_n(m)} + {_p(e)} \cdot {_n(v)}" for m, e, v in zip(mu, eps, sd)),
+                                 lambda: ", ".join(rf"{num(m)} + {par(e)} \cdot {num(v)}" for m, e, v in zip(mu, eps, sd)),
                                  label=f"$z_{name}$", answer=True)
         alpha = g.alpha
-        s.part("b", rf"Compute the interpolated code $z_\alpha$ for $\alpha = {_n(alpha)}$.")
+        s.part("b", rf"Compute the interpolated code $z_\alpha$ for $\alpha = {num(alpha)}$.")
         za, zb = np.asarray(codes["A"], dtype=float), np.asarray(codes["B"], dtype=float)
         if alpha != 0.5 and s.mistake("alpha_swapped", "swapped the weights: alpha = 0 must give z_A, so z_A is "
                                                        "weighted by 1 - alpha"):
@@ -716,7 +694,7 @@ class VaeLatent(Generator):
                                            "sampled codes z_A, z_B"):
             za, zb = np.array(g.mu_a), np.array(g.mu_b)
         z = s.step("z_alpha", wa * za + wb * zb, r"z_\alpha = (1 - \alpha) z_A + \alpha z_B",
-                   lambda: rf"{_n(wa)} {_r(za)} + {_n(wb)} {_r(zb)}", label=r"$z_\alpha$")
+                   lambda: rf"{num(wa)} {row(za)} + {num(wb)} {row(zb)}", label=r"$z_\alpha$")
 
         s.part("c", r"Compute the decoder's first layer for $z_\alpha$: the pre-activation $W z_\alpha + b$ "
                     r"and the output $h$.")
@@ -726,11 +704,11 @@ class VaeLatent(Generator):
         if s.mistake("bias_forgotten", "left out the bias b"):
             bias = np.zeros_like(b)
         pre = s.step("pre", W @ z + bias, r"W z_\alpha + b",
-                     lambda: rf"{_m(W)} {_m(z)} + {_m(b)}", label=r"$W z_\alpha + b$", answer=True)
+                     lambda: rf"{mat(W)} {mat(z)} + {mat(b)}", label=r"$W z_\alpha + b$", answer=True)
         pre = np.asarray(pre, dtype=float)
         if s.mistake("relu_forgotten", "left out the ReLU; negative pre-activations become 0"):
             h = pre
         else:
             h = np.maximum(pre, 0.0)
         s.step("h", h, r"h = \mathrm{ReLU}(W z_\alpha + b) = \max(0, W z_\alpha + b)",
-               lambda: rf"\max\left(0, {_r(pre)}\right)", label="$h$", answer=True)
+               lambda: rf"\max\left(0, {row(pre)}\right)", label="$h$", answer=True)
