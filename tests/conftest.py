@@ -97,6 +97,46 @@ def same_as_reference(st: Step, value) -> bool:
     return bool(np.all(compare.matches(st, parsed, compare.reference(st))))
 
 
+# --- helpers for the hand-worked cases and the oracles ---------------------------------------
+
+def grade(gid: str, givens: dict, answers: dict):
+    """The question for typed-in givens, graded with the key overwritten by ``answers``."""
+    from examgen import solve
+    from examgen.grading.mark import grade_question
+
+    q = solve(gid, givens)
+    full = key_answers(q)  # start from the key, then overwrite
+    for part, steps in answers.items():
+        full[part].update(steps)
+    return q, grade_question(q, full)
+
+
+def status(report, name):
+    r = step_result(report, name)
+    return r.status, r.mistakes
+
+
+def values(gid: str, givens: dict) -> dict:
+    """Every step's reference value for typed-in givens."""
+    from examgen import solve
+
+    return {s.name: s.value for s in solve(gid, givens).steps}
+
+
+def close(actual, expected, tol=1e-9):
+    """Oracle comparison: same shape (after flattening), within ``tol`` absolute and relative."""
+    np.testing.assert_allclose(np.ravel(np.asarray(actual, dtype=float)),
+                               np.ravel(np.asarray(expected, dtype=float)), rtol=tol, atol=tol)
+
+
+def questions(gid, seeds=SEEDS):
+    """(question, validated givens, step values) for the oracle seeds."""
+    gen = registry.get(gid)
+    for seed in seeds:
+        q = gen.generate(seed)
+        yield q, gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
+
+
 def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
     """Run the real ``examgen`` command as a subprocess."""
     exe = Path(sys.executable).with_name("examgen")

@@ -9,22 +9,8 @@ import numpy as np
 import pytest
 
 from examgen import registry, solve
-from examgen.grading.mark import grade_question
 
-from .conftest import key_answers, step_result
-
-
-def grade(gid: str, givens: dict, answers: dict):
-    q = solve(gid, givens)
-    full = key_answers(q)  # start from the key, then overwrite
-    for part, steps in answers.items():
-        full[part].update(steps)
-    return q, grade_question(q, full)
-
-
-def status(report, name):
-    r = step_result(report, name)
-    return r.status, r.mistakes
+from .conftest import grade, status, step_result
 
 
 # --- adam: w0 = 1, g1 = 0.5, lr = 0.1, rho = (0.9, 0.999) --------------------------------------

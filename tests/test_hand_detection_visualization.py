@@ -13,27 +13,10 @@ from examgen import registry, solve
 from examgen.grading.mark import grade_question
 from examgen.registry import GivenError
 
-from .conftest import SEEDS, key_answers, step_result
+from .conftest import SEEDS, grade, key_answers, status, values
 
 IDS = ["classification_metrics", "overlap_metrics", "average_precision", "detection_label", "upsampling",
        "saliency", "class_activation_map", "fgsm"]
-
-
-def grade(gid: str, givens: dict, answers: dict):
-    q = solve(gid, givens)
-    full = key_answers(q)  # start from the key, then overwrite
-    for part, steps in answers.items():
-        full[part].update(steps)
-    return q, grade_question(q, full)
-
-
-def status(report, name):
-    r = step_result(report, name)
-    return r.status, r.mistakes
-
-
-def values(gid: str, givens: dict) -> dict:
-    return {s.name: s.value for s in solve(gid, givens).steps}
 
 
 def sigmoid(z):

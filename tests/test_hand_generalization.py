@@ -8,28 +8,10 @@ import math
 
 import pytest
 
-from examgen import registry, solve
-from examgen.grading.mark import grade_question
+from examgen import registry
 from examgen.registry import GivenError
 
-from .conftest import key_answers, step_result
-
-
-def grade(gid: str, givens: dict, answers: dict):
-    q = solve(gid, givens)
-    full = key_answers(q)  # start from the key, then overwrite
-    for part, steps in answers.items():
-        full[part].update(steps)
-    return q, grade_question(q, full)
-
-
-def status(report, name):
-    r = step_result(report, name)
-    return r.status, r.mistakes
-
-
-def values(gid: str, givens: dict) -> dict:
-    return {s.name: s.value for s in solve(gid, givens).steps}
+from .conftest import grade, status, values
 
 
 # --- vc_bound: perceptron in d = 2, N = 1000, eps = 0.1, delta = 0.05 ---------------------------

@@ -9,23 +9,9 @@ import math
 import pytest
 
 from examgen import solve
-from examgen.grading.mark import grade_question
 from examgen.registry import GivenError, get
 
-from .conftest import key_answers, step_result
-
-
-def grade(gid: str, givens: dict, answers: dict):
-    q = solve(gid, givens)
-    full = key_answers(q)  # start from the key, then overwrite
-    for part, steps in answers.items():
-        full[part].update(steps)
-    return q, grade_question(q, full)
-
-
-def status(report, name):
-    r = step_result(report, name)
-    return r.status, r.mistakes
+from .conftest import grade, status, step_result
 
 
 def values(gid, givens):

@@ -9,28 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from examgen import registry, solve
-from examgen.grading.mark import grade_question
+from examgen import registry
 from examgen.registry import GivenError
 
-from .conftest import key_answers, step_result
-
-
-def grade(gid: str, givens: dict, answers: dict):
-    q = solve(gid, givens)
-    full = key_answers(q)  # start from the key, then overwrite
-    for part, steps in answers.items():
-        full[part].update(steps)
-    return q, grade_question(q, full)
-
-
-def values(gid: str, givens: dict) -> dict:
-    return {s.name: s.value for s in solve(gid, givens).steps}
-
-
-def status(report, name):
-    r = step_result(report, name)
-    return r.status, r.mistakes
+from .conftest import grade, status, values
 
 
 # --- optimizers ----------------------------------------------------------------------------------

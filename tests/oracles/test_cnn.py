@@ -13,14 +13,9 @@ from torch import nn  # noqa: E402
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import SEEDS  # noqa: E402
+from ..conftest import SEEDS, close  # noqa: E402
 
 DT = torch.float64
-
-
-def close(actual, expected, tol=1e-9):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=tol, atol=tol)
 
 
 def drawn(gid):

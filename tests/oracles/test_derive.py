@@ -10,10 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
-from examgen import registry  # noqa: E402
 from examgen.grading.expr import evaluate  # noqa: E402
 
-from ..conftest import SEEDS  # noqa: E402
+from ..conftest import questions  # noqa: E402
 
 DT = torch.float64
 TOL = 1e-9
@@ -22,13 +21,6 @@ TOL = 1e-9
 def close(actual, expected, tol=TOL):
     np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
                                rtol=tol, atol=tol)
-
-
-def questions(gid):
-    gen = registry.get(gid)
-    for seed in SEEDS:
-        q = gen.generate(seed)
-        yield q, gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
 
 
 def t(x, grad=False):

@@ -17,21 +17,9 @@ import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import SEEDS  # noqa: E402
+from ..conftest import close, questions  # noqa: E402
 
 DT = torch.float64
-
-
-def close(actual, expected, tol=1e-9):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=tol, atol=tol)
-
-
-def questions(gid):
-    gen = registry.get(gid)
-    for seed in SEEDS:
-        q = gen.generate(seed)
-        yield q, gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
 
 
 def t(x):

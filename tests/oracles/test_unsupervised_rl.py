@@ -18,7 +18,7 @@ from torch.distributions import Bernoulli, Categorical, MixtureSameFamily, kl_di
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import SEEDS  # noqa: E402
+from ..conftest import questions  # noqa: E402
 
 DT = torch.float64
 MOVES = ["up", "down", "left", "right"]
@@ -33,13 +33,6 @@ def close(actual, expected, tol=1e-9):
 
 def T(x) -> torch.Tensor:
     return torch.tensor(x, dtype=DT)
-
-
-def questions(gid):
-    gen = registry.get(gid)
-    for seed in SEEDS:
-        q = gen.generate(seed)
-        yield q, gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
 
 
 def test_every_generator_here_is_registered():
