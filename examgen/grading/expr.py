@@ -132,7 +132,7 @@ class Expression:
         if missing:
             raise KeyError(f"no value for {', '.join(missing)}")
         if self._scalar is None:
-            self._scalar = _compile_scalar(self.tree)
+            self._scalar = _compile_math(self.tree)
         try:
             return float(self._scalar([float(values[v]) for v in self.variables]))
         except (ArithmeticError, ValueError):  # outside a function's domain, or too large
@@ -365,7 +365,11 @@ def _apply(node: tuple, args: list):
 # --- compiling and evaluating --------------------------------------------------------------
 
 
-def _compile(node: tuple) -> Callable:
+def _compile(node: tuple, funcs: dict | None = None, power: Callable = np.power) -> Callable:
+    """The expression as a function of the variables' values ``X`` (NumPy arrays by default; with
+    ``funcs=_MATH, power=math.pow`` on plain floats, much faster for one point, raising outside a
+    function's domain, which the caller turns into NaN)."""
+    funcs = _NUMPY if funcs is None else funcs
     kind = node[0]
     if kind == "num":
         c = node[1]
@@ -374,12 +378,12 @@ def _compile(node: tuple) -> Callable:
         i = node[1]
         return lambda X: X[i]
     if kind == "neg":
-        f = _compile(node[1])
+        f = _compile(node[1], funcs, power)
         return lambda X: -f(X)
     if kind == "call":
-        fn, f = _NUMPY[node[1]], _compile(node[2])
+        fn, f = funcs[node[1]], _compile(node[2], funcs, power)
         return lambda X: fn(f(X))
-    f, g = _compile(node[1]), _compile(node[2])
+    f, g = _compile(node[1], funcs, power), _compile(node[2], funcs, power)
     if kind == "add":
         return lambda X: f(X) + g(X)
     if kind == "sub":
@@ -389,7 +393,7 @@ def _compile(node: tuple) -> Callable:
     if kind == "div":
         return lambda X: f(X) / g(X)
     if kind == "pow":
-        return lambda X: np.power(f(X), g(X))
+        return lambda X: power(f(X), g(X))
     raise AssertionError(kind)
 
 
@@ -404,34 +408,8 @@ _MATH = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sigma": _sigmoid_
          "tanh": math.tanh, "relu": lambda x: x if x > 0 else 0.0}
 
 
-def _compile_scalar(node: tuple) -> Callable:
-    """The same function on plain floats (one point: much faster than NumPy); raises outside
-    a function's domain, which the caller turns into NaN."""
-    kind = node[0]
-    if kind == "num":
-        c = node[1]
-        return lambda X: c
-    if kind == "var":
-        i = node[1]
-        return lambda X: X[i]
-    if kind == "neg":
-        f = _compile_scalar(node[1])
-        return lambda X: -f(X)
-    if kind == "call":
-        fn, f = _MATH[node[1]], _compile_scalar(node[2])
-        return lambda X: fn(f(X))
-    f, g = _compile_scalar(node[1]), _compile_scalar(node[2])
-    if kind == "add":
-        return lambda X: f(X) + g(X)
-    if kind == "sub":
-        return lambda X: f(X) - g(X)
-    if kind == "mul":
-        return lambda X: f(X) * g(X)
-    if kind == "div":
-        return lambda X: f(X) / g(X)
-    if kind == "pow":
-        return lambda X: math.pow(f(X), g(X))
-    raise AssertionError(kind)
+def _compile_math(node: tuple) -> Callable:
+    return _compile(node, _MATH, math.pow)
 
 
 _PROBABILITY = re.compile(r"[pqsay](?:_?\d+)?(?:_?hat)?|[pqsay]hat(?:_?\d+)?")
