@@ -90,6 +90,8 @@ def make(topics, seed, count, generators, mix, formats, students, jobs, out, for
 
     formats = output.parse_formats(formats)
     roster = output.read_roster(students) if students else None
+    if roster is None:
+        output.prepare(formats)  # fonts load while the questions are drawn
     exam = api.generate(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators),
                         concept_share=_mix(mix))
     n = len(exam.questions)

@@ -87,6 +87,15 @@ def _typesetter() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="typst")
 
 
+def prepare(formats: tuple[str, ...]) -> None:
+    """Start the typesetting threads and load their fonts now, while the caller generates."""
+    if "pdf" in formats:
+        from .render.pdf import warm_up
+
+        for _ in range(2):
+            _typesetter().submit(warm_up)
+
+
 def _check_free(paths: list[Path], force: bool) -> None:
     existing = [p for p in paths if p.exists()]
     if existing and not force:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from typing import Union
 
@@ -417,8 +418,10 @@ class _Parser:
         return Table(env, rows)
 
 
+@lru_cache(maxsize=16384)
 def parse(latex: str) -> Row:
-    """The formula's tree; :class:`LatexError` outside the subset."""
+    """The formula's tree (shared by the writers: treat it as read-only); :class:`LatexError`
+    outside the subset."""
     return _Parser(latex).parse()
 
 

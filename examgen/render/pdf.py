@@ -129,6 +129,11 @@ def _compiler():
     return compiler
 
 
+def warm_up() -> None:
+    """Make this thread's compiler and load the fonts, e.g. while the questions are generated."""
+    _compiler().compile(input=b"warm $x^2 + sum_i y_i$", format="pdf")
+
+
 def _compile(source: str, figures: dict[str, str | None]) -> bytes:
     # the shared helpers are inlined, so the source compiles from memory with no file access
     source = source.replace('#import "common.typ": *', _common(), 1)
