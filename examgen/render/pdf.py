@@ -31,8 +31,19 @@ _SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=+\-])")
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
 
 
+_CARET = re.compile(r"\^(\{[^}]*\}|\([^)]*\)|[\w.+-]+)")
+
+
 def _text(s: str) -> str:
-    return _SPECIAL.sub(r"\\\1", s)
+    """Plain text as Typst markup. A caret in prose (``sigma^2``, ``1 - rho^t``) becomes a
+    superscript: the text font draws a bare caret as a hat accent."""
+    out, pos = [], 0
+    for m in _CARET.finditer(s):
+        out.append(_SPECIAL.sub(r"\\\1", s[pos:m.start()]))
+        out.append("#super[" + _SPECIAL.sub(r"\\\1", m.group(1).strip("{}")) + "]")
+        pos = m.end()
+    out.append(_SPECIAL.sub(r"\\\1", s[pos:]))
+    return "".join(out)
 
 
 def _inline(s: str) -> str:
