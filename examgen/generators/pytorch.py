@@ -220,27 +220,15 @@ def _forward(node: Any, env: dict[str, np.ndarray], sigmoid_args: list | None = 
     if isinstance(node, str):
         return env[node]
     op, args = node[0], [_forward(a, env, sigmoid_args, relu_args) for a in node[1:]]
-    if op == "+":
-        return args[0] + args[1]
-    if op == "-":
-        return args[0] - args[1]
-    if op == "*":
-        return args[0] * args[1]
-    if op == "**":
-        return args[0] ** args[1]
-    if op == "relu":
-        if relu_args is not None:
-            relu_args.append(args[0])
-        return np.maximum(args[0], 0.0)
-    if op == "sigmoid":
-        if sigmoid_args is not None:
-            sigmoid_args.append(args[0])
-        return 1.0 / (1.0 + np.exp(-args[0]))
+    if op == "relu" and relu_args is not None:
+        relu_args.append(args[0])
+    if op == "sigmoid" and sigmoid_args is not None:
+        sigmoid_args.append(args[0])
     if op == "sum":
         return np.array(args[0].sum())
     if op == "mean":
         return np.array(args[0].mean())
-    raise AssertionError(op)
+    return _apply(op, args)
 
 
 _PREC = {"+": 1, "-": 1, "*": 2, "**": 4}
