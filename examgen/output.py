@@ -73,10 +73,10 @@ def _render(exam: Exam, formats: tuple[str, ...], student: Student | None = None
 
         if threads:  # one exam: the two documents in parallel
             pdfs = {"exam.pdf": _typesetter().submit(exam_pdf, exam, student=student, figures=figures),
-                    "solutions.pdf": _typesetter().submit(solutions_pdf, exam, figures=figures)}
+                    "solutions.pdf": _typesetter().submit(solutions_pdf, exam)}
         else:  # a class: one process per core, each typesetting in turn
             files["exam.pdf"] = exam_pdf(exam, student=student, figures=figures)
-            files["solutions.pdf"] = solutions_pdf(exam, figures=figures)
+            files["solutions.pdf"] = solutions_pdf(exam)
     if "html" in formats:
         from .render.html import exam_html, solutions_html
 
