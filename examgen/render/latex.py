@@ -182,8 +182,9 @@ class _Parser:
         if len(src) > MAX_LENGTH:
             raise LatexError("the formula is too long")
         self.src = src
-        matches = [m for m in _TOKEN.finditer(src) if m.group(5) is None]
-        self.tokens = [(m.group(0), m.group(1), m.group(2), m.group(3), m.group(4), m.group(6)) for m in matches]
+        # a token: (text, command name, escaped char, number, letter, whitespace, other char)
+        matches = [m for m in _TOKEN.finditer(src) if m[5] is None]
+        self.tokens = [(m[0], *m.groups()) for m in matches]
         self.starts = [m.start() for m in matches] + [len(src)]
         self.pos = 0
 
@@ -247,11 +248,11 @@ class _Parser:
             raise self.error("missing argument")
         if tok[3] is not None and len(tok[3]) > 1:
             first, rest = tok[3][0], tok[3][1:]
-            self.tokens[self.pos] = (rest, None, None, rest if rest[0] != "." else None, None,
+            self.tokens[self.pos] = (rest, None, None, rest if rest[0] != "." else None, None, None,
                                      "." if rest[0] == "." else None)
             if rest[0] == "." and len(rest) > 1:  # "1.5" split after "1": ".", then "5"
-                self.tokens[self.pos:self.pos + 1] = [(".", None, None, None, None, "."),
-                                                      (rest[1:], None, None, rest[1:], None, None)]
+                self.tokens[self.pos:self.pos + 1] = [(".", None, None, None, None, None, "."),
+                                                      (rest[1:], None, None, rest[1:], None, None, None)]
                 self.starts[self.pos:self.pos + 1] = [self.starts[self.pos]] * 2
             return Atom("mn", first)
         if tok[0] == "{":
@@ -291,7 +292,7 @@ class _Parser:
 
     def atom(self, before: list) -> Node | None:
         tok = self.take()
-        whole, name, escaped, number, letter, other = tok
+        whole, name, escaped, number, letter, _, other = tok
         if number is not None:
             return Atom("mn", number)
         if letter is not None:
