@@ -142,10 +142,10 @@ def _compiler():
 
 def warm_up() -> None:
     """Make this thread's compiler and load the fonts, e.g. while the questions are generated."""
-    _compiler().compile(input=b"warm $x^2 + sum_i y_i$", format="pdf")
+    _compiler().compile(input=b"*warm* $x^2 + sum_i y_i$", format="pdf", pdf_tags=False)
 
 
-def _compile(source: str, figures: dict[str, str | None] | None = None) -> bytes:
+def typeset(source: str, figures: dict[str, str | None] | None = None) -> bytes:
     """Typeset to PDF. The shared helpers are inlined, so the source compiles from memory with no
     file access. The PDF is untagged: tags cost about 6 % of the typesetting time and double the
     file, and the accessible version of every document is its HTML page (MathML, real text)."""
@@ -160,22 +160,30 @@ def _topics(exam: Exam) -> str:
     return ", ".join(f"{topic(t).name} ({topic(t).number})" for t in exam.spec.topics)
 
 
-def exam_pdf(exam: Exam, student: Student | None = None, figures: dict | None = None) -> bytes:
-    """The exam as a PDF: cover page, one question per block, answer space per step."""
-    figures = _figures(exam) if figures is None else figures
-    source = _env().get_template("exam.typ.j2").render(
+def exam_source(exam: Exam, student: Student | None, figures: dict[str, str | None]) -> str:
+    """The exam's Typst source (figures go in separately, to :func:`typeset`)."""
+    return _env().get_template("exam.typ.j2").render(
         exam=exam, student=student, figures=figures, title=exam.title, topics=markup(_topics(exam)),
         footer=markup(f"IN5400 practice exam {exam.id}" + (f" · {student.id}" if student else "")),
         subtasks=sum(len(q.parts) for q in exam.questions),
         points=sum(p.points for q in exam.questions for p in q.parts))
-    return _compile(source, figures)
+
+
+def solutions_source(exam: Exam) -> str:
+    """The worked solutions' Typst source."""
+    return _env().get_template("solutions.typ.j2").render(
+        exam=exam, title=f"Solutions: {exam.title}", policy=POLICY,
+        footer=markup(f"IN5400 practice exam {exam.id}"))
+
+
+def exam_pdf(exam: Exam, student: Student | None = None, figures: dict | None = None) -> bytes:
+    """The exam as a PDF: cover page, one question per block, answer space per step."""
+    figures = _figures(exam) if figures is None else figures
+    return typeset(exam_source(exam, student, figures), figures)
 
 
 def solutions_pdf(exam: Exam) -> bytes:
     """The worked solutions as a PDF, to read beside the exam: every part's task and every step
     with formula, numbers and value. Question texts and figures are not repeated: they are in the
     exam PDF beside it, and typesetting them again cost a third of this document's time."""
-    source = _env().get_template("solutions.typ.j2").render(
-        exam=exam, title=f"Solutions: {exam.title}", policy=POLICY,
-        footer=markup(f"IN5400 practice exam {exam.id}"))
-    return _compile(source)
+    return typeset(solutions_source(exam))
