@@ -108,6 +108,8 @@ def make(topics, seed, count, generators, mix, formats, students, jobs, out, for
         click.echo(f"{summary} · {len(roster)} students -> {out}/")
     for path in written.files:
         click.echo(f"  {path}" + ("  (kept: it holds answers)" if path in written.kept else ""))
+    if roster is not None and written.kept:
+        click.echo(f"  kept {len(written.kept)} answers.json file(s) that hold answers, e.g. {written.kept[0]}")
     if roster is None:
         click.echo(f"Open {out / 'exam.html'} (or print exam.pdf), then: examgen grade {out / 'answers.json'}")
     else:

@@ -179,9 +179,14 @@ STUDENT_FILES = ("exam.html", "exam.pdf", "answers.json")
 TEACHER_FILES = ("exam.json", "solutions.html", "solutions.pdf")
 
 
-def _student_job(spec: ExamSpec, student: Student, formats: tuple[str, ...]) -> dict[str, bytes]:
-    return _render(build_exam(spec.model_copy(update={"variant": student.id})), formats, student=student,
-                   threads=False)
+def _student_job(spec: ExamSpec, student: Student, formats: tuple[str, ...],
+                 places: dict[str, Path]) -> tuple[bytes, bytes | None, list[Path]]:
+    """Make and write one student's files (in a worker process). Returns what the class build
+    still needs: the answer key, the exam PDF for the combined PDF, and the answers files kept."""
+    files = _render(build_exam(spec.model_copy(update={"variant": student.id})), formats, student=student,
+                    threads=False)
+    kept = _write({path: files[name] for name, path in places.items()})
+    return files["key.json"], files.get("exam.pdf"), kept
 
 
 def _planned(out: Path, folder: str, formats: tuple[str, ...]) -> dict[str, Path]:
@@ -204,16 +209,16 @@ def build_class(spec: ExamSpec, students: list[Student], out: Path, formats: tup
     _check_free([out / "keys.json", out / "all-exams.pdf"] + [p for pl in places for p in pl.values()], force)
 
     keys: dict[int, bytes] = {}
+    kept: list[Path] = []
     merger = PdfMerger() if "pdf" in formats else None
     with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(_student_job, spec, s, formats): i for i, s in enumerate(students)}
+        futures = {pool.submit(_student_job, spec, s, formats, places[i]): i for i, s in enumerate(students)}
         for fut in as_completed(futures):
             i = futures[fut]
-            files = fut.result()
-            keys[i] = files["key.json"]
+            keys[i], exam_pdf, kept_here = fut.result()
+            kept += kept_here
             if merger is not None:
-                merger.add(i, files["exam.pdf"])
-            _write({path: files[name] for name, path in places[i].items()})
+                merger.add(i, exam_pdf)
             if progress:
                 progress(1)
 
@@ -224,7 +229,7 @@ def build_class(spec: ExamSpec, students: list[Student], out: Path, formats: tup
     if merger is not None:
         io.write_bytes(out / "all-exams.pdf", merger.result())
         written.append(out / "all-exams.pdf")
-    return Written(files=written + [out / "students", out / "teacher"], kept=[])
+    return Written(files=written + [out / "students", out / "teacher"], kept=kept)
 
 
 class PdfMerger:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -264,6 +265,26 @@ def test_make_a_variant_per_student(cli):
         assert r.returncode == 0 and "score" in r.stdout
         report = GradeReport.model_validate_json(cli("grade", "k.json", "--json").stdout)
         assert report.score == report.points
+
+
+def test_rebuilding_a_class_keeps_answers_students_wrote(cli):
+    (cli.cwd / "roster.csv").write_text("id,name\ns1,Ada\ns2,Alan\n")
+    args = ("make", "--topics", "rl", "--seed", "4", "--format", "html", "--students", "roster.csv", "--out", "c")
+    assert cli(*args).returncode == 0
+    filled = cli.cwd / "c" / "students" / "s2" / "answers.json"
+    sheet = json.loads(filled.read_text())
+    q = next(iter(sheet["answers"]))
+    p = next(iter(sheet["answers"][q]))
+    sheet["answers"][q][p] = {step: "1" for step in sheet["answers"][q][p]}
+    filled.write_text(json.dumps(sheet))
+    r = cli(*args)
+    assert r.returncode == 1 and "--force" in r.stderr, "refuses without --force"
+    r = cli(*args, "--force")
+    assert r.returncode == 0, r.stderr
+    assert "kept 1 answers.json" in r.stdout and str(Path("c", "students", "s2", "answers.json")) in r.stdout
+    assert json.loads(filled.read_text()) == sheet, "the filled answers are untouched"
+    untouched = json.loads((cli.cwd / "c" / "students" / "s1" / "answers.json").read_text())
+    assert all(v is None for qa in untouched["answers"].values() for pa in qa.values() for v in pa.values())
 
 
 @pytest.mark.parametrize("roster, message", [
