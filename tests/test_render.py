@@ -189,3 +189,22 @@ def test_figures_show_the_numbers_of_the_question():
             printed = {float(x) for x in NUMBER.findall(json.dumps(q.givens) + " " + q.stem)}
             extra = shown - printed - set(range(0, 11))
             assert not extra, (gen.id, seed, sorted(extra)[:5])
+
+
+PROSE = ("discounted the first reward too (gamma^{k+1}); G_t counts R_t, h_{t-1} stays; no_discount is a name; "
+         "m_H(2N) = 2^N. Then rho^0.5 and W^[l]")
+
+
+def test_prose_scripts_become_real_super_and_subscripts():
+    from examgen.render.markup import inline_html
+    from examgen.render.pdf import markup as typst_markup, typeset
+
+    page = inline_html(PROSE)
+    assert "gamma<sup>k+1</sup>" in page and "G<sub>t</sub>" in page and "h<sub>t-1</sub>" in page
+    assert "no_discount" in page and "^" not in page
+    source = typst_markup(PROSE)
+    assert "#super[k\\+1]" in source and "G#sub[t]" in source and "no\\_discount" in source
+    assert "2<sup>N</sup>." in page, "a sentence's full stop is not a superscript"
+    assert "rho<sup>0.5</sup>" in page and "W<sup>[l]</sup>" in page
+    text = pdf_text(typeset(source))
+    assert "no_discount" in text and "^" not in text and "G_t" not in text and "(2N)" in text

@@ -11,15 +11,40 @@ from .math import mathml, text as math_text
 
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
 
+SCRIPT = re.compile(r"\^(?P<sup>\{[^}]*\}|\([^)]*\)|\[[^\]]*\]|(?:[\w+-]|\.(?=\w))+)"
+                    r"|(?<![\w\\])(?P<base>[A-Za-z])_(?P<sub>\{[^}]*\}|[A-Za-z0-9]+)")
+"""A script written the ASCII way in prose (mistake descriptions, labels): ``sigma^2``,
+``rho^{t-1}``, ``W^[l]``, ``G_t``, ``h_{t-1}``. A subscript needs a one-letter base, so words such as
+``no_discount`` or ``conv2d_values`` stay as they are."""
+
+
+def scripts(s: str, text, sup, sub) -> str:
+    """``s`` with its prose scripts written by ``sup(body)`` and ``sub(body)``, the rest by
+    ``text(part)`` (each writer escapes for its own format)."""
+    out, pos = [], 0
+    for m in SCRIPT.finditer(s):
+        out.append(text(s[pos:m.start()]))
+        if m["sup"] is not None:
+            out.append(sup(text(m["sup"].strip("{}"))))
+        else:
+            out.append(text(m["base"]) + sub(text(m["sub"].strip("{}"))))
+        pos = m.end()
+    out.append(text(s[pos:]))
+    return "".join(out)
+
+
+def _prose_html(s: str) -> str:
+    return scripts(s, escape, lambda b: f"<sup>{b}</sup>", lambda b: f"<sub>{b}</sub>")
+
 
 def _inline_html(s: str) -> str:
     out, pos = [], 0
     for m in _MATH.finditer(s):
-        out.append(escape(s[pos:m.start()]))
+        out.append(_prose_html(s[pos:m.start()]))
         display = m.group(1) is not None
         out.append(mathml((m.group(1) if display else m.group(2)).strip(), display))
         pos = m.end()
-    out.append(escape(s[pos:]))
+    out.append(_prose_html(s[pos:]))
     return "".join(out)
 
 

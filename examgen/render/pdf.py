@@ -19,6 +19,7 @@ from ..grading.mark import POLICY
 from ..model import Exam, Part, Step, Student
 from ..resources import data_dir, template_environment
 from . import latex
+from .markup import scripts
 from .worked import answer_markup, hint, marking, value_latex
 
 @lru_cache(maxsize=8192)
@@ -31,19 +32,15 @@ _SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=+\-])")
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
 
 
-_CARET = re.compile(r"\^(\{[^}]*\}|\([^)]*\)|[\w.+-]+)")
+def _escape(s: str) -> str:
+    return _SPECIAL.sub(r"\\\1", s)
 
 
 def _text(s: str) -> str:
-    """Plain text as Typst markup. A caret in prose (``sigma^2``, ``1 - rho^t``) becomes a
-    superscript: the text font draws a bare caret as a hat accent."""
-    out, pos = [], 0
-    for m in _CARET.finditer(s):
-        out.append(_SPECIAL.sub(r"\\\1", s[pos:m.start()]))
-        out.append("#super[" + _SPECIAL.sub(r"\\\1", m.group(1).strip("{}")) + "]")
-        pos = m.end()
-    out.append(_SPECIAL.sub(r"\\\1", s[pos:]))
-    return "".join(out)
+    """Plain text as Typst markup, with prose scripts (``sigma^2``, ``G_t``; see
+    :data:`markup.SCRIPT`) as real super- and subscripts: the text font draws a bare caret as a
+    hat accent."""
+    return scripts(s, _escape, lambda b: f"#super[{b}];", lambda b: f"#sub[{b}];")  # ';' ends the call
 
 
 def _inline(s: str) -> str:
