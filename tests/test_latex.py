@@ -35,6 +35,13 @@ def test_writers(source, typst, text):
     ET.fromstring(latex.mathml(source))  # well-formed
 
 
+def test_spaces_at_the_edges_of_text_survive_in_mathml():
+    # MathML trims a token's leading and trailing spaces, which glued "1(the episode ends:G" together
+    ml = latex.mathml(r"1 \text{ (the episode ends: } G_5 = 0)")
+    assert "<mtext>\u00a0(the episode ends:\u00a0</mtext>" in ml
+    assert "<mtext>a b</mtext>" in latex.mathml(r"\text{a b}")
+
+
 def test_minus_signs_of_numbers_are_not_subtractions():
     ml = latex.mathml(r"R = -1, \quad 0.9 \cdot (-0.2) - 3")
     assert "<mn>−1</mn>" in ml and "<mn>−0.2</mn>" in ml

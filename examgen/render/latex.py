@@ -175,6 +175,7 @@ Node = Union[Atom, Row, Frac, Sqrt, Script, Accent, Styled, Fenced, Table, Space
 
 _TOKEN = re.compile(r"\\([A-Za-z]+)\*?|\\(.)|(\d+(?:\.\d+)?|\.\d+)|([A-Za-z])|(\s+)|(.)", re.S)
 MAX_LENGTH = 20_000
+NBSP = "\u00a0"
 
 
 class _Parser:
@@ -448,8 +449,11 @@ def _ml(node: Node, display: bool) -> str:
             return f'<mi mathvariant="normal">{escape(node.text)}</mi>' if upright else f"<mi>{escape(node.text)}</mi>"
         if node.kind == "mn":
             return f"<mn>{escape(node.text)}</mn>"
-        if node.kind == "text":
-            return f"<mtext>{escape(node.text)}</mtext>"
+        if node.kind == "text":  # MathML trims a token's edge spaces: keep them as no-break spaces
+            inner = node.text.strip(" ")
+            lead = len(node.text) - len(node.text.lstrip(" "))
+            trail = len(node.text) - len(node.text.rstrip(" ")) if inner else 0
+            return f"<mtext>{NBSP * lead}{escape(inner)}{NBSP * trail}</mtext>"
         if node.kind == "fn":
             return f'<mi mathvariant="normal">{escape(node.text)}</mi>' if len(node.text) == 1 else \
                 f"<mi>{escape(node.text)}</mi>"
