@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import Iterator
 
 from .math import mathml, text as math_text
 
@@ -33,35 +34,51 @@ def scripts(s: str, text, sup, sub) -> str:
     return "".join(out)
 
 
+def inline(s: str, prose, formula) -> str:
+    """A line of markup: ``prose(text)`` for the text between formulas, ``formula(source,
+    display)`` for each ``$...$`` (inline) or ``$$...$$`` (display) formula."""
+    out, pos = [], 0
+    for m in _MATH.finditer(s):
+        out.append(prose(s[pos:m.start()]))
+        display = m.group(1) is not None
+        out.append(formula((m.group(1) if display else m.group(2)).strip(), display))
+        pos = m.end()
+    out.append(prose(s[pos:]))
+    return "".join(out)
+
+
+def blocks(text: str) -> Iterator[tuple[str, str | list[str]]]:
+    """The blocks of a stem: ``("code", verbatim text)``, ``("list", [item, ...])`` or
+    ``("paragraph", one line)``, the last two still holding inline markup."""
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        lines = block.split("\n")
+        if all(line.startswith("    ") for line in lines):
+            yield "code", "\n".join(line[4:] for line in lines)
+        elif all(line.startswith("- ") for line in lines):
+            yield "list", [line[2:] for line in lines]
+        else:
+            yield "paragraph", " ".join(lines)
+
+
 def _prose_html(s: str) -> str:
     return scripts(s, escape, lambda b: f"<sup>{b}</sup>", lambda b: f"<sub>{b}</sub>")
 
 
 def _inline_html(s: str) -> str:
-    out, pos = [], 0
-    for m in _MATH.finditer(s):
-        out.append(_prose_html(s[pos:m.start()]))
-        display = m.group(1) is not None
-        out.append(mathml((m.group(1) if display else m.group(2)).strip(), display))
-        pos = m.end()
-    out.append(_prose_html(s[pos:]))
-    return "".join(out)
+    return inline(s, _prose_html, mathml)
 
 
 def html(text: str) -> str:
     """Safe HTML for a stem or prompt."""
-    blocks = []
-    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
-        lines = block.split("\n")
-        if all(line.startswith("    ") for line in lines):
-            code = "\n".join(line[4:] for line in lines)
-            blocks.append(f"<pre><code>{escape(code)}</code></pre>")
-        elif all(line.startswith("- ") for line in lines):
-            items = "".join(f"<li>{_inline_html(line[2:])}</li>" for line in lines)
-            blocks.append(f"<ul>{items}</ul>")
+    out = []
+    for kind, body in blocks(text):
+        if kind == "code":
+            out.append(f"<pre><code>{escape(body)}</code></pre>")
+        elif kind == "list":
+            out.append("<ul>" + "".join(f"<li>{_inline_html(item)}</li>" for item in body) + "</ul>")
         else:
-            blocks.append(f"<p>{_inline_html(' '.join(lines))}</p>")
-    return "\n".join(blocks)
+            out.append(f"<p>{_inline_html(body)}</p>")
+    return "\n".join(out)
 
 
 def inline_html(text: str) -> str:

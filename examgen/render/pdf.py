@@ -19,7 +19,7 @@ from ..grading.mark import POLICY
 from ..model import Exam, Part, Step, Student
 from ..resources import data_dir, template_environment
 from . import latex
-from .markup import scripts
+from .markup import blocks, inline, scripts
 from .worked import answer_markup, hint, marking, value_latex
 
 @lru_cache(maxsize=8192)
@@ -29,8 +29,6 @@ def math(source: str, display: bool = False) -> str:
 
 
 _SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=+\-])")
-_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
-
 
 def _escape(s: str) -> str:
     return _SPECIAL.sub(r"\\\1", s)
@@ -44,30 +42,21 @@ def _text(s: str) -> str:
 
 
 def _inline(s: str) -> str:
-    out, pos = [], 0
-    for m in _MATH.finditer(s):
-        out.append(_text(s[pos:m.start()]))
-        display = m.group(1) is not None
-        out.append(math((m.group(1) if display else m.group(2)).strip(), display))
-        pos = m.end()
-    out.append(_text(s[pos:]))
-    return "".join(out)
+    return inline(s, _text, math)
 
 
 def markup(text: str) -> str:
     """The stem markup (see :mod:`examgen.render.markup`) as Typst markup."""
-    blocks = []
-    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
-        lines = block.split("\n")
-        if all(line.startswith("    ") for line in lines):
-            code = "\n".join(line[4:] for line in lines)
-            fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", code)), default=0) + 1)
-            blocks.append(f"{fence}\n{code}\n{fence}")
-        elif all(line.startswith("- ") for line in lines):
-            blocks.append("\n".join("- " + _inline(line[2:]) for line in lines))
+    out = []
+    for kind, body in blocks(text):
+        if kind == "code":
+            fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
+            out.append(f"{fence}\n{body}\n{fence}")
+        elif kind == "list":
+            out.append("\n".join("- " + _inline(item) for item in body))
         else:
-            blocks.append(_inline(" ".join(lines)))
-    return "\n\n".join(blocks)
+            out.append(_inline(body))
+    return "\n\n".join(out)
 
 
 def typst_string(s: str) -> str:
