@@ -1,0 +1,95 @@
+"""Show that a refactoring leaves every question unchanged: a digest per generator over seeds 0-199.
+
+    python tools/question_digests.py write   # before the change: tools/question_digests.json
+    python tools/question_digests.py check   # after it: every generator whose questions differ
+
+A question's digest covers what a student and the grader see: version, stem, givens, parts,
+steps (label, kind, value, formula, work, tolerance, shape, options, variables, asked,
+feedback, explanation), mistakes, and the figure (SVG). ``check`` prints, per differing
+generator, the first seed that differs and the fields that differ, so an intended change
+(named in the closing note, with ``version`` bumped) can be told from an accidental one.
+Mistake renames listed in RENAMED are applied to the old side before comparing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+SEEDS = range(200)
+HERE = Path(__file__).with_name("question_digests.json")
+RENAMED: dict[str, dict[str, str]] = {}
+"""generator id -> {new mistake name: old name}: renames (one name per mistake across generators)
+are undone on the new side, so a rename alone shows only as changed mistake descriptions."""
+
+
+def _figure(q) -> str | None:
+    fig = getattr(q, "figure", None)
+    if fig is not None or "figure" in type(q).model_fields:
+        return fig
+    from examgen.render.html import figure  # before figures were stored with the question
+
+    return figure(q)
+
+
+def fields(q) -> dict:
+    data = q.model_dump(mode="json")
+    renamed = RENAMED.get(q.generator, {})
+    mistakes = [{**m, "name": renamed.get(m["name"], m["name"])} for m in data["mistakes"]]
+    return {"version": data["version"], "stem": data["stem"], "givens": data["givens"],
+            "parts": data["parts"], "steps": data["steps"],
+            "mistake names": [(m["name"], m["credit"], m["values"]) for m in mistakes],
+            "mistake descriptions": [m["description"] for m in mistakes], "figure": _figure(q)}
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def digests() -> dict[str, dict]:
+    """generator id -> {"seeds": a digest per seed, "fields": field -> digest over all seeds}."""
+    from examgen import registry
+
+    out = {}
+    for gen in registry.all_generators():
+        if gen.needs_torch:
+            try:
+                import torch  # noqa: F401
+            except ImportError:
+                continue
+        per_seed = [fields(gen.generate(seed)) for seed in SEEDS]
+        out[gen.id] = {"seeds": [_digest(f) for f in per_seed],
+                       "fields": {k: _digest([f[k] for f in per_seed]) for k in per_seed[0]}}
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["write"]:
+        HERE.write_text(json.dumps(digests(), indent=1, sort_keys=True) + "\n")
+        print(f"wrote {HERE}")
+        return 0
+    if argv[:1] != ["check"]:
+        print(__doc__)
+        return 2
+    before = json.loads(HERE.read_text())
+    after = digests()
+    changed = 0
+    for gid in sorted(set(before) | set(after)):
+        if gid not in after or gid not in before:
+            print(f"{gid}: {'gone' if gid not in after else 'new'}")
+            changed += 1
+            continue
+        seeds = [i for i, (a, b) in enumerate(zip(before[gid]["seeds"], after[gid]["seeds"])) if a != b]
+        if seeds:
+            changed += 1
+            what = sorted(k for k, v in before[gid]["fields"].items() if after[gid]["fields"].get(k) != v)
+            print(f"{gid}: {len(seeds)} of {len(SEEDS)} seeds differ (first: seed {seeds[0]}), in: {', '.join(what)}")
+    print(f"{changed} generator(s) differ" if changed else "every generator's questions are unchanged")
+    return 1 if changed else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    raise SystemExit(main(sys.argv[1:]))
