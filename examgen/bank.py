@@ -25,6 +25,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .errors import ExamgenError
 from .resources import data_dir
 from .topics import TOPICS, topic as find_topic
 
@@ -133,7 +134,7 @@ class BankFile(_Model):
     items: list[Item]
 
 
-class BankError(ValueError):
+class BankError(ExamgenError, ValueError):
     """A bank file that does not validate (the message names the file and field)."""
 
 

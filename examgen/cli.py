@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 EXIT_INPUT = 1
+EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 
 def _fail(message: str) -> None:
@@ -30,33 +31,28 @@ def _csv(value: str | None) -> list[str] | None:
 
 
 class _Group(click.Group):
-    """Turns the library's user-facing errors into one-line messages."""
+    """Turns the library's user-facing errors (:class:`~examgen.errors.ExamgenError`) into one-line
+    messages. Anything else is a bug in examgen: it is reported as an internal error, in one line
+    too (``EXAMGEN_DEBUG=1`` shows the traceback)."""
 
     def invoke(self, ctx):
-        from .exam import SpecError
-        from .grading.mark import ExamMismatch
-        from .io import InputError
-        from .output import OutputError
-        from .registry import GivenError
+        from .errors import ExamgenError
 
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except (InputError, SpecError, ExamMismatch, GivenError, OutputError) as e:
+        except ExamgenError as e:
             _fail(str(e))
-        except KeyError as e:
-            _fail(str(e.args[0]) if e.args else "unknown name")
         except BrokenPipeError:  # e.g. `examgen list | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
-        except OSError as e:
-            _fail(f"{e.filename or ''}: {e.strerror}" if e.strerror else str(e))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except Exception as e:  # never a traceback for a user, but say it is our bug
             if os.environ.get("EXAMGEN_DEBUG"):
                 raise
-            _fail(f"internal error ({type(e).__name__}: {e}); please report it "
-                  "(EXAMGEN_DEBUG=1 shows the traceback)")
+            click.echo(f"examgen: internal error ({type(e).__name__}: {e}); please report it "
+                       "(EXAMGEN_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(EXIT_INTERNAL)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

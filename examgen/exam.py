@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .errors import ExamgenError, UnknownName
 from . import registry
 from .model import AnswerSheet, Exam, ExamSpec, Question, Student
 from .topics import TOPICS, topic as find_topic
@@ -23,7 +24,7 @@ MAX_PER_TOPIC_DEFAULT = 3
 MAX_QUESTIONS = 200
 
 
-class SpecError(ValueError):
+class SpecError(ExamgenError, ValueError):
     """An exam spec that cannot be built (unknown topic or generator, bad count)."""
 
 
@@ -42,7 +43,7 @@ def resolve_topics(keys: Iterable[str | int]) -> list[str]:
     for key in keys:
         try:
             t = find_topic(key).id
-        except KeyError as e:
+        except UnknownName as e:
             raise SpecError(e.args[0]) from None
         if t not in out:
             out.append(t)
@@ -83,7 +84,7 @@ def selection(spec: ExamSpec) -> list[Slot]:
     if spec.generators:
         try:
             gens = [registry.get(gid) for gid in spec.generators]
-        except KeyError as e:
+        except UnknownName as e:
             raise SpecError(e.args[0]) from None
         return [Slot(g) for g in gens for _ in range(spec.count or 1)]
     chosen: list[Slot] = []
@@ -151,7 +152,7 @@ def generate(topics: Iterable[str | int] | None = None, seed: int | None = None,
 def _known(generator_id: str) -> bool:
     try:
         registry.get(generator_id)
-    except KeyError as e:
+    except UnknownName as e:
         raise SpecError(e.args[0]) from None
     return True
 

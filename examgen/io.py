@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import ExamgenError
 from .registry import describe_validation
 
 MAX_FILE_BYTES = 20_000_000
@@ -17,8 +18,9 @@ MAX_FILE_BYTES = 20_000_000
 M = TypeVar("M", bound=BaseModel)
 
 
-class InputError(Exception):
-    """A whole-file problem; the message names the file (and field)."""
+class InputError(ExamgenError):
+    """A whole-file problem (cannot be read, parsed, validated or written); the message names the
+    file (and field)."""
 
 
 def read_text(path: str | os.PathLike) -> str:
@@ -76,15 +78,19 @@ def _umask() -> int:
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write atomically: a crash never leaves a half-written file in the user's folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the user's usual mode
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise InputError(f"{path}: cannot be written ({e.strerror or e})") from None
         raise
 
 

@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .errors import ExamgenError
 from . import io
 from .exam import answer_sheet, build_exam
 from .model import Exam, ExamSpec, Student
@@ -36,7 +37,7 @@ FORMATS = ("html", "pdf")
 KEYS_FORMAT = "examgen-keys/1"
 
 
-class OutputError(ValueError):
+class OutputError(ExamgenError, ValueError):
     """The output folder or roster cannot be used (the message says why)."""
 
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .errors import ExamgenError, UnknownName
 from .model import Question
 from .steps import Degenerate, Steps
 from .topics import topic as find_topic
@@ -33,7 +34,7 @@ class Givens(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class GivenError(ValueError):
+class GivenError(ExamgenError, ValueError):
     """Givens that do not fit a generator: missing, unknown, out of range or degenerate."""
 
 
@@ -96,8 +97,9 @@ class Generator:
         with np.errstate(all="ignore"):
             try:
                 self.solve(s, g)
-            except (ArithmeticError, ValueError, TypeError, IndexError):
-                pass  # a student's value made a later step impossible: those steps stay unrecorded
+            except (Degenerate, ArithmeticError):
+                pass  # a student's value (a zero count, a huge number) made a later step impossible:
+                # those steps stay unrecorded. Any other exception is a bug in the solver.
         return s
 
 
@@ -185,7 +187,7 @@ def get(generator_id: str) -> Generator:
     try:
         return _REGISTRY[generator_id]
     except KeyError:
-        raise KeyError(f"unknown generator {generator_id!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+        raise UnknownName(f"unknown generator {generator_id!r}; known: {', '.join(sorted(_REGISTRY))}") from None
 
 
 def by_topic(topic_id: str, concepts: bool = True) -> list[Generator]:

@@ -29,6 +29,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from .errors import ExamgenError
 from .model import StepKind, Tolerance
 
 Text = Union[str, Callable[[], str], None]
@@ -36,7 +37,7 @@ Text = Union[str, Callable[[], str], None]
 DEFAULT_TOLERANCE = Tolerance.places(3)
 
 
-class Degenerate(ValueError):
+class Degenerate(ExamgenError, ValueError):
     """Raised by a solver or generator when givens make the question ill-posed."""
 
 

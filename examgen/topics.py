@@ -13,6 +13,7 @@ appended, never renumbered.
 
 from __future__ import annotations
 
+from .errors import UnknownName
 from dataclasses import dataclass
 
 
@@ -38,7 +39,7 @@ class Topic:
         for g in self.goals:
             if g.id == goal_id:
                 return g
-        raise KeyError(f"topic {self.id!r} has no learning goal {goal_id!r}")
+        raise UnknownName(f"topic {self.id!r} has no learning goal {goal_id!r}")
 
 
 def _topic(id: str, lecture: int, name: str, aliases: tuple[str, ...], goals: list[str]) -> Topic:
@@ -202,7 +203,7 @@ def topic(key: str | int) -> Topic:
     found = _BY_KEY.get(str(key).strip().lower())
     if found is None:
         names = ", ".join(f"{t.id} ({t.number})" for t in TOPICS)
-        raise KeyError(f"unknown topic {key!r}; topics are: {names}")
+        raise UnknownName(f"unknown topic {key!r}; topics are: {names}")
     return found
 
 

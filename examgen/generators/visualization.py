@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from ..fmt import matrix as mat, num, par, row
 from ..registry import Generator, Givens, generator
-from ..steps import Steps
+from ..steps import Degenerate, Steps
 from ._draw import Draws
 
 
@@ -17,10 +17,10 @@ def _relu_mask(z) -> np.ndarray:
 
 
 def _index(v: int, n: int) -> int:
-    """A 1-based class/input number (maybe a student's) as a 0-based index; IndexError if out of range."""
+    """A 1-based class/input number (maybe a student's) as a 0-based index; Degenerate if out of range."""
     v = int(v)
     if not 1 <= v <= n:
-        raise IndexError(f"number {v} is not in 1..{n}")
+        raise Degenerate(f"number {v} is not in 1..{n}")
     return v - 1
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ExamgenError
 from .. import registry
 from ..fmt import plain
 from ..model import (AnswerSheet, Exam, Mistake, Part, PartReport, Question, QuestionReport,
@@ -41,7 +42,7 @@ POLICY = ("Each part is scored 0-10. Final answer within tolerance: 10. Otherwis
           "format errors and earn 0.")
 
 
-class ExamMismatch(ValueError):
+class ExamMismatch(ExamgenError, ValueError):
     """The answer sheet belongs to another exam."""
 
 

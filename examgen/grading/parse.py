@@ -14,13 +14,14 @@ import re
 from typing import Any
 
 import numpy as np
+from ..errors import ExamgenError
 
 MAX_NUMBER_CHARS = 100
 MAX_ANSWER_CHARS = 10_000
 MAX_DEPTH = 6
 
 
-class FormatError(ValueError):
+class FormatError(ExamgenError, ValueError):
     """The answer is not of the form the step expects (as opposed to a wrong value)."""
 
 

@@ -22,8 +22,10 @@ from functools import lru_cache
 from html import escape
 from typing import Union
 
+from ..errors import ExamgenError
 
-class LatexError(ValueError):
+
+class LatexError(ExamgenError, ValueError):
     """A formula outside the supported subset (the message says where)."""
 
 
