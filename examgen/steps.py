@@ -29,6 +29,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from . import kinds
 from .errors import ExamgenError
 from .model import StepKind, Tolerance
 
@@ -161,9 +162,9 @@ class Steps:
     def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables,
                 feedback, explanation):
         kind = kind or infer_kind(value)
-        numeric = kind in ("scalar", "vector", "matrix", "tensor")
-        if kind in ("choice", "single", "multi", "truefalse", "ordering") and not options:
-            raise ValueError(f"choice step {name!r} needs its options")
+        numeric = kinds.of(kind).numeric
+        if kinds.of(kind).needs_options and not options:
+            raise ValueError(f"{kind} step {name!r} needs its options")
         # plain dicts: the question is validated once, as a whole, in pydantic's Rust core
         self.described.append(dict(
             name=name, label=label or name, kind=kind, value=to_json(value),

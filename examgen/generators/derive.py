@@ -4,7 +4,7 @@ Each question derives a chain-rule gradient piece by piece -- the loss's derivat
 activation's derivative, their product with the inner derivative -- as formulas the student
 types (``(a - y)*x``), and then evaluates *the student's own formula* at given numbers.
 
-The reference formulas are strings in the grammar of :mod:`examgen.grading.expr`, and a named
+The reference formulas are strings in the grammar of :mod:`examgen.kinds.formula`, and a named
 mistake is the mistaken formula at the step where it is made. Follow-through: a later formula
 is checked against the chain-rule product of the student's own earlier formulas, and the
 numbers against the student's own formula.
@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..fmt import num, par, row
-from ..grading.expr import evaluate, latex, text
+from ..kinds.formula import evaluate, latex, text
 from ..registry import Generator, Givens, generator
 from ..steps import Steps
 from ._draw import pick

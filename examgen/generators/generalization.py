@@ -17,7 +17,7 @@ from ._draw import pick
 SIG3 = Tolerance.significant(3)
 PLACES3 = Tolerance.places(3)
 TYPABLE_INTEGER = 10 ** 15
-"""The largest whole number a student can type as an integer answer (see ``grading/parse.py``)."""
+"""The largest whole number a student can type as an integer answer (see ``kinds/parse.py``)."""
 
 
 # The worked solutions format many small numbers again and again: cache the formatting.
