@@ -203,7 +203,8 @@ def topic(key: str | int) -> Topic:
     found = _BY_KEY.get(str(key).strip().lower())
     if found is None:
         names = ", ".join(f"{t.id} ({t.number})" for t in TOPICS)
-        raise UnknownName(f"unknown topic {key!r}; topics are: {names}")
+        shown = repr(key) if len(repr(key)) <= 40 else repr(key)[:36] + "...'"
+        raise UnknownName(f"unknown topic {shown}; topics are: {names}")
     return found
 
 

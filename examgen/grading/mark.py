@@ -161,13 +161,13 @@ def _unknown_ids(q: Question, given: Any) -> list[str]:
     parts = {p.id: p for p in q.parts}
     for pid, answers in given.items():
         if pid not in parts:
-            problems.append(f"{q.id}: unknown part '{pid}' (parts: {', '.join(parts)})")
+            problems.append(f"{q.id}: unknown part {_id(pid)} (parts: {', '.join(parts)})")
         elif not isinstance(answers, dict):
             problems.append(f"{q.id}.{pid}: expected an object of steps, got {type(answers).__name__}")
         else:
-            problems += [f"{q.id}.{pid}: unknown step '{name}' (steps: {', '.join(parts[pid].steps)})"
+            problems += [f"{q.id}.{pid}: unknown step {_id(name)} (steps: {', '.join(parts[pid].steps)})"
                          for name in answers if name not in parts[pid].steps]
-    return problems
+    return _capped(problems)
 
 
 def _part_report(part: Part, results: dict[str, StepResult]) -> PartReport:
@@ -236,19 +236,40 @@ def _failed(q: Question, reason: str) -> QuestionReport:
                           points=sum(p.points for p in q.parts), parts=parts, problems=[f"{q.id}: {reason}"])
 
 
+MAX_PROBLEMS = 20
+"""Problems listed per question or sheet; the rest are counted (a file may hold a million bad ids)."""
+
+
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return problems[:MAX_PROBLEMS] + [f"... and {len(problems) - MAX_PROBLEMS:,} more problems like these"]
+
+
+def _id(text: str) -> str:
+    """A question, part or step id from a submitted file, quoted and cut for a message."""
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:37]}...'"
+
+
 def grade_sheet(sheet: AnswerSheet, exam: Exam) -> GradeReport:
-    """Score a whole answer sheet against its exam."""
+    """Score a whole answer sheet against its exam. Every question is graded whatever another
+    question's answers hold; problems with ids the exam does not have are listed (at most
+    :data:`MAX_PROBLEMS`)."""
     if sheet.exam_id != exam.id:
-        raise ExamMismatch(f"these answers are for exam '{sheet.exam_id}', not for exam '{exam.id}'")
+        raise ExamMismatch(f"these answers are for exam {_id(sheet.exam_id)}, not for exam '{exam.id}'")
     ids = {q.id for q in exam.questions}
-    problems = [f"unknown question '{qid}' (questions: {', '.join(sorted(ids))})"
-                for qid in sheet.answers if qid not in ids]
+    unknown = [qid for qid in sheet.answers if qid not in ids]
+    problems = [f"unknown question {_id(qid)}" for qid in unknown[:MAX_PROBLEMS]]
+    if unknown:
+        problems[0] += f" (questions: {', '.join(q.id for q in exam.questions)})"
+    if len(unknown) > MAX_PROBLEMS:
+        problems.append(f"... and {len(unknown) - MAX_PROBLEMS:,} more unknown questions")
     reports = []
     for q in exam.questions:
         try:
             reports.append(grade_question(q, sheet.answers.get(q.id, {})))
         except Exception as e:  # one broken question must not stop the rest of the sheet
-            reports.append(_failed(q, f"could not be graded ({type(e).__name__}: {e})"))
+            reports.append(_failed(q, f"could not be graded ({type(e).__name__}: {str(e)[:200]})"))
     return GradeReport(exam_id=exam.id, student=sheet.student,
                        score=round(sum(r.score for r in reports), 1),
                        points=sum(r.points for r in reports), questions=reports,

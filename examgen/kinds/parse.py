@@ -47,8 +47,12 @@ def number(raw: Any) -> float:
     """A finite real number from a JSON number or a string."""
     if isinstance(raw, bool) or raw is None:
         raise FormatError(f"expected a number, got {_show(raw)}")
-    if isinstance(raw, (int, float)):
+    if isinstance(raw, int):
+        if abs(raw) >= 10 ** 300:
+            raise FormatError(f"a whole number of {len(str(abs(raw)))} digits is too large")
         value = float(raw)
+    elif isinstance(raw, float):
+        value = raw
     elif isinstance(raw, str):
         if len(raw) > MAX_NUMBER_CHARS:
             raise FormatError(f"a number of {len(raw)} characters is too long")

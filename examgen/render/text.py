@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
+import unicodedata
 
 from ..fmt import plain as plain_number
 from ..model import Exam, GradeReport, Question, Step
@@ -17,13 +19,32 @@ LEGEND = ("✓ right  ↪ right given your earlier answers (follow-through)  ! n
           "≈ near miss  ½ partly right  ✗ wrong  · no answer  ? unreadable")
 
 
+_SAFE = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNSAFE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def safe(text: str) -> str:
+    """Text from a file (an answer, a student id, an exam id) as it may reach a terminal: control
+    characters (ANSI and OSC escape codes, CR, LF), bidirectional overrides, other formatting
+    characters and lone surrogates are shown as escapes (``\\x1b``, ``\\u202e``), so that untrusted
+    text can neither drive the terminal nor forge lines of the report."""
+    if text.isprintable():  # the common case, fast (isprintable is False for all of the above)
+        return text
+    return "".join(c if unicodedata.category(c) not in _UNSAFE and c.isprintable() or c == " "
+                   else _SAFE.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}")
+                   for c in text)
+
+
 def value_text(value) -> str:
+    """A (nested) list of numbers as a student writes it; any other JSON value as compact JSON."""
     if isinstance(value, list):
-        if value and isinstance(value[0], list):
+        if value and all(isinstance(r, list) and all(not isinstance(v, list) for v in r) for r in value):
             return "[" + "; ".join(", ".join(value_text(v) for v in r) for r in value) + "]"
         return "[" + ", ".join(value_text(v) for v in value) + "]"
     if isinstance(value, float):
         return plain_number(value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)[:200]
     return str(value)
 
 
@@ -35,7 +56,8 @@ def _answer_text(value) -> str:
 
 
 def report_text(report: GradeReport, exam: Exam | None = None, width: int = 100) -> str:
-    """The grade report as a readable table: per question, part and step."""
+    """The grade report as a readable table: per question, part and step; everything from the
+    submitted file is shown escaped (:func:`safe`)."""
     labels = {}
     if exam is not None:
         labels = {(q.id, s.name): plain(s.label) for q in exam.questions for s in q.steps}
@@ -60,8 +82,8 @@ def report_text(report: GradeReport, exam: Exam | None = None, width: int = 100)
         lines.append("")
     for problem in report.problems:
         lines.append(f"note: {problem}")
-    lines += [LEGEND, "", textwrap.fill(report.policy, width)]
-    return "\n".join(lines)
+    lines += [LEGEND, ""] + textwrap.wrap(report.policy, width)
+    return "\n".join(safe(line) for line in lines)  # each line escaped: no text from a file can forge one
 
 
 def step_text(st: Step) -> str:
