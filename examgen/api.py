@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import registry
-from .exam import SpecError, answer_sheet, build_exam, generate, selection
+from .exam import SpecError, answer_sheet, build_exam, check_spec, generate, variant_code, variant_key
 from .grading.mark import ExamMismatch, grade_question, grade_sheet
 from .model import AnswerSheet, Exam, GradeReport, Question
 
@@ -19,25 +19,43 @@ __all__ = ["generate", "grade", "exam_for", "solve", "question", "answer_sheet",
            "exam_points", "SpecError", "ExamMismatch"]
 
 
-def exam_for(sheet: AnswerSheet) -> Exam:
-    """Rebuild the exam an answer sheet names by its spec (checking it is the same exam)."""
-    if sheet.spec is None:
+def exam_for(sheet: AnswerSheet, secret: bytes | None = None) -> Exam:
+    """Rebuild the exam an answer sheet names by its spec (checking it is the same exam). The spec
+    is checked against the registry and the limits before anything is built. A keyed class
+    variant needs the teacher's ``secret`` (and is rebuilt only for the student it was made for)."""
+    spec = sheet.spec
+    if spec is None:
         raise ExamMismatch("the answers name no exam spec; pass the exam (exam.json) too")
-    torch_based = sorted({slot.gen.id for slot in selection(sheet.spec) if slot.gen.needs_torch})
+    slots = check_spec(spec)
+    torch_based = sorted({slot.gen.id for slot in slots if slot.gen.needs_torch})
     if torch_based:
         raise ExamMismatch(f"the exam has questions from {', '.join(torch_based)}, whose answers are "
                            "computed with PyTorch; grading never imports it: pass the exam (exam.json) too")
-    exam = build_exam(sheet.spec)
+    key = None
+    if spec.keyed:
+        if secret is None:
+            raise ExamMismatch(f"these answers are for variant '{spec.variant}' of a class exam, whose key comes "
+                               "from the teacher's secret and is not in the file: grade them with --class "
+                               "CLASS (the teacher's class folder), --exam with the variant's exam.json, "
+                               "or --secret-file")
+        if sheet.student is None:
+            raise ExamMismatch("these answers for a class exam name no student, so their variant cannot be rebuilt")
+        if variant_code(secret, spec.seed, sheet.student.id) != spec.variant:
+            raise ExamMismatch(f"variant '{spec.variant}' is not the variant of student '{sheet.student.id}' "
+                               "(or the secret is not this class's)")
+        key = variant_key(secret, spec.seed, sheet.student.id)
+    exam = build_exam(spec, key=key)
     if exam.id != sheet.exam_id:
         raise ExamMismatch(f"rebuilding the answers' spec gives exam '{exam.id}', not '{sheet.exam_id}' "
                            "(a generator has changed since); pass the original exam.json")
     return exam
 
 
-def grade(answers: AnswerSheet | dict[str, Any], exam: Exam | None = None) -> GradeReport:
-    """Score an answer sheet. Without ``exam``, the exam is rebuilt from the sheet's spec."""
+def grade(answers: AnswerSheet | dict[str, Any], exam: Exam | None = None, secret: bytes | None = None) -> GradeReport:
+    """Score an answer sheet. Without ``exam``, the exam is rebuilt from the sheet's spec (a keyed
+    class variant needs the teacher's ``secret``)."""
     sheet = answers if isinstance(answers, AnswerSheet) else AnswerSheet.model_validate(answers)
-    return grade_sheet(sheet, exam if exam is not None else exam_for(sheet))
+    return grade_sheet(sheet, exam if exam is not None else exam_for(sheet, secret))
 
 
 def solve(generator_id: str, givens: dict[str, Any]) -> Question:

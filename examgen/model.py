@@ -6,7 +6,7 @@ strings and nested lists, so a file round-trips exactly.
 """
 
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -15,6 +15,8 @@ from . import kinds
 EXAM_FORMAT = "examgen-exam/1"
 ANSWERS_FORMAT = "examgen-answers/1"
 REPORT_FORMAT = "examgen-report/1"
+CLASS_FORMAT = "examgen-class/1"
+GRADEBOOK_FORMAT = "examgen-gradebook/1"
 
 StepKind = Literal[kinds.names()]  # type: ignore[valid-type]
 """How a step's value is written, read and compared: one of the answer kinds in
@@ -85,7 +87,7 @@ class Part(Model):
 
     id: str
     prompt: str
-    points: int = 10
+    points: int = Field(10, ge=0, le=1000)
     steps: list[str]
     answer: list[str]
 
@@ -122,14 +124,22 @@ class Question(Model):
         raise KeyError(name)
 
 
-class ExamSpec(Model):
-    """Everything needed to rebuild an exam: the same spec gives the same exam."""
+Name = Annotated[str, Field(min_length=1, max_length=64)]
 
-    topics: list[str]
-    seed: int
-    count: int | None = Field(None, description="Questions per topic; None = the default.")
-    generators: list[str] | None = None
-    variant: str | None = Field(None, description="A student's variant id (seeds differ per variant).")
+
+class ExamSpec(Model):
+    """Everything needed to rebuild an exam: the same spec gives the same exam (a keyed variant
+    also needs the teacher's secret). Bounded, so a spec read from an untrusted file cannot ask
+    for more than an exam can hold before anything is built."""
+
+    topics: list[Name] = Field(max_length=64)
+    seed: int = Field(ge=0, le=2**63 - 1)
+    count: int | None = Field(None, ge=1, le=50, description="Questions per topic; None = the default.")
+    generators: list[Name] | None = Field(None, max_length=200)
+    variant: Name | None = Field(None, description="A student's variant: its code in a keyed class (or, "
+                                 "not keyed, any name; numbers differ per variant, structure does not).")
+    keyed: bool = Field(False, description="True when the variant's numbers come from the teacher's "
+                        "secret: the spec alone cannot rebuild the exam.")
     concept_share: float = Field(0.0, ge=0, le=1, description="Share of questions from the question bank.")
 
 
@@ -142,15 +152,15 @@ class Exam(Model):
 
 
 class Student(Model):
-    id: str
-    name: str | None = None
+    id: Name
+    name: str | None = Field(None, max_length=200)
 
 
 class AnswerSheet(Model):
     """A student's answers: question id -> part id -> step name -> answer (null = not answered)."""
 
     format: Literal["examgen-answers/1"] = ANSWERS_FORMAT
-    exam_id: str
+    exam_id: str = Field(max_length=100)
     spec: ExamSpec | None = None
     student: Student | None = None
     answers: dict[str, dict[str, dict[str, JsonValue]]]
@@ -195,4 +205,78 @@ class GradeReport(Model):
     policy: str = Field("", description="How scores are computed.")
 
 
-SCHEMAS = {"exam": Exam, "answers": AnswerSheet, "report": GradeReport}
+class ClassStudent(Student):
+    """A student of a class roster, with where their files are and which variant they have."""
+
+    folder: str = Field(description="Their folder under students/ and teacher/.")
+    variant: str | None = Field(None, description="Their variant's code (printed on their exam).")
+    exam_id: str | None = Field(None, description="Their variant's exam id.")
+    section: str | None = Field(None, max_length=64)
+    sis_login_id: str | None = Field(None, max_length=64)
+    canvas_id: str | None = Field(None, max_length=64)
+
+
+class OutlinePart(Model):
+    id: str
+    points: int
+    steps: list[str] = Field(description="The asked steps' labels (every variant asks the same).")
+
+
+class OutlineQuestion(Model):
+    id: str
+    generator: str
+    title: str
+    parts: list[OutlinePart]
+
+
+class ClassRecord(Model):
+    """``CLASS/class.json``: who is in a class built with ``make --students`` and which variant each
+    has; the teacher's ``teacher/<folder>/exam.json`` holds each variant's reference answers."""
+
+    format: Literal["examgen-class/1"] = CLASS_FORMAT
+    title: str
+    spec: ExamSpec = Field(description="The class's spec, without a variant.")
+    points: int
+    questions: list[OutlineQuestion] = Field(description="What every variant asks, in order.")
+    students: list[ClassStudent]
+
+
+Flag = Literal["no_sheet", "duplicate", "wrong_variant", "not_on_roster", "unnamed", "unknown_exam", "unreadable"]
+"""What a gradebook row needs the teacher to know: no sheet for a roster student; two or more
+sheets for one student (each listed); a sheet answering another student's variant; a sheet for
+someone not on the roster; a sheet naming no student (matched by its variant); a sheet for an
+exam not of this class; a file that cannot be read."""
+
+HELD: tuple[str, ...] = ("duplicate", "wrong_variant", "not_on_roster", "unknown_exam", "unreadable")
+"""Flags that keep a row's score out of canvas.csv until the teacher decides."""
+
+
+class GradebookRow(Model):
+    student: ClassStudent | Student | None = Field(description="The roster student, or who the sheet names.")
+    on_roster: bool
+    file: str | None = Field(None, description="The submitted file (None: no sheet).")
+    score: float | None = None
+    points: int
+    flags: list[Flag] = []
+    notes: list[str] = Field([], description="Each flag in words, and a file's error.")
+    report: GradeReport | None = None
+
+    @property
+    def counted(self) -> bool:
+        """True when the score goes to the LMS (no flag that needs a decision)."""
+        return self.score is not None and self.on_roster and not set(self.flags) & set(HELD)
+
+
+class Gradebook(Model):
+    """``gradebook.json``: every row of a graded class with its full report."""
+
+    format: Literal["examgen-gradebook/1"] = GRADEBOOK_FORMAT
+    title: str
+    spec: ExamSpec
+    points: int
+    questions: list[OutlineQuestion]
+    rows: list[GradebookRow]
+
+
+SCHEMAS = {"exam": Exam, "answers": AnswerSheet, "report": GradeReport, "class": ClassRecord,
+           "gradebook": Gradebook}

@@ -20,7 +20,7 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .errors import ExamgenError, UnknownName
 from .model import Question
@@ -28,14 +28,88 @@ from .steps import Degenerate, Steps
 from .topics import topic as find_topic
 
 
+GIVEN_MAGNITUDE = (1e-12, 1e12)
+"""Every number of every given is 0 or of a size between these (drawn givens lie within 1e-8 and
+1e4): NaN, infinities, subnormals such as 1e-320 and 1e300 are refused before any solver runs."""
+MAX_GIVEN_ENTRIES = 1000
+"""Numbers (or texts) in one given (drawn givens hold at most 36)."""
+MAX_GIVEN_DEPTH = 6
+MAX_GIVEN_TEXT = 200
+
+
+def given_problem(value: Any) -> str | None:
+    """Why a given's value is refused whatever its generator (see :data:`GIVEN_MAGNITUDE`), or None.
+    Looks at every number of nested lists; stops at the first problem, and never quotes more than a
+    short prefix of the value."""
+    lo, hi = GIVEN_MAGNITUDE
+    stack, seen = [(value, 0)], 0
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isinstance(v, BaseModel):  # a nested record (a layer, a tensor) as a model
+            v = dict(v)
+        if isinstance(v, (list, tuple, dict)):
+            if depth >= MAX_GIVEN_DEPTH:
+                return f"is nested more than {MAX_GIVEN_DEPTH} levels deep"
+            seen += len(v)
+            if seen > MAX_GIVEN_ENTRIES:
+                return f"has more than {MAX_GIVEN_ENTRIES} entries"
+            if isinstance(v, dict):
+                if any(not isinstance(k, str) or len(k) > MAX_GIVEN_TEXT for k in v):
+                    return "holds a field name that is not a short text"
+                v = list(v.values())
+            stack.extend((x, depth + 1) for x in v)
+        elif isinstance(v, str):
+            if len(v) > MAX_GIVEN_TEXT:
+                return f"is a text of {len(v)} characters (at most {MAX_GIVEN_TEXT})"
+        elif isinstance(v, (bool, np.bool_)) or v is None:
+            continue
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            try:
+                x = abs(float(v))
+            except OverflowError:
+                return "holds a number too large to compute with"
+            if x != x or x == float("inf"):
+                return "holds a number that is not finite (NaN or infinity)"
+            if x > hi or 0 < x < lo:
+                return f"holds {float(v):.3g}; every number must be 0 or between {lo:g} and {hi:g} in size"
+    return None
+
+
 class Givens(BaseModel):
-    """Base of every generator's givens: unknown names are errors, values are frozen."""
+    """Base of every generator's givens: unknown names are errors, values are frozen, and every
+    value passes :func:`given_problem` before the generator's own fields and validators see it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                problem = given_problem(value)
+                if problem:
+                    raise ValueError(f"field '{shorten(name)}' {problem}")
+        return data
 
 
 class GivenError(ExamgenError, ValueError):
     """Givens that do not fit a generator: missing, unknown, out of range or degenerate."""
+
+
+def shorten(text: Any, limit: int = 40) -> str:
+    """Text (a name, a value) cut to ``limit`` characters for a message."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, np.ndarray):
+        return bool(np.isfinite(value).all())
+    return True
 
 
 class Generator:
@@ -67,15 +141,27 @@ class Generator:
         return None
 
     def givens(self, values: dict[str, Any]) -> Givens:
-        """Validate user-supplied givens; raise :class:`GivenError` with a one-line reason."""
+        """Validate user-supplied givens; raise :class:`GivenError` with a one-line reason. Besides
+        the generator's own fields and validators, every number is checked (:func:`given_problem`)
+        and the solver must give a finite value for every step."""
+        if not isinstance(values, dict):
+            raise GivenError(f"{self.id} givens: expected names and values, got {type(values).__name__}")
         try:
             g = self.Givens.model_validate(values)
         except ValidationError as e:
             raise GivenError(describe_validation(e, f"{self.id} givens", self.Givens)) from None
+        s = Steps()
         try:
-            self.solve(Steps(), g)
+            with np.errstate(all="ignore"):
+                self.solve(s, g)
         except Degenerate as e:
-            raise GivenError(f"{self.id} givens: {e}") from None
+            raise GivenError(f"{self.id} givens: {shorten(e, 300)}") from None
+        except ArithmeticError as e:
+            raise GivenError(f"{self.id} givens: the solution cannot be computed from these givens "
+                             f"({type(e).__name__}: {shorten(e, 100)})") from None
+        bad = next((name for name, v in s.values.items() if not _finite(v)), None)
+        if bad is not None:
+            raise GivenError(f"{self.id} givens: step '{bad}' is not a finite number for these givens")
         return g
 
     def build(self, g: Givens, seed: int | None = None, qid: str = "q1") -> Question:
@@ -87,6 +173,24 @@ class Generator:
             goal=self.goal, title=self.title, givens=g.model_dump(mode="json"), stem=self.stem(g),
             parts=s.finished_parts(), steps=s.described, mistakes=list(s.mistakes.values()),
             figure=self.figure(g)))
+
+    def structure(self, g: Givens) -> tuple:
+        """What a question with these givens asks, without its numbers (part ids; per asked step its
+        kind, shape, number of options and whether it is an answer): the solver run once without
+        formatting, a third of the cost of :meth:`build`. Equals ``exam.structure(self.build(g))``
+        but for the points (which solvers do not set)."""
+        s = Steps(structure=True)
+        with np.errstate(all="ignore"):
+            self.solve(s, g)
+        return s.signature()
+
+    def draw_variant(self, rng: np.random.Generator, like: Givens) -> Givens:
+        """Givens for a student's variant of a class exam, which must ask what ``like`` asks (the
+        same :meth:`structure`); a draw that does not is thrown away and drawn again. The default
+        ignores ``like``: a generator whose structure is rarely drawn twice can override this to
+        take its structural givens (sizes, counts, which cells are asked) from ``like`` and draw
+        only the numbers."""
+        return self.draw(rng)
 
     def generate(self, seed: int, qid: str = "q1") -> Question:
         """A random question: the same seed gives the same question on every machine."""
@@ -105,19 +209,27 @@ class Generator:
         return s
 
 
+MAX_PROBLEMS_SHOWN = 5
+
+
 def describe_validation(e: ValidationError, where: str, model: type[BaseModel] | None = None) -> str:
-    """One line per problem, naming the field: 'adam givens: field 'lr': ...'."""
+    """One line per problem, naming the field: 'adam givens: field 'lr': ...'. At most
+    :data:`MAX_PROBLEMS_SHOWN` problems, each of bounded length, whatever the input held."""
     lines = []
-    for err in e.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    errors = e.errors(include_url=False, include_input=False)
+    for err in errors[:MAX_PROBLEMS_SHOWN]:
+        loc = shorten(".".join(str(p) for p in err["loc"]), 80) or "(top level)"
         if err["type"] == "missing":
             msg = "is missing"
         elif err["type"] == "extra_forbidden":
             known = f" (known: {', '.join(model.model_fields)})" if model else ""
             msg = f"is not a known field{known}"
         else:
-            msg = err["msg"]
-        lines.append(f"{where}: field '{loc}' {msg}")
+            msg = shorten(err["msg"].removeprefix("Value error, "), 200)
+        named = not err["loc"] and msg.startswith("field '")  # a model validator naming the field itself
+        lines.append(f"{where}: {msg}" if named else f"{where}: field '{loc}' {msg}")
+    if len(errors) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"and {len(errors) - MAX_PROBLEMS_SHOWN} more problems")
     return "; ".join(lines)
 
 
@@ -189,7 +301,7 @@ def get(generator_id: str) -> Generator:
     try:
         return _REGISTRY[generator_id]
     except KeyError:
-        raise UnknownName(f"unknown generator {generator_id!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+        raise UnknownName(f"unknown generator {shorten(repr(generator_id))}; known: {', '.join(sorted(_REGISTRY))}") from None
 
 
 def by_topic(topic_id: str, concepts: bool = True) -> list[Generator]:

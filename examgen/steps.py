@@ -104,7 +104,10 @@ class Steps:
     """Records a solver's named steps (see the module docstring for the three modes)."""
 
     def __init__(self, substitute: dict[str, Any] | None = None, mistake: str | None = None,
-                 describe: bool = False):
+                 describe: bool = False, structure: bool = False):
+        self.structure: list[list] | None = [] if structure else None
+        """With ``structure=True``: per part, its id and per asked step (kind, shape, number of
+        options, marked as answer), without formatting anything (see :meth:`signature`)."""
         self.values: dict[str, Any] = {}
         self.described: list[dict] = []  # Step fields, in solver order
         self.parts: list[_PartDraft] = []
@@ -120,6 +123,8 @@ class Steps:
     def part(self, id: str, prompt: Text) -> None:
         """Start a subtask: the asked steps that follow belong to it."""
         self.parts.append(_PartDraft(id, _text(prompt) if self._describe else ""))
+        if self.structure is not None:
+            self.structure.append([id])
 
     def step(self, name: str, value: Any, formula: Text = None, work: Text = None, *,
              label: str | None = None, kind: StepKind | None = None,
@@ -140,6 +145,9 @@ class Steps:
         if self._describe:
             self._record(name, value, formula, work, label, kind, tol, asked, answer, options, variables,
                          feedback, explanation)
+        if self.structure is not None and asked and self.structure:
+            shape = tuple(value.shape) if isinstance(value, np.ndarray) else ()
+            self.structure[-1].append((kind or infer_kind(value), shape, len(options or ()), answer))
         if name in self._substitute:
             return self._substitute[name]
         return value
@@ -178,6 +186,16 @@ class Steps:
             self.parts[-1].steps.append(name)
             if answer:
                 self.parts[-1].answer.append(name)
+
+    def signature(self) -> tuple:
+        """The recorded structure (``structure=True``) in the form of :func:`examgen.exam.structure`
+        for the finished question: per part its id and per asked step (kind, shape, options, answer)."""
+        out = []
+        for part_id, *steps in self.structure or []:
+            if steps and not any(a for *_, a in steps):  # unmarked: the last step is the answer
+                steps[-1] = (*steps[-1][:3], True)
+            out.append((part_id, tuple(steps)))
+        return tuple(out)
 
     def finished_parts(self) -> list[dict]:
         """The recorded parts (Part fields); a part without a marked answer is answered by its last step."""
