@@ -4,34 +4,37 @@ One exam (``examgen make``)::
 
     DIR/exam.html  exam.pdf  solutions.html  solutions.pdf  exam.json  answers.json  key.json
 
-A class (``examgen make --students roster.csv``), each student's variant seeded from the exam
-seed and the student id::
+A class (``examgen make --students roster.csv``): a keyed variant per student (the same
+questions, parts and points, their own numbers, derived from the teacher's secret; see
+:mod:`examgen.exam` and :mod:`examgen.classroom.secret`)::
 
-    DIR/students/<id>/exam.html  exam.pdf  answers.json   what the student gets
-    DIR/teacher/<id>/exam.json  solutions.html  solutions.pdf   reference answers per variant
+    DIR/students/<folder>/exam.html  exam.pdf  answers.json   what the student gets
+    DIR/teacher/<folder>/exam.json  solutions.html  solutions.pdf   reference answers per variant
+    DIR/teacher/secret.key   the secret (unless --secret-file or EXAMGEN_SECRET names another)
+    DIR/class.json       the roster with each student's folder, variant code and exam id
     DIR/keys.json        every variant's answer key (one file)
     DIR/all-exams.pdf    every student's exam, in roster order, for printing
 
-Nothing a user wrote is overwritten: existing files stop the run unless ``force``, and even then
-an ``answers.json`` holding answers is kept.
+The teacher's files (``teacher/``, ``keys.json``, ``class.json``) are private (0600 files in 0700
+folders). Every set of files is written all or nothing, and ``--force`` replaces only files
+examgen wrote and nobody changed (an ``answers.json`` someone filled in is kept): see
+:mod:`examgen.files`.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import re
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
+from . import files as fileset, io
 from .errors import ExamgenError
-from . import io
-from .exam import answer_sheet, build_exam
-from .model import Exam, ExamSpec, Student
+from .exam import answer_sheet, build_exam, variant_code, variant_key
+from .model import ClassRecord, ClassStudent, Exam, ExamSpec, OutlinePart, OutlineQuestion, Student
 
 FORMATS = ("html", "pdf")
 KEYS_FORMAT = "examgen-keys/1"
@@ -47,16 +50,6 @@ def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
     if bad or not items:
         raise OutputError(f"unknown format {', '.join(bad) or '(none)'}; formats are: {', '.join(FORMATS)}")
     return tuple(dict.fromkeys(items))
-
-
-def has_answers(path: Path) -> bool:
-    """True when an answers file holds any filled-in answer (or cannot be read: then it is kept too)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return any(v not in (None, "") for q in data.get("answers", {}).values()
-                   for p in q.values() for v in p.values())
-    except (OSError, ValueError, AttributeError):
-        return True
 
 
 def _render(exam: Exam, formats: tuple[str, ...], student: Student | None = None,
@@ -79,7 +72,7 @@ def _render(exam: Exam, formats: tuple[str, ...], student: Student | None = None
     if "html" in formats:
         from .render.html import exam_html, solutions_html
 
-        files["exam.html"] = exam_html(exam).encode()
+        files["exam.html"] = exam_html(exam, student).encode()
         files["solutions.html"] = solutions_html(exam).encode()
     files.update({name: future.result() for name, future in pdfs.items()})
     files["answers.json"] = io.dump(answer_sheet(exam, student=student)).encode()
@@ -102,25 +95,6 @@ def prepare(formats: tuple[str, ...]) -> None:
             _typesetter().submit(warm_up)
 
 
-def _check_free(paths: list[Path], force: bool) -> None:
-    existing = [p for p in paths if p.exists()]
-    if existing and not force:
-        shown = ", ".join(str(p) for p in existing[:4]) + (" ..." if len(existing) > 4 else "")
-        raise OutputError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; "
-                          "use another --out or --force")
-
-
-def _write(files: dict[Path, bytes]) -> list[Path]:
-    """Write the files; an answers.json holding answers is never replaced. Returns the kept ones."""
-    kept = []
-    for path, data in files.items():
-        if path.name == "answers.json" and path.exists() and has_answers(path):
-            kept.append(path)
-            continue
-        io.write_bytes(path, data)
-    return kept
-
-
 @dataclass
 class Written:
     files: list[Path]
@@ -128,106 +102,115 @@ class Written:
 
 
 def write_exam(exam: Exam, out: Path, formats: tuple[str, ...] = FORMATS, force: bool = False) -> Written:
-    """Write one exam's files into ``out``."""
-    files = {out / name: data for name, data in _render(exam, formats).items()}
-    _check_free(list(files), force)
-    kept = _write(files)
-    return Written(files=list(files), kept=kept)
+    """Write one exam's files into ``out`` (all or nothing; see :mod:`examgen.files`)."""
+    rendered = _render(exam, formats)
+    plan = fileset.Plan(out, list(rendered))
+    plan.check(force)
+    with plan.staging() as stage:
+        for name, data in rendered.items():
+            stage.write(name, data)
+        kept = stage.commit()
+    return Written(files=[out / n for n in rendered], kept=[out / k for k in kept])
 
 
-# --- a class: a variant per student ---------------------------------------------------------
-
-def read_roster(path: Path) -> list[Student]:
-    """Students from a CSV file with columns ``id`` and ``name`` (a header row is required)."""
-    data = io.read_text(path)
-    rows = list(csv.reader(data.splitlines()))
-    if not rows:
-        raise io.InputError(f"{path}: the roster is empty")
-    header = [h.strip().lower() for h in rows[0]]
-    if "id" not in header:
-        raise io.InputError(f"{path}: line 1: the header needs an 'id' column (and optionally 'name'), "
-                            f"found: {', '.join(rows[0])}")
-    i_id, i_name = header.index("id"), header.index("name") if "name" in header else None
-    students, seen = [], {}
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        sid = row[i_id].strip() if i_id < len(row) else ""
-        if not sid:
-            raise io.InputError(f"{path}: line {n}: field 'id' is empty")
-        if len(sid) > 64:
-            raise io.InputError(f"{path}: line {n}: field 'id' is longer than 64 characters")
-        if sid in seen:
-            raise io.InputError(f"{path}: line {n}: field 'id' repeats '{sid}' from line {seen[sid]}")
-        seen[sid] = n
-        name = row[i_name].strip() if i_name is not None and i_name < len(row) else None
-        students.append(Student(id=sid, name=name or None))
-    if not students:
-        raise io.InputError(f"{path}: the roster names no students")
-    return students
-
-
-def folder_name(student_id: str) -> str:
-    """A safe folder name for a student id."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._") or "student"
-    return name[:64]
-
+# --- a class: a keyed variant per student ---------------------------------------------------
 
 STUDENT_FILES = ("exam.html", "exam.pdf", "answers.json")
 TEACHER_FILES = ("exam.json", "solutions.html", "solutions.pdf")
+CLASS_FILES = ("class.json", "keys.json")
 
 
-def _student_job(spec: ExamSpec, student: Student, formats: tuple[str, ...],
-                 places: dict[str, Path]) -> tuple[bytes, bytes | None, list[Path]]:
-    """Make and write one student's files (in a worker process). Returns what the class build
-    still needs: the answer key, the exam PDF for the combined PDF, and the answers files kept."""
-    files = _render(build_exam(spec.model_copy(update={"variant": student.id})), formats, student=student,
-                    threads=False)
-    kept = _write({path: files[name] for name, path in places.items()})
-    return files["key.json"], files.get("exam.pdf"), kept
+def _private(rel: str) -> bool:
+    return rel.startswith("teacher/") or rel in CLASS_FILES
 
 
-def _planned(out: Path, folder: str, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Where each of a student's files goes (only the formats asked for)."""
+def _planned(folder: str, formats: tuple[str, ...]) -> dict[str, str]:
+    """Where each of a student's files goes, relative to the class folder (only the formats asked for)."""
     wanted = {"exam.json", "answers.json"} | {f"{kind}.{fmt}" for kind in ("exam", "solutions") for fmt in formats}
-    places = {name: out / "students" / folder / name for name in STUDENT_FILES}
-    places |= {name: out / "teacher" / folder / name for name in TEACHER_FILES}
-    return {name: path for name, path in places.items() if name in wanted}
+    places = {name: f"students/{folder}/{name}" for name in STUDENT_FILES}
+    places |= {name: f"teacher/{folder}/{name}" for name in TEACHER_FILES}
+    return {name: rel for name, rel in places.items() if name in wanted}
 
 
-def build_class(spec: ExamSpec, students: list[Student], out: Path, formats: tuple[str, ...] = FORMATS,
-                force: bool = False, jobs: int | None = None,
+def _student_job(spec: ExamSpec, key: bytes, student: Student, formats: tuple[str, ...],
+                 places: dict[str, tuple[str, bool]]) -> tuple[bytes, bytes | None, dict[str, str], ClassRecord]:
+    """Make one student's variant and write its files into the staging folder (in a worker
+    process). Returns what the class build still needs: the answer key, the exam PDF for the
+    combined PDF, the digests of the files written, and the exam's id and outline."""
+    exam = build_exam(spec, key=key)
+    rendered = _render(exam, formats, student=student, threads=False)
+    digests = {}
+    for name, (path, private) in places.items():
+        fileset.write_staged(Path(path), rendered[name], private)
+        digests[name] = fileset.digest(rendered[name])
+    about = ClassRecord(title=exam.title, spec=spec, points=sum(p.points for q in exam.questions for p in q.parts),
+                        questions=outline(exam), students=[ClassStudent(id=student.id, folder="", exam_id=exam.id)])
+    return rendered["key.json"], rendered.get("exam.pdf"), digests, about
+
+
+def outline(exam: Exam) -> list[OutlineQuestion]:
+    """What an exam asks, without numbers (the same for every variant of a class)."""
+    from .render.markup import plain
+
+    return [OutlineQuestion(id=q.id, generator=q.generator, title=q.title, parts=[
+        OutlinePart(id=p.id, points=p.points, steps=[plain(q.step(n).label) for n in p.steps]) for p in q.parts])
+        for q in exam.questions]
+
+
+def build_class(spec: ExamSpec, students: list[ClassStudent], out: Path, secret: bytes,
+                formats: tuple[str, ...] = FORMATS, force: bool = False, jobs: int | None = None,
                 progress: Callable[[int], None] | None = None) -> Written:
-    """A variant of ``spec`` per student, built in parallel on ``jobs`` processes (default: all cores)."""
-    folders = [folder_name(s.id) for s in students]
-    clash = {f for f in folders if folders.count(f) > 1}
-    if clash:
-        raise OutputError(f"student ids map to the same folder name: {', '.join(sorted(clash))}")
-    places = [_planned(out, f, formats) for f in folders]
-    _check_free([out / "keys.json", out / "all-exams.pdf"] + [p for pl in places for p in pl.values()], force)
+    """A keyed variant of ``spec`` per student, built in parallel on ``jobs`` processes (default:
+    all cores), written all or nothing."""
+    base = spec.model_copy(update={"variant": None, "keyed": True})
+    codes = {s.id: variant_code(secret, spec.seed, s.id) for s in students}
+    if len(set(codes.values())) != len(codes):
+        raise OutputError("two students' variant codes coincide; use another seed")
+    places = [_planned(s.folder, formats) for s in students]
+    names = [rel for pl in places for rel in pl.values()] + list(CLASS_FILES)
+    names += ["all-exams.pdf"] if "pdf" in formats else []
+    plan = fileset.Plan(out, names, _private)
+    plan.check(force)
 
     keys: dict[int, bytes] = {}
-    kept: list[Path] = []
+    about: dict[int, ClassRecord] = {}
     merger = PdfMerger() if "pdf" in formats else None
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(_student_job, spec, s, formats, places[i]): i for i, s in enumerate(students)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            keys[i], exam_pdf, kept_here = fut.result()
-            kept += kept_here
-            if merger is not None:
-                merger.add(i, exam_pdf)
-            if progress:
-                progress(1)
-
-    sheets = [json.loads(keys[i]) for i in range(len(students))]
-    written = [out / "keys.json"]
-    io.write_text(out / "keys.json", json.dumps(
-        {"format": KEYS_FORMAT, "spec": spec.model_dump(mode="json"), "keys": sheets}, indent=2) + "\n")
-    if merger is not None:
-        io.write_bytes(out / "all-exams.pdf", merger.result())
-        written.append(out / "all-exams.pdf")
-    return Written(files=written + [out / "students", out / "teacher"], kept=kept)
+    with plan.staging() as stage:
+        pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+        try:
+            futures = {}
+            for i, s in enumerate(students):
+                variant = base.model_copy(update={"variant": codes[s.id]})
+                staged = {name: (str(stage.path(rel)), _private(rel)) for name, rel in places[i].items()}
+                futures[pool.submit(_student_job, variant, variant_key(secret, spec.seed, s.id),
+                                    Student(id=s.id, name=s.name), formats, staged)] = i
+            for fut in as_completed(futures):
+                i = futures[fut]
+                keys[i], exam_pdf, digests, about[i] = fut.result()
+                stage.wrote({places[i][name]: d for name, d in digests.items()})
+                if merger is not None:
+                    merger.add(i, exam_pdf)
+                if progress:
+                    progress(1)
+        finally:  # a failure stops the class at once (nothing of it is kept)
+            pool.shutdown(wait=True, cancel_futures=True)
+        first = about[0]
+        shape = lambda r: [(q.id, q.generator, [(p.id, p.points, len(p.steps)) for p in q.parts]) for q in r.questions]
+        unequal = [students[i].id for i, a in about.items() if shape(a) != shape(first)]
+        if unequal:  # exam.build_exam draws every variant with the same structure: a bug if not
+            raise AssertionError(f"variants of {', '.join(unequal[:3])} ask other parts than the first")
+        record = ClassRecord(title=first.title, spec=base, points=first.points, questions=first.questions,
+                             students=[s.model_copy(update={"variant": codes[s.id], "exam_id": about[i].students[0].exam_id})
+                                       for i, s in enumerate(students)])
+        sheets = [json.loads(keys[i]) for i in range(len(students))]
+        stage.write("keys.json", (json.dumps({"format": KEYS_FORMAT, "spec": base.model_dump(mode="json"),
+                                              "keys": sheets}, indent=2) + "\n").encode())
+        stage.write("class.json", io.dump(record).encode())
+        if merger is not None:
+            stage.write("all-exams.pdf", merger.result())
+        kept = stage.commit()
+    written = [out / "class.json", out / "keys.json"] + ([out / "all-exams.pdf"] if merger else [])
+    return Written(files=written + [out / "students", out / "teacher"], kept=[out / k for k in kept])
 
 
 class PdfMerger:

@@ -245,7 +245,7 @@ def test_make_a_variant_per_student(cli):
     exams = {}
     for sid in ("s1", "s2"):
         answers = AnswerSheet.model_validate_json((root / "students" / sid / "answers.json").read_text())
-        assert answers.student.id == sid and answers.spec.variant == sid
+        assert answers.student.id == sid and answers.spec.keyed and answers.spec.variant != sid
         assert (root / "students" / sid / "exam.pdf").read_bytes().startswith(b"%PDF")
         assert not (root / "students" / sid / "solutions.pdf").exists(), "no solutions in a student's folder"
         exams[sid] = Exam.model_validate_json((root / "teacher" / sid / "exam.json").read_text())
@@ -261,9 +261,10 @@ def test_make_a_variant_per_student(cli):
     # the key of each variant grades to full marks from the teacher's file
     for k in keys["keys"]:
         (cli.cwd / "k.json").write_text(json.dumps(k))
-        r = cli("grade", "k.json")
+        teacher = f"class/teacher/{k['student']['id']}/exam.json"
+        r = cli("grade", "k.json", "--exam", teacher)
         assert r.returncode == 0 and "score" in r.stdout
-        report = GradeReport.model_validate_json(cli("grade", "k.json", "--json").stdout)
+        report = GradeReport.model_validate_json(cli("grade", "k.json", "--exam", teacher, "--json").stdout)
         assert report.score == report.points
 
 

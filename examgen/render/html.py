@@ -15,7 +15,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from .. import kinds
-from ..model import Exam, Part, Question, Step
+from ..model import Exam, Part, Question, Step, Student
 from ..policy import INSTRUCTIONS, POLICY
 from ..resources import template_environment
 from . import markup
@@ -64,10 +64,25 @@ def answer_field(q: Question, p: Part, st: Step) -> Markup:
     return Markup(kinds.of(st).html_field(st, field_id, data))
 
 
-def exam_html(exam: Exam) -> str:
-    meta = json.dumps({"exam_id": exam.id, "spec": exam.spec.model_dump(mode="json")}).replace("</", "<\\/")
-    return _env().get_template("exam.html.j2").render(exam=exam, meta=meta)
+def script_json(data) -> Markup:
+    """JSON to embed in a ``<script type="application/json">``: ``<``, ``>`` and ``&`` escaped, so no
+    text in it (a student id like ``<!--<script>``) can end the element or start a comment."""
+    text = json.dumps(data, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                  .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def exam_html(exam: Exam, student: Student | None = None) -> str:
+    """The exam page; its "Save answers.json" button writes the student (when known) into the file."""
+    meta = {"exam_id": exam.id, "spec": exam.spec.model_dump(mode="json"),
+            "student": student.model_dump(mode="json", include={"id", "name"}) if student else None}
+    return _env().get_template("exam.html.j2").render(exam=exam, meta=script_json(meta))
 
 
 def solutions_html(exam: Exam) -> str:
     return _env().get_template("solutions.html.j2").render(exam=exam, policy=POLICY)
+
+
+def render_page(template: str, **context) -> str:
+    """Any page of ``templates/`` with this module's filters and globals (feedback, class report)."""
+    return _env().get_template(template).render(**context)

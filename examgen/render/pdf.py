@@ -88,7 +88,7 @@ def working_height(p: Part) -> str:
 @lru_cache(maxsize=1)
 def _env():
     env = template_environment(html=False)
-    env.filters.update(tmarkup=markup, tstr=typst_string)
+    env.filters.update(tmarkup=markup, tstr=typst_string, ttext=_escape)  # ttext: names, ids (no markup)
     env.globals.update(worked_lines=worked_lines, kind=kinds.of, answer_field=answer_field,
                        working_height=working_height, instructions=markup(INSTRUCTIONS))
     return env
@@ -143,7 +143,7 @@ def exam_source(exam: Exam, student: Student | None = None) -> str:
     """The exam's Typst source (its figures go in separately: ``typeset(source, figures(exam))``)."""
     return _env().get_template("exam.typ.j2").render(
         exam=exam, student=student, title=exam.title, topics=markup(_topics(exam)),
-        footer=markup(f"IN5400 practice exam {exam.id}" + (f" · {student.id}" if student else "")),
+        footer=_escape(f"IN5400 practice exam {exam.id}" + (f" · {student.id}" if student else "")),
         subtasks=sum(len(q.parts) for q in exam.questions),
         points=sum(p.points for q in exam.questions for p in q.parts))
 
@@ -152,7 +152,7 @@ def solutions_source(exam: Exam) -> str:
     """The worked solutions' Typst source."""
     return _env().get_template("solutions.typ.j2").render(
         exam=exam, title=f"Solutions: {exam.title}", policy=POLICY,
-        footer=markup(f"IN5400 practice exam {exam.id}"))
+        footer=_escape(f"IN5400 practice exam {exam.id}"))
 
 
 def exam_pdf(exam: Exam, student: Student | None = None) -> bytes:
