@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -18,9 +19,26 @@ EXIT_INPUT = 1
 EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 
+def _safe(text: str) -> str:
+    from .render.text import safe
+
+    return safe(text)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"examgen: error: {message}", err=True)
+    click.echo(f"examgen: error: {_safe(message)}", err=True)
     sys.exit(EXIT_INPUT)
+
+
+@contextmanager
+def _progress(length: int, label: str):
+    """A progress bar on stderr while the work runs (an update function), or None when stderr is
+    not a terminal (no bar in logs and pipes)."""
+    if length < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -50,8 +68,8 @@ class _Group(click.Group):
         except Exception as e:  # never a traceback for a user, but say it is our bug
             if os.environ.get("EXAMGEN_DEBUG"):
                 raise
-            click.echo(f"examgen: internal error ({type(e).__name__}: {e}); please report it "
-                       "(EXAMGEN_DEBUG=1 shows the traceback)", err=True)
+            click.echo(_safe(f"examgen: internal error ({type(e).__name__}: {str(e)[:300]}); please report it "
+                             "(EXAMGEN_DEBUG=1 shows the traceback)"), err=True)
             sys.exit(EXIT_INTERNAL)
 
 
@@ -62,10 +80,13 @@ def main():
     answer keys, and grade answers 0-10 per subtask with credit for partial results."""
 
 
+SEED = click.IntRange(0, 2**63 - 1)
+
+
 @main.command()
 @click.option("--topics", "-t", help="Comma-separated topic names or lecture numbers "
               "(e.g. rl,cnn or 14,05). Default: every implemented topic.")
-@click.option("--seed", "-s", type=int, help="Seed; the same seed gives the same exam. Default: random (printed).")
+@click.option("--seed", "-s", type=SEED, help="Seed; the same seed gives the same exam. Default: random (printed).")
 @click.option("--count", "-n", type=click.IntRange(1, 50),
               help="Questions per topic. Default: each of the topic's generators once, at most 3.")
 @click.option("--generators", "-g", help="Comma-separated generator ids, instead of topics.")
@@ -74,85 +95,217 @@ def main():
 @click.option("--format", "formats", default="html,pdf", show_default=True,
               help="Output formats, comma-separated: html, pdf.")
 @click.option("--students", type=click.Path(dir_okay=False, path_type=Path),
-              help="Roster CSV (columns id, name): a variant per student, seeded by exam seed and student id.")
+              help="Roster CSV (columns id, name; optionally section, sis_login_id, canvas_id): a variant per "
+                   "student, with the same questions and points and their own numbers.")
+@click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The teacher's secret for --students (created, mode 0600, if missing). "
+                   "Default: $EXAMGEN_SECRET, else OUT/teacher/secret.key.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Processes for --students (default: all cores).")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder. Default: exam-SEED (class-SEED with --students).")
-@click.option("--force", is_flag=True, help="Overwrite existing files (never an answers.json with answers).")
-def make(topics, seed, count, generators, mix, formats, students, jobs, out, force):
+@click.option("--force", is_flag=True, help="Replace files examgen wrote before (never an answers.json "
+              "someone filled in, never a file examgen did not write).")
+def make(topics, seed, count, generators, mix, formats, students, secret_file, jobs, out, force):
     """Make an exam (exam and solutions as HTML and PDF, exam.json, answers.json, key.json),
-    or with --students a variant for every student of a class."""
-    from . import api, output
+    or with --students a keyed variant for every student of a class."""
+    from . import output
+    from .exam import build_exam, make_spec, selection
 
     formats = output.parse_formats(formats)
-    roster = output.read_roster(students) if students else None
-    if roster is None:
+    spec = make_spec(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators),
+                     concept_share=_mix(mix))
+    if students is None:
         output.prepare(formats)  # fonts load while the questions are drawn
-    exam = api.generate(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators),
-                        concept_share=_mix(mix))
-    n = len(exam.questions)
-    summary = (f"seed {exam.spec.seed} · {n} question{'s' * (n != 1)} per exam "
-               f"({', '.join(exam.spec.topics)})")
-    if roster is None:
-        out = out or Path(f"exam-{exam.spec.seed}")
+        exam = build_exam(spec)
+        n, out = len(exam.questions), out or Path(f"exam-{spec.seed}")
         written = output.write_exam(exam, out, formats, force)
-        click.echo(f"{summary} · exam {exam.id} -> {out}/")
+        click.echo(f"seed {spec.seed} · {n} question{'s' * (n != 1)} ({', '.join(spec.topics)}) · "
+                   f"exam {exam.id} -> {out}/")
     else:
-        out = out or Path(f"class-{exam.spec.seed}")
-        with click.progressbar(length=len(roster), label=f"{len(roster)} variants", file=sys.stderr) as bar:
-            written = output.build_class(exam.spec, roster, out, formats, force, jobs, progress=bar.update)
-        click.echo(f"{summary} · {len(roster)} students -> {out}/")
+        from .classroom import secret as secrets_
+        from .classroom.roster import read_roster
+
+        roster = read_roster(students)
+        n, out = len(selection(spec)), out or Path(f"class-{spec.seed}")
+        key = secrets_.load(secret_file, out)
+        with _progress(len(roster), f"{len(roster)} variants") as update:
+            written = output.build_class(spec, roster, out, key.key, formats, force, jobs, progress=update)
+        click.echo(f"seed {spec.seed} · {n} question{'s' * (n != 1)} per exam ({', '.join(spec.topics)}) · "
+                   f"{len(roster)} students -> {out}/")
+        click.echo(f"  secret: {key.source}" + (" (created; keep it private: with it and the seed every "
+                                               "variant can be rebuilt)" if key.created else ""))
+        if key.warning:
+            click.echo(f"  warning: {key.warning}")
     for path in written.files:
-        click.echo(f"  {path}" + ("  (kept: it holds answers)" if path in written.kept else ""))
-    if roster is not None and written.kept:
-        click.echo(f"  kept {len(written.kept)} answers.json file(s) that hold answers, e.g. {written.kept[0]}")
-    if roster is None:
+        click.echo(_safe(f"  {path}" + ("  (kept: it holds answers)" if path in written.kept else "")))
+    if students is not None and written.kept:
+        click.echo(_safe(f"  kept {len(written.kept)} answers.json file(s) that hold answers, e.g. {written.kept[0]}"))
+    if students is None:
         click.echo(f"Open {out / 'exam.html'} (or print exam.pdf), then: examgen grade {out / 'answers.json'}")
     else:
-        click.echo(f"Grade the class with: examgen grade {out}/students/*/answers.json")
+        click.echo(f"Hand out {out}/students/<id>/; keep the rest. Grade the class with: "
+                   f"examgen grade SUBMISSIONS... --class {out}")
 
 
 @main.command()
 @click.argument("answers", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--exam", "exam_path", type=click.Path(path_type=Path),
               help="The exam.json the answers belong to (optional when the answers name their spec).")
+@click.option("--class", "class_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Grade a class: the folder `make --students` wrote. ANSWERS are the submitted files or "
+                   "folders; writes gradebook.csv, gradebook.json, canvas.csv, report.html and feedback pages.")
+@click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The class secret, to grade a class variant's sheet alone (default: $EXAMGEN_SECRET).")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="With --class: where the gradebook goes (default: a folder beside the submissions).")
+@click.option("--force", is_flag=True, help="With --class: replace gradebook files examgen wrote before.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="With --class: processes (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the GradeReport as JSON.")
-def grade(answers, exam_path, as_json):
-    """Grade answers file(s): 0-10 per part, with follow-through credit and named mistakes."""
+def grade(answers, exam_path, class_dir, secret_file, out, force, jobs, as_json):
+    """Grade answers file(s): 0-10 per part, with follow-through credit and named mistakes; with
+    --class, a whole class against the teacher's files."""
+    if class_dir is not None:
+        if exam_path is not None or as_json:
+            _fail("--class grades against the class's own exam files; it takes neither --exam nor --json "
+                  "(gradebook.json has every report)")
+        _grade_class(list(answers), class_dir, out, force, jobs)
+        return
     from . import api, io
-    from .exam import SpecError
-    from .grading.mark import ExamMismatch
+    from .classroom import secret as secrets_
+    from .errors import ExamgenError
     from .model import AnswerSheet, Exam
     from .render.text import report_text
 
     exam = io.load(exam_path, Exam) if exam_path else None
-    failed, reports = 0, []
-    for path in answers:
-        try:
-            sheet = io.load(path, AnswerSheet)
-            its_exam = exam if exam is not None else api.exam_for(sheet)
-            report = api.grade(sheet, its_exam)
-        except (io.InputError, ExamMismatch, SpecError) as e:
-            message = str(e) if str(e).startswith(str(path)) else f"{path}: {e}"
-            click.echo(f"examgen: error: {message}", err=True)
-            failed += 1
-            continue
-        reports.append((path, report))
-        if as_json:
-            continue
-        click.echo(report_text(report, its_exam))
-        if len(answers) > 1:
-            click.echo("")
+    key = secrets_.load(secret_file, None, create=False)
+    failed, broken, reports = 0, 0, []
+    with _progress(len(answers), "grading") as update:
+        for path in answers:
+            try:
+                sheet = io.load(path, AnswerSheet, max_bytes=io.MAX_ANSWERS_BYTES)
+                its_exam = exam if exam is not None else api.exam_for(sheet, key.key if key else None)
+                report = api.grade(sheet, its_exam)
+            except ExamgenError as e:
+                message = str(e) if str(e).startswith(str(path)) else f"{path}: {e}"
+                click.echo(f"examgen: error: {_safe(message)}", err=True)
+                failed += 1
+                continue
+            except Exception as e:  # a bug must not cost the other files: say so, go on
+                if os.environ.get("EXAMGEN_DEBUG"):
+                    raise
+                click.echo(_safe(f"examgen: internal error grading {path} ({type(e).__name__}: {str(e)[:200]}); "
+                                 "please report it"), err=True)
+                broken += 1
+                continue
+            finally:
+                if update:
+                    update(1)
+            reports.append((path, report))
+            if as_json:
+                continue
+            click.echo(report_text(report, its_exam))
+            if len(answers) > 1:
+                click.echo("")
     if as_json and reports:
-        out = [r.model_dump(mode="json") for _, r in reports]
-        click.echo(json.dumps(out[0] if len(answers) == 1 and out else out, indent=2))
+        out_json = [r.model_dump(mode="json") for _, r in reports]
+        click.echo(json.dumps(out_json[0] if len(answers) == 1 and out_json else out_json, indent=2,
+                              allow_nan=False))
     elif len(reports) > 1:
         click.echo("Gradebook")
         for path, r in reports:
             who = r.student.id if r.student else path.name
-            click.echo(f"  {who:<30} {r.score:>6g} / {r.points}")
+            click.echo(_safe(f"  {who:<30} {r.score:>6g} / {r.points}"))
+    if broken:
+        sys.exit(EXIT_INTERNAL)
     if failed:
         sys.exit(EXIT_INPUT)
+
+
+def _grade_class(answers: list[Path], class_dir: Path, out: Path | None, force: bool, jobs: int | None) -> None:
+    from . import files as fileset
+    from .classroom import analysis, gradebook
+    from .classroom.grade import load_class, prepare
+
+    record = load_class(class_dir)
+    out = out or default_grades_folder(answers)
+    inside = [a for a in answers if a.is_dir() and (out.resolve() == a.resolve() or a.resolve() in out.resolve().parents)]
+    if inside:
+        _fail(f"--out {out} is inside the submissions folder {inside[0]}; nothing there is changed: "
+              "choose another --out")
+    names = ["gradebook.csv", "gradebook.json", "canvas.csv", "report.html"]
+    names += [f"feedback/{s.folder}.html" for s in record.students]
+    plan = fileset.Plan(out, names, private=lambda rel: True)  # grades are personal data
+    plan.check(force)
+    with plan.staging() as stage:
+        grading = prepare(answers, class_dir, record, stage)
+        with _progress(len(grading.tasks), f"grading {len(grading.rows)} files") as update:
+            book = grading.run(jobs, update, stage)
+        for name, data in gradebook.files(book).items():
+            stage.write(name, data)
+        result = analysis.analyse(book)
+        stage.write("report.html", analysis.report_html(result, book.spec.seed).encode())
+        stage.commit()
+    _print_gradebook(book, result)
+    click.echo(_safe(f"gradebook -> {out}/: gradebook.csv, gradebook.json, canvas.csv (Canvas import), "
+                     f"report.html (item analysis), feedback/ ({len(record.students)} pages)"))
+
+
+def default_grades_folder(answers: list[Path]) -> Path:
+    """Beside the submissions: ``<folder>-grades`` next to the folder that holds them all (or
+    ``grades`` in the current folder when that is the current folder)."""
+    folders = [a.resolve() if a.is_dir() else a.resolve().parent for a in answers]
+    common = Path(os.path.commonpath([str(f) for f in folders])) if folders else Path.cwd()
+    if common == Path.cwd().resolve() or common.parent == common:
+        return Path("grades")
+    return common.parent / f"{common.name}-grades"
+
+
+def _print_gradebook(book, result) -> None:
+    from .model import HELD
+
+    for row in book.rows:
+        s = row.student
+        who = f"{s.id} ({s.name})" if s and s.name else (s.id if s else (row.file or "?"))
+        score = "—" if row.score is None else f"{row.score:g} / {row.points}"
+        hold = " (not in canvas.csv)" if row.on_roster and set(row.flags) & set(HELD) else ""
+        click.echo(_safe(f"  {who[:40]:<40} {score:>12}  {' '.join(row.flags)}{hold}"))
+    counts = {}
+    for row in book.rows:
+        for f in row.flags:
+            counts[f] = counts.get(f, 0) + 1
+    files = [r for r in book.rows if r.file]
+    graded = sum(1 for r in files if r.report is not None)
+    roster = {r.student.id for r in book.rows if r.on_roster}
+    without = sum(1 for r in book.rows if "no_sheet" in r.flags)
+    click.echo(f"{len(files)} files, {graded} graded · {len(roster)} roster students, {len(roster) - without} "
+               f"with a sheet" + (" · flags: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts else ""))
+    if result.n:
+        click.echo(f"class mean {result.mean:.1f} / {result.points} over {result.n} counted sheets"
+                   + (f" · Cronbach's alpha {result.alpha:.2f}" if result.alpha is not None else ""))
+
+
+@main.command()
+@click.argument("gradebook_file", metavar="GRADEBOOK", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Where report.html goes (default: beside the gradebook).")
+@click.option("--force", is_flag=True, help="Replace a report.html examgen wrote before.")
+def report(gradebook_file, out, force):
+    """Item analysis of a graded class (gradebook.json): a table here, report.html with charts."""
+    from . import files as fileset, io
+    from .classroom import analysis
+    from .model import Gradebook
+
+    book = io.load(gradebook_file, Gradebook)
+    result = analysis.analyse(book)
+    click.echo(analysis.table(result))
+    out = out or gradebook_file.parent
+    page = analysis.report_html(result, book.spec.seed).encode()
+    plan = fileset.Plan(out, ["report.html"], private=lambda rel: True)
+    plan.check(force, same={"report.html": fileset.digest(page)})
+    with plan.staging() as stage:
+        stage.write("report.html", page)
+        stage.commit()
+    click.echo(_safe(f"report -> {out / 'report.html'}"))
 
 
 def _mix(text: str | None) -> float:
@@ -182,7 +335,7 @@ def _given_value(text: str):
 @click.argument("generator")
 @click.option("--given", "givens", multiple=True, metavar="NAME=VALUE",
               help="A given number (JSON for lists: grads=[0.5,-0.2]). Repeat for each given.")
-@click.option("--seed", type=int, help="Draw random givens with this seed instead.")
+@click.option("--seed", type=SEED, help="Draw random givens with this seed instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the question with its steps as JSON.")
 def solve(generator, givens, seed, as_json):
     """Worked solution and marking scheme for GENERATOR, from your own givens or a seed."""
@@ -274,9 +427,9 @@ def bank_check(folder):
 
 
 @main.command()
-@click.argument("which", type=click.Choice(["exam", "answers", "report"]))
+@click.argument("which", type=click.Choice(["exam", "answers", "report", "class", "gradebook"]))
 def schema(which):
-    """Print the JSON Schema of an exam, answers or report file."""
+    """Print the JSON Schema of an exam, answers, report, class or gradebook file."""
     from .model import SCHEMAS
 
     click.echo(json.dumps(SCHEMAS[which].model_json_schema(), indent=2))

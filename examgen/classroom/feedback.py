@@ -1,0 +1,63 @@
+"""Feedback pages: ``feedback/<folder>.html``, one per student of a graded class.
+
+Each page is self-contained (inline CSS, MathML, SVG) and prints cleanly: the score per question
+and part, every step's result (right, follow-through, a named mistake with its explanation, a near
+miss, a format error ...) with the student's answer, then the worked solution of the student's
+own variant. Everything the student wrote is shown as escaped text, never as markup.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from ..model import Exam, GradeReport, Student
+from ..policy import POLICY
+from ..render.latex import LatexError
+from ..render.markup import inline_html
+from ..render.text import value_text
+
+WORDS = {"correct": "right", "follow_through": "follow-through", "mistake": "named mistake",
+         "near_miss": "near miss", "partial": "partly right", "wrong": "wrong", "missing": "no answer",
+         "invalid": "format error"}
+"""How each step status reads on the page (the legend)."""
+
+
+def score_text(x: float) -> str:
+    return f"{x:g}"
+
+
+def _message(text: str) -> Markup:
+    """A grader message as HTML: its math rendered when it parses, else all of it as text (a
+    message may quote the student's answer)."""
+    try:
+        return Markup(inline_html(text))
+    except LatexError:
+        return escape(text)
+
+
+def _answer(value) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else value_text(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def feedback_page(exam: Exam, report: GradeReport | None, student: Student | None = None,
+                  flags: list[str] | None = None, file: str | None = None, class_title: str = "") -> str:
+    """The feedback page of one student: ``report`` (None: no sheet) and the worked solution of
+    their own variant ``exam``; ``flags`` are the gradebook's notes on their sheet."""
+    from ..render.html import render_page
+
+    labels = {(q.id, s.name): s.label for q in exam.questions for s in q.steps}
+
+    def label(qid: str, name: str) -> Markup:
+        text = labels.get((qid, name))
+        return _message(text) if text else escape(name)
+
+    who = "student"
+    if student is not None:
+        who = f"{student.name} ({student.id})" if student.name else student.id
+    percent = f"{100 * report.score / report.points:.0f}" if report and report.points else "0"
+    return render_page("feedback.html.j2", exam=exam, report=report, student_line=who, notes=flags or [],
+                       file=file, class_title=class_title, percent=percent, words=WORDS, label=label,
+                       answer=_answer, message=_message, policy=POLICY, score=score_text)
