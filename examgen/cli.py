@@ -324,10 +324,15 @@ def _mix(text: str | None) -> float:
     return share
 
 
-def _given_value(text: str):
+def _given_value(name: str, text: str):
+    """A typed-in given: JSON (bounded as any untrusted JSON, see :mod:`examgen.io`) or a bare word."""
+    from . import io
+
     try:
-        return json.loads(text)
-    except ValueError:
+        return io.parse_json(text, f"--given {name}")
+    except io.InputError as e:
+        if "nested too deeply" in str(e):
+            raise
         return text  # a bare word such as relu
 
 
@@ -349,7 +354,7 @@ def solve(generator, givens, seed, as_json):
             name, sep, text = item.partition("=")
             if not sep or not name.strip():
                 _fail(f"--given '{item}': write NAME=VALUE")
-            values[name.strip()] = _given_value(text.strip())
+            values[name.strip()] = _given_value(name.strip(), text.strip())
         q = api.solve(generator, values)
     elif seed is not None:
         q = gen.generate(seed)

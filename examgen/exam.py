@@ -22,7 +22,6 @@ import hmac
 import json
 import secrets
 from base64 import b32encode
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
@@ -177,6 +176,13 @@ def _candidate(slot: Slot, seed: int, like=None, qid: str = "q1"):
     return slot.gen.structure(g), g, None
 
 
+def _numbers(g, q: Question | None) -> str:
+    """What makes a candidate a different question: its givens (a bank item: its shown options)."""
+    if q is not None:
+        return json.dumps([q.givens, q.stem], sort_keys=True)
+    return g.model_dump_json()
+
+
 @dataclass(frozen=True)
 class Target:
     """A question's structure and points, which every variant of it has, and the givens of one
@@ -190,18 +196,21 @@ class Target:
 @lru_cache(maxsize=8)
 def _targets(base: str) -> tuple[Target, ...]:
     """Every question's :class:`Target` for the variants of the spec ``base`` (a JSON dump without
-    the variant): the structure most of :data:`PROBE` candidates from the exam seed share."""
+    the variant): of :data:`PROBE` candidates from the exam seed, the structure most *different*
+    candidates share (a structure that only one set of numbers has, a generator's preset, would
+    give every student the same question)."""
     spec = ExamSpec.model_validate_json(base)
     slots = selection(spec)
     targets = []
     for slot, k in zip(slots, _occurrences(slots)):
-        found, first = Counter(), {}
+        found: dict[tuple, set] = {}
+        first = {}
         for j in range(PROBE):
             seed = _hash_int("structure", spec.seed, slot.key, k, j)
             shape, g, q = _candidate(slot, seed)
-            found[shape] += 1
+            found.setdefault(shape, set()).add(_numbers(g, q))
             first.setdefault(shape, (j, seed, g, q))
-        shape = max(found, key=lambda sh: (found[sh], -first[sh][0]))
+        shape = max(found, key=lambda sh: (len(found[sh]), -first[sh][0]))
         _, seed, g, q = first[shape]
         q = q or slot.gen.build(g, seed=seed)
         if structure(q) != shape:  # Generator.structure and the built question disagree: a bug

@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 KINDS = ("correct", "partial", "follow_through", "mistake", "swapped", "duplicate", "missing", "malformed",
          "hostile", "unnamed")
 FIRST = ("Ada", "Alan", "Åse", "Bjørn", "Chioma", "Dmitri", "Eun-ji", "Fatima", "Grace", "Hiroshi", "Ingrid",
@@ -60,13 +62,18 @@ def _rerun(q: dict, substitute=None, mistake=None) -> dict:
 
 
 def _follow_through(q: dict) -> dict:
-    first = next((s for s in q["steps"] if s["asked"] and s["kind"] == "scalar"), None)
-    if first is None:
-        return {}
-    wrong = first["value"] + 1.37
-    values = _rerun(q, substitute={first["name"]: wrong})
-    values[first["name"]] = wrong
-    return values
+    """A wrong value for the first asked number that a later asked step builds on, and every later
+    step computed from it."""
+    asked = [s for s in q["steps"] if s["asked"]]
+    for i, first in enumerate(asked):
+        if first["kind"] not in ("scalar", "vector", "matrix"):
+            continue
+        wrong = np.asarray(first["value"], dtype=float) + 1.37
+        values = _rerun(q, substitute={first["name"]: wrong if wrong.ndim else float(wrong)})
+        if any(s["name"] in values and values[s["name"]] != s["value"] for s in asked[i + 1:]):
+            values[first["name"]] = wrong.tolist()
+            return values
+    return {}
 
 
 def _mistaken(q: dict) -> dict:

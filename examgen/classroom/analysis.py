@@ -93,7 +93,7 @@ def _why(message: str | None) -> str:
 def analyse(book: Gradebook) -> Analysis:
     """The item analysis of ``book`` (see the module docstring)."""
     rows = [r for r in book.rows if r.counted and r.report is not None]  # duplicates are not counted
-    excluded = sum(1 for r in book.rows if r.on_roster) - len(rows)
+    excluded = len({r.student.id for r in book.rows if r.on_roster}) - len(rows)
     totals = np.array([r.score for r in rows], dtype=float)
     q_items, p_items, part_columns = [], [], []
     for qi, q in enumerate(book.questions):
@@ -145,18 +145,19 @@ def table(a: Analysis, width: int = 110) -> str:
     """The item analysis as a terminal table."""
     from ..render.text import safe
 
-    lines = [f"{a.title}", f"{a.n} students graded ({a.excluded} left out: no sheet or a flag to decide)"
-             + (f" · mean {a.mean:.1f} / {a.points} · sd {_fmt(a.sd, 1)} · median {a.median:g}"
-                f" · Cronbach's alpha {_fmt(a.alpha)}" if a.n else ""), ""]
+    lines = [f"{a.title}", f"{a.n} students counted ({a.excluded} left out: no sheet, or a flag to decide)"]
+    if a.n:
+        lines.append(f"mean {a.mean:.1f} / {a.points} · sd {_fmt(a.sd, 1)} · median {a.median:g} · "
+                     f"Cronbach's alpha {_fmt(a.alpha)}")
+    lines.append("")
     head = f"{'item':<8} {'mean':>6} {'of':>4} {'full':>5} {'blank':>6} {'disc':>5}  most frequent named mistake / format error"
     lines += [head, "-" * min(width, len(head) + 10)]
     for q in a.questions:
         lines.append(_row(q, bold=True))
         for p in (p for p in a.parts if p.question == q.question):
             lines.append(_row(p))
-    lines += ["", "mean: average score; full / blank: share with full marks / with nothing answered; "
-                  "disc: corrected item-total correlation (below 0.2: the item tells strong from weak "
-                  "students poorly)"]
+    lines += ["", "mean: average score; full / blank: share with full marks / with nothing answered;",
+              "disc: corrected item-total correlation (below 0.2: the item tells strong from weak students poorly)"]
     return "\n".join(safe(line)[:width] if len(line) > width else safe(line) for line in lines)
 
 
@@ -188,4 +189,5 @@ def report_html(a: Analysis, seed: int) -> str:
         "report.html.j2", a=a, seed=seed, fmt=_fmt, pct=lambda x: f"{100 * x:.0f} %",
         histogram=Markup(histogram(a.totals, a.points)),
         means=Markup(bars(means, 0, 100, unit="%", title="Mean score per part", digits=0)),
-        discrimination=Markup(bars(disc, -0.5, 1.0, ref=0.2, title="Discrimination per part")))
+        discrimination=Markup(bars(disc, -0.5, 1.0, ref=0.2, title="Discrimination per part",
+                                   ticks=[-0.5, -0.25, 0, 0.25, 0.5, 0.75, 1])))

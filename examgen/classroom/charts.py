@@ -10,6 +10,12 @@ import numpy as np
 FONT = 'font-size="11"'
 
 
+def nice_step(rough: float) -> int:
+    """The whole number 1, 2 or 5 times a power of ten nearest above ``rough`` (a tick step)."""
+    power = 10 ** int(np.floor(np.log10(max(rough, 1))))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+
+
 def histogram(values: list[float], top: float, bins: int = 10, width: int = 640, height: int = 220,
               label: str = "points") -> str:
     """Counts of ``values`` in ``bins`` equal bins from 0 to ``top``."""
@@ -20,7 +26,9 @@ def histogram(values: list[float], top: float, bins: int = 10, width: int = 640,
     bar_w = plot_w / bins
     out = [f'<svg class="chart histogram" role="img" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" xmlns="http://www.w3.org/2000/svg"><title>Histogram of totals</title>']
-    for i in range(peak + 1) if peak <= 5 else np.linspace(0, peak, 5).round().astype(int):
+    step = nice_step(peak / 5)
+    peak = max(peak, step * int(np.ceil(peak / step)))
+    for i in range(0, peak + 1, step):
         y = up + plot_h - plot_h * i / peak
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e6ec"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{i}</text>')
@@ -39,7 +47,8 @@ def histogram(values: list[float], top: float, bins: int = 10, width: int = 640,
 
 
 def bars(items: list[tuple[str, float | None, str]], lo: float, hi: float, ref: float | None = None,
-         width: int = 640, row: int = 18, unit: str = "", title: str = "", digits: int = 2) -> str:
+         width: int = 640, row: int = 18, unit: str = "", title: str = "", digits: int = 2,
+         ticks: list[float] | None = None) -> str:
     """Horizontal bars: (label, value or None, tooltip) per row, on a scale from ``lo`` to ``hi``
     (a negative value draws left of zero); ``ref`` draws a dashed reference line."""
     left, right, up = 90, 50, 18
@@ -49,7 +58,7 @@ def bars(items: list[tuple[str, float | None, str]], lo: float, hi: float, ref: 
     zero = x_of(max(lo, 0.0))
     out = [f'<svg class="chart bars" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
-    for t in np.linspace(lo, hi, 5):
+    for t in ticks if ticks is not None else np.linspace(lo, hi, 5):
         x = x_of(t)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{up - 4}" y2="{height - 20}" stroke="#e3e6ec"/>'
                    f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" {FONT}>{t:g}{unit}</text>')

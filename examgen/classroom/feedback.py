@@ -8,6 +8,8 @@ own variant. Everything the student wrote is shown as escaped text, never as mar
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from markupsafe import Markup, escape
 
 from ..model import Exam, GradeReport, Student
@@ -42,10 +44,26 @@ def _answer(value) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+START, END = "<!-- examgen: worked solutions of exam {} -->", "<!-- examgen: end of worked solutions -->"
+
+
+def stored_solutions(exam: Exam, solutions_html: Path) -> Markup | None:
+    """The worked solutions of ``exam`` from the class's ``solutions.html`` (written with the class;
+    typesetting them again is most of a feedback page's cost), or None when there is none for it."""
+    try:
+        text = solutions_html.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    start, end = text.find(START.format(exam.id)), text.rfind(END)
+    return Markup(text[start:end]) if 0 <= start < end else None
+
+
 def feedback_page(exam: Exam, report: GradeReport | None, student: Student | None = None,
-                  flags: list[str] | None = None, file: str | None = None, class_title: str = "") -> str:
+                  flags: list[str] | None = None, file: str | None = None, class_title: str = "",
+                  solutions: Path | None = None) -> str:
     """The feedback page of one student: ``report`` (None: no sheet) and the worked solution of
-    their own variant ``exam``; ``flags`` are the gradebook's notes on their sheet."""
+    their own variant ``exam`` (taken from its ``solutions`` page when there is one); ``flags``
+    are the gradebook's notes on their sheet."""
     from ..render.html import render_page
 
     labels = {(q.id, s.name): s.label for q in exam.questions for s in q.steps}
@@ -60,4 +78,5 @@ def feedback_page(exam: Exam, report: GradeReport | None, student: Student | Non
     percent = f"{100 * report.score / report.points:.0f}" if report and report.points else "0"
     return render_page("feedback.html.j2", exam=exam, report=report, student_line=who, notes=flags or [],
                        file=file, class_title=class_title, percent=percent, words=WORDS, label=label,
-                       answer=_answer, message=_message, policy=POLICY, score=score_text)
+                       answer=_answer, message=_message, policy=POLICY, score=score_text,
+                       worked_html=stored_solutions(exam, solutions) if solutions else None)

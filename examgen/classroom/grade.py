@@ -133,7 +133,7 @@ def match(s: Sheet, record: ClassRecord, by_id: dict[str, ClassStudent],
 
 @lru_cache(maxsize=4)
 def _exam(path: str) -> Exam:
-    return io.load(path, Exam)
+    return io.load_own(path, Exam)
 
 
 def _grade_chunk(jobs: list[tuple[str, str | None, str, str | None, dict | None]], feedback: bool,
@@ -156,7 +156,8 @@ def _grade_chunk(jobs: list[tuple[str, str | None, str, str | None, dict | None]
             if feedback and page_path is not None:
                 from .feedback import feedback_page
 
-                page = feedback_page(_exam(own_exam), report, class_title=class_title, **about).encode()
+                page = feedback_page(_exam(own_exam), report, class_title=class_title,
+                                     solutions=Path(own_exam).with_name("solutions.html"), **about).encode()
                 fileset.write_staged(Path(page_path), page, private=True)
                 digests[page_path] = fileset.digest(page)
         except ExamgenError as e:

@@ -186,7 +186,11 @@ def _part_report(part: Part, results: dict[str, StepResult]) -> PartReport:
 
 
 def grade_question(q: Question, given: Any) -> QuestionReport:
-    """Score one question's answers (``part id -> step name -> raw answer``)."""
+    """Score one question's answers (``part id -> step name -> raw answer``). The answers may be any
+    JSON-like values (they are bounded first as a file's are, see :func:`examgen.io.clean`)."""
+    from ..io import clean
+
+    given = clean(given)
     problems = _unknown_ids(q, given)
     given = given if isinstance(given, dict) else {}
     steps = {s.name: s for s in q.steps}
