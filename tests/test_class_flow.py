@@ -46,10 +46,12 @@ def graded(tmp_path_factory):
     r = run("make", "--topics", "rl,cnn", "--seed", "21", "--format", "html", "--students", "roster.csv",
             "--out", "c", "--secret-file", "secret.key", "--jobs", "2", cwd=root)
     assert r.exit_code == 0, r.output
+    assert "30 variants" not in r.output, "no progress bar when the output is not a terminal"
     kinds = made_up_class.write(root / "c", root / "subs")
     before = _tree_digest(root / "subs")
     r = run("grade", "subs", "--class", "c", "--jobs", "2", cwd=root)
     assert r.exit_code == 0, r.output
+    assert "grading " not in r.output, "no progress bar when the output is not a terminal"
     return root, kinds, before, r.output
 
 

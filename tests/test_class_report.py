@@ -127,3 +127,34 @@ def test_a_feedback_page_reads_and_prints_in_chromium(tmp_path):
     reader = PdfReader(io.BytesIO(pdf))
     printed = " ".join(pg.extract_text() for pg in reader.pages)
     assert len(reader.pages) >= 2 and "Feedback" in printed and "format error" in printed
+
+
+def test_save_answers_in_a_students_exam_page_names_the_student(tmp_path):
+    """The exam page's "Save answers.json" (run in Chromium) writes the student into the file, so
+    grade --class matches it to them."""
+    import json
+
+    from examgen import output
+    from examgen.classroom.grade import load_class, match, read
+    from examgen.classroom.roster import read_roster
+    from examgen.exam import make_spec
+
+    (tmp_path / "r.csv").write_text('id,name\n"s<1>","Ada ""A"" Lovelace"\n', encoding="utf-8")
+    roster = read_roster(tmp_path / "r.csv")
+    output.build_class(make_spec(topics=["rl"], seed=2), roster, tmp_path / "c", b"s" * 32, formats=("html",), jobs=1)
+    (page_file,) = (tmp_path / "c" / "students").glob("*/exam.html")
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(accept_downloads=True)
+        page.goto(page_file.as_uri())
+        page.locator("input[data-q]").first.fill("0,25")
+        with page.expect_download() as download:
+            page.click("#download")
+        saved = tmp_path / "saved.json"
+        download.value.save_as(saved)
+        browser.close()
+    sheet = json.loads(saved.read_text())
+    assert sheet["student"] == {"id": "s<1>", "name": 'Ada "A" Lovelace'} and "0,25" in json.dumps(sheet)
+    record = load_class(tmp_path / "c")
+    m = match(read(saved), record, {s.id: s for s in record.students}, {s.exam_id: s for s in record.students})
+    assert m.on_roster and m.flags == [] and m.exam_of.id == "s<1>"

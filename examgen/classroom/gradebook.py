@@ -10,8 +10,8 @@
   ``SIS User ID``, ``SIS Login ID``, ``Section``, then one column for the exam's total, a
   ``Points Possible`` row first; one row per roster student. ``SIS User ID`` is the roster id, the
   other ids come from the roster's ``canvas_id`` and ``sis_login_id`` columns. A score whose row
-  has a flag that needs a decision (:data:`examgen.model.HELD`) is left empty, which Canvas's
-  import leaves unchanged.
+  has a flag that needs a decision (:data:`examgen.model.HELD`) is left empty, for the teacher to
+  fill in (Canvas shows every change before an import is confirmed).
 """
 
 from __future__ import annotations
