@@ -35,6 +35,8 @@ from .model import StepKind, Tolerance
 Text = Union[str, Callable[[], str], None]
 
 DEFAULT_TOLERANCE = Tolerance.places(3)
+PART_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""Part ids by position: the first ``s.part(...)`` of a question is part a."""
 
 
 class Degenerate(ExamgenError, ValueError):
@@ -116,9 +118,15 @@ class Steps:
     def describing(self) -> bool:
         return self._describe
 
-    def part(self, id: str, prompt: Text) -> None:
-        """Start a subtask: the asked steps that follow belong to it."""
+    def part(self, prompt: Text, id: str | None = None) -> str:
+        """Start a subtask: the asked steps that follow belong to it. Its id is the next letter
+        (``a``, ``b``, ... in the order of the calls) unless ``id`` is given; returns the id."""
+        if id is None:
+            if len(self.parts) >= len(PART_LETTERS):
+                raise ValueError(f"more than {len(PART_LETTERS)} parts: give them ids")
+            id = PART_LETTERS[len(self.parts)]
         self.parts.append(_PartDraft(id, _text(prompt) if self._describe else ""))
+        return id
 
     def step(self, name: str, value: Any, formula: Text = None, work: Text = None, *,
              label: str | None = None, kind: StepKind | None = None,
