@@ -8,7 +8,9 @@ from ...registry import Generator, Givens, generator
 from ...render.figures import grids
 from ...steps import Steps
 from .._draw import pick
-from .._maths import output_size
+from .._maths import output_size, relu
+from .._mistakes import (BIAS_FORGOTTEN, KERNEL_FLIPPED, MISSING_PLUS_ONE, PADDING_ONCE, RELU_FORGOTTEN,
+                         STRIDE_IGNORED)
 from ._feature_maps import _check_map, _dims, _patches, _whole
 
 
@@ -59,7 +61,7 @@ def correlate(x: np.ndarray, kernel: np.ndarray, stride: int, padding: int) -> n
     return (kernel.reshape(-1, 1, 1) * _patches(_pad(x, padding), kernel.shape[0], stride)).sum(axis=0)
 
 
-@generator(id="conv2d_values", topic="cnn", goal="05.2", version=1,
+@generator(id="conv2d_values", topic="cnn", goal="05.2", version=2,
            title="Values of a convolutional layer's output")
 class Conv2dValues(Generator):
     """One input channel, one filter: padded size, output size, output map (+ bias), optional ReLU."""
@@ -133,7 +135,7 @@ class Conv2dValues(Generator):
             if p and s.mistake("padding_forgotten", "left out the padding: the kernel slides over the "
                                                     "input with p zeros added on every side"):
                 v = n
-            elif p and s.mistake("padding_once", "added the padding once; it is added on both sides (2p)"):
+            elif p and s.mistake(PADDING_ONCE):
                 v = n + p
             else:
                 v = n + 2 * p
@@ -141,11 +143,9 @@ class Conv2dValues(Generator):
                                label=f"{what} of the padded input $\\tilde X$")
         for d, n, what in dims:
             npad = padded[d]
-            if st > 1 and s.mistake("stride_ignored", "ignored the stride: the kernel moves s positions "
-                                                      "at a time, so only every s-th window is kept"):
+            if st > 1 and s.mistake(STRIDE_IGNORED):
                 v = npad - k + 1
-            elif s.mistake("missing_plus_one", "left out the +1: the first window is at position 1, then "
-                                               "one more for every s steps"):
+            elif s.mistake(MISSING_PLUS_ONE):
                 v = (npad - k) // st
             else:
                 v = output_size(npad, k, st)
@@ -154,12 +154,11 @@ class Conv2dValues(Generator):
                    label=f"{what} of the output $Z$", answer=True)
 
         s.part("Compute the output map $Z$ (with the bias" + (", before the ReLU)." if g.relu else ")."))
-        if s.mistake("flipped_kernel", "flipped the kernel (true convolution); CNN layers compute the "
-                                       "cross-correlation, with the kernel as given"):
+        if s.mistake(KERNEL_FLIPPED):
             used = kern[::-1, ::-1]
         else:
             used = kern
-        if g.bias and s.mistake("bias_forgotten", "left out the bias b, which is added to every output"):
+        if g.bias and s.mistake(BIAS_FORGOTTEN):
             bias = 0.0
         else:
             bias = g.bias
@@ -169,10 +168,10 @@ class Conv2dValues(Generator):
 
         if g.relu:
             s.part("Apply the ReLU: give $A = \\max(0, Z)$.")
-            if s.mistake("relu_forgotten", "left out the ReLU: negative outputs become 0"):
+            if s.mistake(RELU_FORGOTTEN):
                 a = z
             else:
-                a = np.maximum(z, 0.0)
+                a = relu(z)
             s.step("a", a, r"a_{ij} = \max(0, z_{ij})", lambda: rf"\max\left(0, {mat(z)}\right)", label="$A$")
 
     @staticmethod

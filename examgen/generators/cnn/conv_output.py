@@ -1,22 +1,19 @@
 """Output shapes and parameter counts of a CNN."""
 
 import math
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from ...registry import Generator, Givens, generator
 from ...render.figures import layer_stack
 from ...steps import Degenerate, Steps
 from .._draw import pick
+from .._mistakes import (BIASES_NOT_COUNTED, CEIL_INSTEAD_OF_FLOOR, DILATION_IGNORED, INPUT_CHANNELS_IGNORED,
+                         MISSING_PLUS_ONE, PADDING_ONCE)
+from ._layers import WindowLayer
 
 
-class Layer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    type: Literal["conv", "maxpool", "avgpool"]
-    kernel: int = Field(ge=1, le=15)
-    stride: int = Field(1, ge=1, le=8)
+class Layer(WindowLayer):
     padding: int = Field(0, ge=0, le=10)
     dilation: int = Field(1, ge=1, le=8)
     filters: int | None = Field(None, ge=1, le=4096, description="number of filters (conv only)")
@@ -25,17 +22,13 @@ class Layer(BaseModel):
     def _filters_for_conv(self):
         if (self.type == "conv") != (self.filters is not None):
             raise ValueError("a conv layer needs 'filters'; a pooling layer has none")
-        if self.type != "conv" and self.dilation != 1:
-            raise ValueError("pooling layers here have dilation 1")
         return self
 
     def describe(self) -> str:
-        k = f"{self.kernel}×{self.kernel}"
         if self.type == "conv":
-            return (f"convolution with {self.filters} filters of size {k}, stride {self.stride}, "
+            return (f"convolution with {self.filters} filters of size {self.window}, stride {self.stride}, "
                     f"padding {self.padding}, dilation {self.dilation}")
-        kind = "max" if self.type == "maxpool" else "average"
-        return f"{kind} pooling {k}, stride {self.stride}, padding {self.padding}"
+        return f"{self.pooling} pooling {self.window}, stride {self.stride}, padding {self.padding}"
 
 
 class ConvOutputGivens(Givens):
@@ -54,7 +47,7 @@ def out_size(n: int, layer: Layer, *, plus_one: bool = True, padding_twice: bool
     return q + (1 if plus_one else 0)
 
 
-@generator(id="conv_output", topic="cnn", goal="05.2", version=1,
+@generator(id="conv_output", topic="cnn", goal="05.2", version=2,
            title="Output shapes and parameter counts of a CNN")
 class ConvOutput(Generator):
     """A stack of conv and pooling layers: output H×W×C per layer, parameters per layer and in total."""
@@ -123,12 +116,12 @@ class ConvOutput(Generator):
         for i, layer in enumerate(g.layers, 1):
             s.part(f"Layer {i} ({layer.describe()}): give its output height, "
                    "width and number of channels, and its number of parameters.")
-            flags = dict(plus_one=not s.mistake("missing_plus_one", "left out the +1 in the output-size formula"),
+            flags = dict(plus_one=not s.mistake(MISSING_PLUS_ONE),
                          padding_twice=not (layer.padding and s.mistake(
-                             "padding_once", "added the padding once; it is added on both sides (2p)")),
+                             PADDING_ONCE)),
                          dilated=not (layer.dilation > 1 and s.mistake(
-                             "dilation_ignored", "ignored the dilation; a dilated kernel spans d(k-1)+1 inputs")),
-                         ceil=bool(s.mistake("ceil_instead_of_floor", "rounded up; the formula rounds down")))
+                             DILATION_IGNORED)),
+                         ceil=bool(s.mistake(CEIL_INSTEAD_OF_FLOOR)))
             h0, w0, c0 = h, w, c
             span = layer.dilation * (layer.kernel - 1) + 1
             formula = (r"n_{out} = \left\lfloor \frac{n_{in} + 2p - d(k-1) - 1}{s} \right\rfloor + 1")
@@ -144,10 +137,9 @@ class ConvOutput(Generator):
                 c = s.step(f"c{i}", layer.filters, r"C_{out} = \text{number of filters}",
                            label=f"channels after layer {i}", answer=True)
                 k2 = layer.kernel ** 2
-                if s.mistake("bias_missing", "left out the bias: each filter has one"):
+                if s.mistake(BIASES_NOT_COUNTED):
                     params = k2 * c0 * layer.filters
-                elif s.mistake("input_channels_ignored",
-                               "counted one kernel channel; each filter spans all input channels"):
+                elif s.mistake(INPUT_CHANNELS_IGNORED):
                     params = (k2 + 1) * layer.filters
                 else:
                     params = (k2 * c0 + 1) * layer.filters

@@ -11,6 +11,7 @@ from ...render.figures import grids
 from ...steps import Steps
 from .._draw import pick
 from .._maths import output_size
+from .._mistakes import CEIL_INSTEAD_OF_FLOOR, MISSING_PLUS_ONE, STRIDE_IGNORED
 from ._feature_maps import _check_map, _dims, _patches, _whole
 
 
@@ -40,7 +41,7 @@ def pool_map(x: np.ndarray, kind: str, k: int, stride: int) -> np.ndarray:
     return win.max(axis=0) if kind == "max" else win.mean(axis=0)
 
 
-@generator(id="pooling_values", topic="cnn", goal="05.5", version=1, title="Max and average pooling")
+@generator(id="pooling_values", topic="cnn", goal="05.5", version=2, title="Max and average pooling")
 class PoolingValues(Generator):
     """A small map through max or average pooling: output size, number of values, pooled map."""
 
@@ -91,13 +92,11 @@ class PoolingValues(Generator):
                + ", and the number of values in the whole pooled output (all channels).")
         outs = []
         for d, n, what in dims:
-            if st > 1 and s.mistake("stride_ignored", "ignored the stride: the window moves s positions at "
-                                                      "a time"):
+            if st > 1 and s.mistake(STRIDE_IGNORED):
                 v = n - k + 1
-            elif (n - k) % st and s.mistake("ceil_instead_of_floor", "rounded up; windows that do not fit "
-                                                                    "are dropped, so the size rounds down"):
+            elif (n - k) % st and s.mistake(CEIL_INSTEAD_OF_FLOOR):
                 v = -((k - n) // st) + 1
-            elif s.mistake("missing_plus_one", "left out the +1 in the output-size formula"):
+            elif s.mistake(MISSING_PLUS_ONE):
                 v = (n - k) // st
             else:
                 v = output_size(n, k, st)

@@ -1,37 +1,25 @@
 """Theoretical receptive field with dilated and strided layers."""
 
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
 from ...registry import Generator, Givens, generator
 from ...render.figures import layer_stack
 from ...steps import Steps
 from .._draw import pick
+from .._mistakes import DILATION_IGNORED
+from ._layers import WindowLayer
 
 
-class RFLayer(BaseModel):
+class RFLayer(WindowLayer):
     """A layer as far as receptive fields go: padding and channels do not matter."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    type: Literal["conv", "maxpool", "avgpool"]
-    kernel: int = Field(ge=1, le=15)
-    stride: int = Field(1, ge=1, le=8)
     dilation: int = Field(1, ge=1, le=32)
 
-    @model_validator(mode="after")
-    def _pool_not_dilated(self):
-        if self.type != "conv" and self.dilation != 1:
-            raise ValueError("pooling layers here have dilation 1")
-        return self
-
     def describe(self) -> str:
-        k = f"{self.kernel}×{self.kernel}"
         if self.type == "conv":
-            return f"{k} convolution, stride {self.stride}, dilation {self.dilation}"
-        kind = "max" if self.type == "maxpool" else "average"
-        return f"{k} {kind} pooling, stride {self.stride}"
+            return f"{self.window} convolution, stride {self.stride}, dilation {self.dilation}"
+        return f"{self.window} {self.pooling} pooling, stride {self.stride}"
 
 
 class ReceptiveFieldGivens(Givens):
@@ -116,7 +104,7 @@ class ReceptiveField(Generator):
                 if s.mistake("k_times_d", "took k·d as the effective kernel size; a dilated kernel spans "
                                           "d(k-1)+1 inputs (its k taps are d apart)"):
                     ke = k * d
-                elif s.mistake("dilation_ignored", "ignored the dilation; a dilated kernel spans d(k-1)+1 inputs"):
+                elif s.mistake(DILATION_IGNORED):
                     ke = k
                 else:
                     ke = d * (k - 1) + 1

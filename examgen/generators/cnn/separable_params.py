@@ -9,6 +9,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
+from .._mistakes import BIASES_NOT_COUNTED, FLATTEN_SPATIAL_IGNORED, INPUT_CHANNELS_IGNORED, RATIO_INVERTED
 
 
 class SeparableGivens(Givens):
@@ -23,7 +24,7 @@ class SeparableGivens(Givens):
         "gap_dense", description="the compact head: global average pooling + dense, or 1×1 conv + GAP")
 
 
-@generator(id="separable_params", topic="cnn", goal="05.6", version=1,
+@generator(id="separable_params", topic="cnn", goal="05.6", version=2,
            title="Depthwise separable convolutions and classifier heads: parameter counts")
 class SeparableParams(Generator):
     """Standard vs depthwise separable convolution (counts and ratio); dense vs global-pooling head."""
@@ -63,14 +64,12 @@ class SeparableParams(Generator):
     def solve(self, s: Steps, g: SeparableGivens):
         k, ci, co, n = g.kernel, g.c_in, g.c_out, g.classes
         b = 1 if g.bias else 0
-        bias_why = "left out the biases: every filter (and every dense unit) has one"
 
         s.part("How many parameters does one filter of the standard convolutional layer have, and how "
                "many does the whole layer have?")
-        if b and s.mistake("bias_forgotten", bias_why):
+        if b and s.mistake(BIASES_NOT_COUNTED):
             v = k * k * ci
-        elif s.mistake("input_channels_ignored", "counted one k×k kernel per filter; a standard filter "
-                                                 "spans all the input channels"):
+        elif s.mistake(INPUT_CHANNELS_IGNORED):
             v = k * k + b
         else:
             v = k * k * ci + b
@@ -82,7 +81,7 @@ class SeparableParams(Generator):
 
         s.part("How many parameters do the depthwise convolution, the pointwise convolution and the "
                "whole depthwise separable convolution have?")
-        if b and s.mistake("bias_forgotten", bias_why):
+        if b and s.mistake(BIASES_NOT_COUNTED):
             v = k * k * ci
         elif s.mistake("depthwise_full", "counted depthwise filters spanning all input channels; each "
                                          "depthwise filter sees only its own channel"):
@@ -91,7 +90,7 @@ class SeparableParams(Generator):
             v = (k * k + b) * ci
         dw = s.step("depthwise", v, *self._count([r"k \cdot k", "C_{in}"], [rf"{k} \cdot {k}", str(ci)], b),
                     label="depthwise convolution")
-        if b and s.mistake("bias_forgotten", bias_why):
+        if b and s.mistake(BIASES_NOT_COUNTED):
             v = ci * co
         elif k > 1 and s.mistake("pointwise_kernel_k", "gave the pointwise convolution k×k kernels; it is 1×1"):
             v = (k * k * ci + b) * co
@@ -110,7 +109,7 @@ class SeparableParams(Generator):
 
         s.part("How many times more parameters does the standard convolution have than the depthwise "
                "separable one? Give the ratio to 3 significant figures.")
-        if s.mistake("ratio_inverted", "divided the other way round: the question asks standard / separable"):
+        if s.mistake(RATIO_INVERTED):
             ratio = separable / standard if standard else math.nan
         else:
             ratio = standard / separable if separable else math.nan
@@ -119,17 +118,16 @@ class SeparableParams(Generator):
 
         s.part("How many parameters does each head have: (i) flatten + dense, (ii) the compact head?")
         hwc = g.height * g.width * co
-        if b and s.mistake("bias_forgotten", bias_why):
+        if b and s.mistake(BIASES_NOT_COUNTED):
             v = hwc * n
-        elif s.mistake("flatten_spatial_ignored", "counted one input per channel; the flattened map has "
-                                                  "H·W·C inputs, each with its own weight to every class"):
+        elif s.mistake(FLATTEN_SPATIAL_IGNORED):
             v = (co + b) * n
         else:
             v = (hwc + b) * n
         s.step("dense_head", v, *self._count([r"H \cdot W \cdot C", "N"],
                                              [rf"{g.height} \cdot {g.width} \cdot {co}", str(n)], b),
                label="flatten + dense head", answer=True)
-        if b and s.mistake("bias_forgotten", bias_why):
+        if b and s.mistake(BIASES_NOT_COUNTED):
             v = co * n
         elif s.mistake("pooling_counted_as_dense", "counted the spatial positions; after global pooling (or "
                                                    "with a 1×1 convolution) each class needs one weight per channel"):

@@ -11,6 +11,7 @@ from ...render.figures import network
 from ...steps import Degenerate, Steps
 from .._draw import decimals, matrix, pick
 from .._maths import relu, sigmoid, softmax
+from .._mistakes import ACTIVATION_DERIVATIVE_MISSING, ERROR_SIGN, GRADIENT_ASCENT, SIGMOID_DERIVATIVE_OF_Z
 
 
 class BackpropGivens(Givens):
@@ -35,7 +36,7 @@ class BackpropGivens(Givens):
         return self
 
 
-@generator(id="backprop", topic="dense", goal="03.6", version=2,
+@generator(id="backprop", topic="dense", goal="03.6", version=3,
            title="Forward pass and backpropagation in a small dense network")
 class Backprop(Generator):
     """A 2-3 input, 2-3 hidden, 2-3 class network with softmax and cross-entropy: one SGD step."""
@@ -108,7 +109,7 @@ class Backprop(Generator):
 
         s.part(r"Output layer: compute $\delta^{[2]} = \partial L / \partial z^{[2]}$ and "
                r"$\partial L / \partial W^{[2]}$.")
-        sign = -1.0 if s.mistake("delta_sign", "wrote y - y_hat; the softmax-cross-entropy gradient is y_hat - y") else 1.0
+        sign = -1.0 if s.mistake(ERROR_SIGN) else 1.0
         d2 = s.step("delta2", sign * (p - y), r"\delta^{[2]} = \hat y - y", lambda: rf"{mat(p)} - {mat(y)}",
                     label=r"$\delta^{[2]}$")
         dW2 = s.step("dW2", np.outer(d2, a1), r"\frac{\partial L}{\partial W^{[2]}} = \delta^{[2]} (a^{[1]})^T",
@@ -122,10 +123,9 @@ class Backprop(Generator):
             back = W2 @ d2
         else:
             back = W2.T @ d2
-        if s.mistake("activation_derivative_missing", "left out the activation's derivative f'(z^[1])"):
+        if s.mistake(ACTIVATION_DERIVATIVE_MISSING):
             deriv = np.ones_like(z1)
-        elif not is_relu and s.mistake("sigmoid_derivative_of_z", "used z(1-z) for the sigmoid's derivative; "
-                                                               "it is sigma(z)(1 - sigma(z)) = a(1-a)"):
+        elif not is_relu and s.mistake(SIGMOID_DERIVATIVE_OF_Z):
             deriv = z1 * (1 - z1)
         else:
             deriv = (np.asarray(z1) > 0).astype(float) if is_relu else a1 * (1 - a1)
@@ -137,7 +137,7 @@ class Backprop(Generator):
                      answer=True)
 
         s.part(r"Take one SGD step: compute the updated $W^{[2]}$ and $W^{[1]}$.")
-        direction = 1.0 if s.mistake("gradient_ascent", "added the gradient; gradient descent subtracts it") else -1.0
+        direction = 1.0 if s.mistake(GRADIENT_ASCENT) else -1.0
         s.step("W2_new", W2 + direction * g.lr * dW2, r"W^{[2]} \leftarrow W^{[2]} - \lambda \frac{\partial L}{\partial W^{[2]}}",
                lambda: rf"{mat(W2)} - {num(g.lr)} {mat(dW2)}", label=r"new $W^{[2]}$", answer=True)
         s.step("W1_new", W1 + direction * g.lr * dW1, r"W^{[1]} \leftarrow W^{[1]} - \lambda \frac{\partial L}{\partial W^{[1]}}",

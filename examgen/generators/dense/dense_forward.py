@@ -12,6 +12,7 @@ from ...render.figures import network
 from ...steps import Steps
 from .._draw import Draws
 from .._maths import relu, sigmoid, softmax
+from .._mistakes import BIAS_FORGOTTEN, SIGMOID_SIGN, WEIGHTS_TRANSPOSED
 
 _Weight = Annotated[float, Field(ge=-100, le=100)]
 _ACT_TEX = {"sigmoid": r"\sigma", "relu": r"\mathrm{ReLU}"}
@@ -53,7 +54,7 @@ def _activate(z, act: str):
     return relu(z) if act == "relu" else sigmoid(z)
 
 
-@generator(id="dense_forward", topic="dense", goal="03.1", version=1,
+@generator(id="dense_forward", topic="dense", goal="03.1", version=2,
            title="Forward pass of a dense network: a named node and the softmax output")
 class DenseForward(Generator):
     """A network of 2-3 layers (sigmoid / ReLU hidden layers, softmax output): the activation of a
@@ -135,11 +136,10 @@ class DenseForward(Generator):
                   + (", " if layer + 1 < n_layers else "")
                   + f"$z^{{[{n_layers}]}}$, the output $\\hat y$ and the predicted class.")
             a0 = a
-            if s.mistake("bias_missing", "left out the bias b^[l] in z^[l] = W^[l] a^[l-1] + b^[l]"):
+            if s.mistake(BIAS_FORGOTTEN):
                 z = W @ a0
             elif W.shape[0] == W.shape[1] and s.mistake(
-                    "not_transposed", "multiplied by the transpose of W^[l]; row j of W^[l] holds the "
-                                      "weights into node j, so z^[l] = W^[l] a^[l-1] + b^[l]"):
+                    WEIGHTS_TRANSPOSED):
                 z = W.T @ a0 + b
             else:
                 z = W @ a0 + b
@@ -147,7 +147,7 @@ class DenseForward(Generator):
                        lambda W=W, a0=a0, b=b: rf"{mat(W)} {mat(a0)} + {mat(b)}", label=rf"$z^{{[{i}]}}$")
             if i < n_layers:
                 act = g.activations[i - 1]
-                if act == "sigmoid" and s.mistake("sigmoid_sign", "used 1/(1 + e^z); the sigmoid is 1/(1 + e^-z)"):
+                if act == "sigmoid" and s.mistake(SIGMOID_SIGN):
                     a = sigmoid(-np.asarray(z))
                 else:
                     a = _activate(np.asarray(z), act)

@@ -11,6 +11,8 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
 from .._maths import sigmoid
+from .._mistakes import (ACTIVATION_DERIVATIVE_MISSING, ERROR_SIGN, GRADIENT_ASCENT, HALF_FORGOTTEN,
+                         LOSS_SIGN, POWER_RULE_FACTOR, SIGMOID_DERIVATIVE_TWICE)
 
 
 def _table_value(activation: str, z: float) -> float:
@@ -79,7 +81,7 @@ class DeriveGivens(Givens):
         return self
 
 
-@generator(id="derive", topic="dense", goal="03.9", version=1,
+@generator(id="derive", topic="dense", goal="03.9", version=2,
            title="Derive a neuron's gradient as a formula, then use it")
 class Derive(Generator):
     """dL/da, f'(z) and dL/dw (or dL/db) of one neuron as formulas; then one gradient step."""
@@ -146,16 +148,14 @@ class Derive(Generator):
             if s.mistake("log_inner_derivative",
                          "differentiated log(1 - a) as 1/(1 - a): the inner derivative -1 is missing"):
                 value = "-y/a - (1 - y)/(1 - a)"
-            elif s.mistake("loss_sign", "dropped the minus sign in front of the cross-entropy"):
+            elif s.mistake(LOSS_SIGN):
                 value = "y/a - (1 - y)/(1 - a)"
         else:
-            if s.mistake("loss_sign", "wrote y - a: the inner derivative of (a - y) with respect to a is +1"):
+            if s.mistake(ERROR_SIGN):
                 value = "y - a" if loss == "half_squared" else "2*(y - a)"
-            elif loss == "squared" and s.mistake("power_rule_factor",
-                                                 "left out the factor 2 from the power rule"):
+            elif loss == "squared" and s.mistake(POWER_RULE_FACTOR):
                 value = "a - y"
-            elif loss == "half_squared" and s.mistake("half_ignored",
-                                                      "kept the factor 2 from the power rule: the 1/2 cancels it"):
+            elif loss == "half_squared" and s.mistake(HALF_FORGOTTEN):
                 value = "2*(a - y)"
         dLda = s.step("dL_da", value, r"\frac{\partial L}{\partial a}", lambda: _work_a(loss),
                       label=r"$\partial L / \partial a$", kind="expression", variables=A_Y)
@@ -169,14 +169,14 @@ class Derive(Generator):
                    r"as a formula in $a$ only.")
             value = ref_b
             if act == "sigmoid":
-                if s.mistake("tanh_derivative", "used tanh's derivative 1 - a^2; the sigmoid's is a(1 - a)"):
+                if s.mistake("tanh_derivative_for_sigmoid", "used tanh's derivative 1 - a^2; the sigmoid's is a(1 - a)"):
                     value = "1 - a^2"
                 elif s.mistake("sigmoid_inner_sign",
                                "lost the inner derivative -1 of e^(-z): the sigmoid is increasing, "
                                "so its derivative a(1 - a) is positive"):
                     value = "-a*(1 - a)"
             else:
-                if s.mistake("sigmoid_derivative", "used the sigmoid's derivative a(1 - a); tanh's is 1 - a^2"):
+                if s.mistake("sigmoid_derivative_for_tanh", "used the sigmoid's derivative a(1 - a); tanh's is 1 - a^2"):
                     value = "a*(1 - a)"
                 elif s.mistake("tanh_square_missing", "wrote 1 - a: tanh'(z) = 1 - tanh(z)^2"):
                     value = "1 - a"
@@ -195,13 +195,9 @@ class Derive(Generator):
             value = _prod(*chain)
         elif wrt == "b" and s.mistake("bias_times_x", "multiplied by x: dz/db = 1, only dz/dw = x"):
             value = _prod(*chain, "x")
-        elif act != "identity" and loss != "cross_entropy" and s.mistake(
-                "activation_derivative_missing", "left out da/dz = f'(z) in the chain"):
+        elif act != "identity" and loss != "cross_entropy" and s.mistake(ACTIVATION_DERIVATIVE_MISSING):
             value = _prod(text(dLda), dz)
-        elif loss == "cross_entropy" and s.mistake(
-                "sigmoid_derivative_twice",
-                "multiplied (a - y) by a(1 - a) again: sigma'(z) = a(1 - a) already cancelled the "
-                "denominator of dL/da, so dL/dz = a - y"):
+        elif loss == "cross_entropy" and s.mistake(SIGMOID_DERIVATIVE_TWICE):
             value = _prod(*chain, text(dadz), dz)
         dLdp = s.step(f"dL_d{wrt}", value,
                       rf"\frac{{\partial L}}{{\partial {wrt}}} = \frac{{\partial L}}{{\partial a}}"
@@ -226,7 +222,7 @@ class Derive(Generator):
                       rf"\frac{{\partial L}}{{\partial {wrt}}}",
                       lambda: latex(dLdp, A_Y_X, values={"a": a, "y": g.y, "x": g.x}),
                       label=rf"$\partial L / \partial {wrt}$ (number)")
-        sign = 1.0 if s.mistake("gradient_ascent", "added the gradient: gradient descent subtracts it") else -1.0
+        sign = 1.0 if s.mistake(GRADIENT_ASCENT) else -1.0
         s.step(f"{wrt}_new", p0 + sign * g.lr * grad,
                rf"{wrt} \leftarrow {wrt} - \lambda \frac{{\partial L}}{{\partial {wrt}}}",
                lambda: rf"{num(p0)} - {num(g.lr)} \cdot {par(grad)}", label=f"new ${wrt}$")

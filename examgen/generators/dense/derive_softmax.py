@@ -11,6 +11,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
 from .._maths import softmax
+from .._mistakes import ERROR_SIGN
 
 
 class SoftmaxGivens(Givens):
@@ -30,7 +31,7 @@ class SoftmaxGivens(Givens):
         return self
 
 
-@generator(id="derive_softmax", topic="dense", goal="03.9", version=1,
+@generator(id="derive_softmax", topic="dense", goal="03.9", version=2,
            title="Derive the softmax cross-entropy gradient as formulas, then use it")
 class DeriveSoftmax(Generator):
     """dp_t/dz_t, dp_t/dz_k and dL/dz as formulas in the probabilities; then the numbers."""
@@ -100,7 +101,7 @@ class DeriveSoftmax(Generator):
         nice = da == ref_a and db == ref_b
         dLt = f"{pt} - 1" if nice else f"-({text(da)})/{pt}"
         dLk = pk if nice else f"-({text(db)})/{pt}"
-        if s.mistake("y_minus_p", "wrote y - p: the gradient of the cross-entropy through the softmax is p - y"):
+        if s.mistake(ERROR_SIGN):
             dLt, dLk = f"({text(da)})/{pt}", f"({text(db)})/{pt}"
         elif s.mistake("log_derivative_missing",
                        f"left out d(-log p_{t})/dp_{t} = -1/p_{t} at the start of the chain"):

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
+from .._mistakes import WEIGHTS_TRANSPOSED
 
 
 class VectorizedShapesGivens(Givens):
@@ -22,7 +23,7 @@ class VectorizedShapesGivens(Givens):
         return self
 
 
-@generator(id="vectorized_shapes", topic="dense", goal="03.10", version=1,
+@generator(id="vectorized_shapes", topic="dense", goal="03.10", version=2,
            title="Shapes in the vectorized forward and backward equations")
 class VectorizedShapes(Generator):
     """A minibatch through a 2-3 layer dense network, examples as columns: the shapes of
@@ -80,8 +81,7 @@ class VectorizedShapes(Generator):
             ap = (n_prev, m)
         ap_r, ap_c = shape(f"A{p}", Ap, *ap, rf"n^{{[{p}]}} \text{{ (one row per node of layer {p})}}",
                            r"m \text{ (one column per example)}")
-        if s.mistake("W_transposed", "wrote W^[l] as n^[l-1] x n^[l]; for Z = W A + b it must be "
-                                     "n^[l] x n^[l-1] (one row per node of layer l)"):
+        if s.mistake(WEIGHTS_TRANSPOSED):
             w_r, w_c = ap_r, n_l
         else:
             w_r, w_c = n_l, ap_r

@@ -9,6 +9,7 @@ from ...fmt import num
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import Draws
+from .._mistakes import PRECISION_RECALL_SWAPPED
 from ._tables import _floats, _table
 
 Interpolation = Literal["all-point", "11-point"]
@@ -75,7 +76,7 @@ def _eleven(prec, rec, interpolate: bool = True) -> list[float]:
     return out
 
 
-@generator(id="average_precision", topic="detection", goal="09.7", version=1,
+@generator(id="average_precision", topic="detection", goal="09.7", version=2,
            title="Precision, recall, average precision and mAP of ranked detections")
 class AveragePrecision(Generator):
     """Ranked detections of two (or three) classes: precision and recall at each rank, the
@@ -157,9 +158,7 @@ class AveragePrecision(Generator):
                            f"$r_k$ at every rank $k = 1, \\dots, {k}$, the interpolated "
                            f"precision {interp_what}, and the AP of the class.")
             prec_v, rec_v = [t_ / i for i, t_ in enumerate(tp, 1)], [t_ / n for t_ in tp]
-            if s.mistake("precision_recall_swapped", "swapped precision and recall: precision divides by "
-                                                     "the number of detections so far (k), recall by the "
-                                                     "number of ground-truth objects"):
+            if s.mistake(PRECISION_RECALL_SWAPPED):
                 prec_v, rec_v = rec_v, prec_v
             prec = s.step(f"prec{c}", prec_v, r"p_k = \frac{TP_k}{k}",
                           lambda: r",\ ".join(rf"\tfrac{{{t_}}}{{{i}}}" for i, t_ in enumerate(tp, 1)),

@@ -6,6 +6,7 @@ from ...fmt import num
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import Draws
+from .._mistakes import PRECISION_RECALL_SWAPPED
 from ._tables import _table
 
 
@@ -71,7 +72,7 @@ def _metrics_distinct(tp, fp, fn, tn) -> bool:
             and abs(f1 - (prec + sens) / 2) >= 0.003 and sens >= 0.4 and spec >= 0.4)
 
 
-@generator(id="classification_metrics", topic="detection", goal="09.1", version=1,
+@generator(id="classification_metrics", topic="detection", goal="09.1", version=2,
            title="Sensitivity, specificity, precision, accuracy, balanced accuracy and F1")
 class ClassificationMetrics(Generator):
     """A binary classifier's confusion matrix (given, or counted from scores, labels and a
@@ -174,9 +175,7 @@ class ClassificationMetrics(Generator):
                       lambda: rf"\frac{{{tp}}}{{{tp} + {fn}}}", label="sensitivity")
         spec = s.step("specificity", spec_v, r"\text{specificity} = \frac{TN}{TN + FP}",
                       lambda: rf"\frac{{{tn}}}{{{tn} + {fp}}}", label="specificity")
-        if s.mistake("precision_recall_swapped", "computed the recall TP / (TP + FN) for the precision; "
-                                                 "precision is TP / (TP + FP), the share of predicted "
-                                                 "positives that are right"):
+        if s.mistake(PRECISION_RECALL_SWAPPED):
             prec_v = tp / (tp + fn)
         else:
             prec_v = tp / (tp + fp)

@@ -10,6 +10,7 @@ from ...registry import Generator, Givens, generator
 from ...render.figures import grids
 from ...steps import Steps
 from .._draw import Draws
+from .._mistakes import KERNEL_FLIPPED
 
 UpMethod = Literal["nearest", "bed_of_nails"]
 
@@ -76,7 +77,7 @@ def _up_nails(p) -> np.ndarray:
     return out
 
 
-@generator(id="upsampling", topic="detection", goal="09.11", version=1,
+@generator(id="upsampling", topic="detection", goal="09.11", version=2,
            title="Unpooling and transposed convolution for segmentation")
 class Upsampling(Generator):
     """A 4x4 map is max-pooled 2x2; the pooled map is upsampled by nearest neighbour or bed of
@@ -182,8 +183,7 @@ class Upsampling(Generator):
         kern = np.array(g.kernel, dtype=float)
         summed = not (k > st and s.mistake("overlap_not_summed", "overwrote overlapping contributions; a "
                                                                  "transposed convolution sums them"))
-        if s.mistake("kernel_flipped", "flipped the kernel; the transposed convolution scatters the kernel "
-                                       "as it is"):
+        if s.mistake(KERNEL_FLIPPED):
             kern = kern[::-1, ::-1]
         s.step("tconv", _conv_transpose(p, kern, st, pad, summed),
                r"Y_{s i + a - p,\, s j + b - p} \leftarrow Y_{s i + a - p,\, s j + b - p} + P_{ij} K_{ab}",

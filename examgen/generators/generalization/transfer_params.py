@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
+from .._mistakes import BIASES_NOT_COUNTED, FLATTEN_SPATIAL_IGNORED, INPUT_CHANNELS_IGNORED
 from ._numbers import big
 
 
@@ -52,7 +53,7 @@ class TransferGivens(Givens):
         return self
 
 
-@generator(id="transfer_params", topic="generalization", goal="08.12", version=1,
+@generator(id="transfer_params", topic="generalization", goal="08.12", version=2,
            title="Trainable and frozen parameters in transfer learning")
 class TransferParams(Generator):
     """A pretrained CNN or dense network whose classifier is replaced for a new task and whose
@@ -130,8 +131,7 @@ class TransferParams(Generator):
         s.part("Give the number of parameters (weights and biases) of every layer of the network "
                "for the new task.")
         counts = []
-        bias_missing = s.mistake("bias_forgotten", "left out the biases: every filter and every unit "
-                                                   "has one")
+        bias_missing = s.mistake(BIASES_NOT_COUNTED)
         bias = 0 if bias_missing else 1
         for i, (layer, n_in) in enumerate(zip(g.layers, inputs), 1):
             out = g.new_classes if i == L else layer.size
@@ -141,8 +141,7 @@ class TransferParams(Generator):
             if layer.type == "conv":
                 k2 = layer.kernel ** 2
                 cin = n_in
-                if n_in > 1 and s.mistake("input_channels_ignored", "counted one input channel per "
-                                          "filter; a filter spans all input channels (k·k·C_in weights)"):
+                if n_in > 1 and s.mistake(INPUT_CHANNELS_IGNORED):
                     cin = 1
                 p = s.step(f"p{i}", (k2 * cin + bias) * out, r"(k \cdot k \cdot C_{in} + 1) \cdot F",
                            lambda: rf"({layer.kernel} \cdot {layer.kernel} \cdot {n_in} + 1) \cdot {layer.size}",
@@ -150,8 +149,7 @@ class TransferParams(Generator):
             else:
                 fin = n_in
                 flat = i > 1 and g.layers[i - 2].type == "conv" and g.pool == "flatten" and g.spatial > 1
-                if flat and s.mistake("flatten_spatial_ignored", "took the number of channels as the "
-                                      "input size; the flattened feature map has s·s·C values"):
+                if flat and s.mistake(FLATTEN_SPATIAL_IGNORED):
                     fin = g.layers[i - 2].size
                 p = s.step(f"p{i}", (fin + bias) * out, r"(n_{in} + 1) \cdot n_{out}",
                            lambda: (rf"({g.spatial} \cdot {g.spatial} \cdot {g.layers[i - 2].size} + 1)"

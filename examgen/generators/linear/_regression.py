@@ -8,6 +8,7 @@ from ...fmt import num, par, row
 from ...registry import Givens
 from ...steps import Steps
 from .._givens import Number
+from .._mistakes import GRADIENT_ASCENT
 
 
 def _dot_work(a, b) -> str:
@@ -65,11 +66,27 @@ class _RegressionGivens(Givens):
         return self
 
 
+def _gradients(s: Steps, names, X, e, factor: float, frac: str, numerator: int):
+    """Part b's gradient steps, dL/dw_j = frac sum_i e_i x_ij and dL/db = frac sum_i e_i, with the errors
+    ``e = y_hat - y``: ``factor`` is frac's value (a mistake may change it), ``frac`` its LaTeX in the
+    formula and ``numerator`` / N its value in the worked numbers. Returns the gradients and dL/db."""
+    n, d = X.shape
+    grads = [s.step(f"d{names[j]}", factor * float(e @ X[:, j]),
+                    rf"\frac{{\partial L}}{{\partial {_wsub(d, j)}}} = {frac}\sum_i (\hat y_i - y_i)\, {_xsub(d, j)}",
+                    lambda j=j: rf"\frac{{{numerator}}}{{{n}}}\left({_dot_work(e, X[:, j])}\right)",
+                    label=rf"$\partial L / \partial {_wsub(d, j)}$", answer=True)
+             for j in range(d)]
+    db = s.step("db", factor * float(e.sum()), rf"\frac{{\partial L}}{{\partial b}} = {frac}\sum_i (\hat y_i - y_i)",
+                lambda: rf"\frac{{{numerator}}}{{{n}}}\left(" + " + ".join(par(v) for v in e) + r"\right)",
+                label=r"$\partial L / \partial b$", answer=True)
+    return grads, db
+
+
 def _update(s: Steps, names, d, w, grads, b, db, lr):
     """Part c of the regression generators: one gradient-descent step on every parameter."""
     s.part("Take one gradient-descent step: compute the updated "
            + ", ".join(f"${_wsub(d, j)}$" for j in range(d)) + " and $b$.")
-    sign = 1.0 if s.mistake("gradient_ascent", "added the gradient; gradient descent subtracts it") else -1.0
+    sign = 1.0 if s.mistake(GRADIENT_ASCENT) else -1.0
     for j in range(d):
         s.step(f"{names[j]}_new", w[j] + sign * lr * grads[j],
                rf"{_wsub(d, j)} \leftarrow {_wsub(d, j)} - \lambda \frac{{\partial L}}{{\partial {_wsub(d, j)}}}",

@@ -7,24 +7,16 @@ from ...fmt import num, par
 from ...registry import Generator, generator
 from ...steps import Steps
 from .._draw import Draws
-from ._regression import (
-    _dot_work,
-    _examples,
-    _linear,
-    _names,
-    _params,
-    _RegressionGivens,
-    _update,
-    _wsub,
-    _xsub,
-)
+from .._mistakes import ERROR_SIGN, GRADIENT_NOT_AVERAGED
+from ._regression import (_dot_work, _examples, _gradients, _linear, _names, _params, _RegressionGivens,
+                          _update, _wsub)
 
 
 class LinRegGivens(_RegressionGivens):
     half: bool = Field(False, description="loss 1/(2N) sum (instead of 1/N sum) of the squared errors")
 
 
-@generator(id="linreg_step", topic="linear", goal="02.2", version=1,
+@generator(id="linreg_step", topic="linear", goal="02.2", version=2,
            title="Linear regression: mean squared error and one gradient-descent step")
 class LinRegStep(Generator):
     """3-4 examples with 1-2 features: predictions, MSE, its gradient and one update."""
@@ -100,19 +92,10 @@ class LinRegStep(Generator):
                                    "1/(2N) in the loss it cancels" if half else
                                    "left out the factor 2 from differentiating the square"):
             factor = (2.0 if half else 1.0) / n
-        elif s.mistake("gradient_not_averaged", "summed over the examples without the 1/N of the mean"):
+        elif s.mistake(GRADIENT_NOT_AVERAGED):
             factor = 1.0 if half else 2.0
-        if s.mistake("error_sign", "used (y - y_hat) instead of (y_hat - y): the gradient has the wrong sign"):
+        if s.mistake(ERROR_SIGN):
             factor = -factor
-        grads = []
-        for j in range(d):
-            grads.append(s.step(
-                f"d{names[j]}", factor * float(e @ X[:, j]),
-                rf"\frac{{\partial L}}{{\partial {_wsub(d, j)}}} = {gfrac}\sum_i (\hat y_i - y_i)\, {_xsub(d, j)}",
-                lambda j=j: rf"\frac{{{1 if half else 2}}}{{{n}}}\left({_dot_work(e, X[:, j])}\right)",
-                label=rf"$\partial L / \partial {_wsub(d, j)}$", answer=True))
-        db = s.step("db", factor * float(e.sum()), rf"\frac{{\partial L}}{{\partial b}} = {gfrac}\sum_i (\hat y_i - y_i)",
-                    lambda: rf"\frac{{{1 if half else 2}}}{{{n}}}\left(" + " + ".join(par(v) for v in e) + r"\right)",
-                    label=r"$\partial L / \partial b$", answer=True)
+        grads, db = _gradients(s, names, X, e, factor, gfrac, 1 if half else 2)
 
         _update(s, names, d, w, grads, g.b, db, g.lr)

@@ -11,17 +11,9 @@ from ...registry import Generator, generator
 from ...steps import Degenerate, Steps
 from .._draw import Draws
 from .._maths import sigmoid
-from ._regression import (
-    _dot_work,
-    _examples,
-    _linear,
-    _names,
-    _params,
-    _RegressionGivens,
-    _update,
-    _wsub,
-    _xsub,
-)
+from .._mistakes import ERROR_SIGN, GRADIENT_NOT_AVERAGED, LOG10, LOSS_SIGN, SIGMOID_DERIVATIVE_TWICE
+from ._regression import (_dot_work, _examples, _gradients, _linear, _names, _params, _RegressionGivens,
+                          _update, _wsub)
 
 Label = Annotated[int, Field(ge=0, le=1)]
 
@@ -44,7 +36,7 @@ class LogRegGivens(_RegressionGivens):
     y: list[Label] = Field(min_length=1, max_length=10, description="the class labels (0 or 1), one per example")
 
 
-@generator(id="logreg_step", topic="linear", goal="02.4", version=1,
+@generator(id="logreg_step", topic="linear", goal="02.4", version=2,
            title="Logistic regression: cross-entropy loss and one gradient-descent step")
 class LogRegStep(Generator):
     """3-4 labelled examples with 1-2 features: logits, sigmoid outputs, binary cross-entropy,
@@ -107,10 +99,10 @@ class LogRegStep(Generator):
         yhat = s.step("yhat", sigmoid(z), r"\hat y_i = \sigma(z_i) = \frac{1}{1+e^{-z_i}}",
                       lambda: r",\ ".join(rf"\sigma({num(v)})" for v in z), label=r"$\hat y = (\hat y_1, \dots, \hat y_N)$")
         log = np.log
-        if s.mistake("log10", "used the base-10 logarithm; the cross-entropy uses the natural logarithm"):
+        if s.mistake(LOG10):
             log = np.log10
         sign = -1.0
-        if s.mistake("loss_sign", "left out the minus sign: the cross-entropy loss is positive"):
+        if s.mistake(LOSS_SIGN):
             sign = 1.0
         terms = np.where(y == 1, log(yhat), log(1 - yhat))
         s.step("loss", sign * float(terms.mean()),
@@ -124,22 +116,12 @@ class LogRegStep(Generator):
                + r" and $\partial L / \partial b$.")
         e = yhat - y
         factor = 1.0 / n
-        if s.mistake("sigmoid_derivative", "multiplied by sigma'(z) = y_hat (1 - y_hat); with the "
-                                           "cross-entropy loss it cancels, leaving (y_hat - y) x"):
+        if s.mistake(SIGMOID_DERIVATIVE_TWICE):
             e = e * yhat * (1 - yhat)
-        elif s.mistake("gradient_not_averaged", "summed over the examples without the 1/N of the mean"):
+        elif s.mistake(GRADIENT_NOT_AVERAGED):
             factor = 1.0
-        if s.mistake("error_sign", "used (y - y_hat) instead of (y_hat - y): the gradient has the wrong sign"):
+        if s.mistake(ERROR_SIGN):
             factor = -factor
-        grads = []
-        for j in range(d):
-            grads.append(s.step(
-                f"d{names[j]}", factor * float(e @ X[:, j]),
-                rf"\frac{{\partial L}}{{\partial {_wsub(d, j)}}} = \frac{{1}}{{N}}\sum_i (\hat y_i - y_i)\, {_xsub(d, j)}",
-                lambda j=j: rf"\frac{{1}}{{{n}}}\left({_dot_work(e, X[:, j])}\right)",
-                label=rf"$\partial L / \partial {_wsub(d, j)}$", answer=True))
-        db = s.step("db", factor * float(e.sum()), r"\frac{\partial L}{\partial b} = \frac{1}{N}\sum_i (\hat y_i - y_i)",
-                    lambda: rf"\frac{{1}}{{{n}}}\left(" + " + ".join(par(v) for v in e) + r"\right)",
-                    label=r"$\partial L / \partial b$", answer=True)
+        grads, db = _gradients(s, names, X, e, factor, r"\frac{1}{N}", 1)
 
         _update(s, names, d, w, grads, g.b, db, g.lr)

@@ -11,6 +11,7 @@ from ...steps import Degenerate, Steps
 from .._draw import Draws
 from .._givens import Number
 from .._maths import softmax
+from .._mistakes import ERROR_SIGN, GRADIENT_ASCENT, LOG10
 
 
 class SoftmaxCeGivens(Givens):
@@ -32,7 +33,7 @@ class SoftmaxCeGivens(Givens):
         return self
 
 
-@generator(id="softmax_ce", topic="linear", goal="02.7", version=1,
+@generator(id="softmax_ce", topic="linear", goal="02.7", version=2,
            title="Softmax classifier: cross-entropy loss and one gradient step")
 class SoftmaxCe(Generator):
     """A linear softmax classifier with 3-4 classes on one example: scores, probabilities,
@@ -94,7 +95,7 @@ class SoftmaxCe(Generator):
         p = s.step("p", softmax(z), r"p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
                    lambda: r"\frac{1}{" + " + ".join(num(math.exp(t)) for t in z) + r"}"
                            + mat(np.exp(z)), label="$p$")
-        if s.mistake("log10", "used the base-10 logarithm; the cross-entropy uses the natural logarithm"):
+        if s.mistake(LOG10):
             loss = -np.log10(p[c])
         elif s.mistake("binary_ce_per_class", "added -ln(1 - p_k) for the wrong classes (binary cross-entropy "
                                               "per class); the softmax cross-entropy is -ln p of the true class"):
@@ -105,7 +106,7 @@ class SoftmaxCe(Generator):
                lambda: rf"-\ln {num(p[c])}", label="$L$")
 
         s.part(r"Compute $\delta = \partial L / \partial z$ and the gradient $\partial L / \partial W$.")
-        if s.mistake("delta_sign", "wrote y - p; the gradient of the softmax cross-entropy is p - y"):
+        if s.mistake(ERROR_SIGN):
             delta = y - p
         elif s.mistake("onehot_forgotten", "left out the one-hot target: dL/dz = p - y, so the true "
                                            "class's entry is p_k - 1"):
@@ -119,7 +120,7 @@ class SoftmaxCe(Generator):
 
         s.part(r"Take one gradient-descent step: compute the updated $W$ and $b$ "
                r"(note $\partial L / \partial b = \delta$).")
-        sign = 1.0 if s.mistake("gradient_ascent", "added the gradient; gradient descent subtracts it") else -1.0
+        sign = 1.0 if s.mistake(GRADIENT_ASCENT) else -1.0
         s.step("W_new", W + sign * g.lr * dW, r"W \leftarrow W - \lambda \frac{\partial L}{\partial W}",
                lambda: rf"{mat(W)} - {num(g.lr)} {mat(dW)}", label="new $W$", answer=True)
         s.step("b_new", b + sign * g.lr * d, r"b \leftarrow b - \lambda\, \delta",

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from ...exam import SpecError
+from .._mistakes import POWER_RULE_FACTOR
 from ._snippet import AutogradGivens
 
 INSTALL = "pip install 'in5400-examgen[torch]'"
@@ -29,7 +30,7 @@ MISTAKES = {
                            "ReLU's derivative is 0 there",
     "mean_without_1_over_n": "left out the mean's 1/n: the gradient of u.mean() is 1/n for each entry",
     "sigmoid_derivative": "used sigmoid(u) as the sigmoid's derivative: it is sigmoid(u)(1 - sigmoid(u))",
-    "power_rule_factor": "left out the factor k of the power rule: d(u**k)/du = k u**(k-1)",
+    POWER_RULE_FACTOR.name: POWER_RULE_FACTOR,
 }
 NO_ACCUMULATION = ("no_accumulation", "gave only the last backward()'s gradient: .grad accumulates (adds up) "
                                       "over backward() calls until it is zeroed")

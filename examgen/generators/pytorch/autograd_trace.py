@@ -8,7 +8,7 @@ from ...fmt import num, plain
 from ...model import Tolerance
 from ...registry import Generator, generator
 from ...render.figures import graph
-from ...steps import Steps
+from ...steps import CommonMistake, Steps
 from .._draw import pick
 from .._maths import sigmoid
 from ._derivations import _formula_text, _formulas, _numpy_grads
@@ -44,7 +44,7 @@ NAMES = [("a", "b"), ("x", "w"), ("w", "b"), ("u", "v"), ("p", "q")]
 GRAD = Tolerance.places(3)
 
 
-@generator(id="autograd_trace", topic="pytorch", goal="04.2", version=1,
+@generator(id="autograd_trace", topic="pytorch", goal="04.2", version=2,
            title="Trace PyTorch autograd: the .grad of each tensor")
 class AutogradTrace(Generator):
     """A 4-8 line snippet (tensors, an elementwise expression, sum/mean, backward, sometimes a
@@ -211,7 +211,7 @@ class AutogradTrace(Generator):
         active: dict[str, Any] = {}
         for m, vals in stored.items():
             why = NO_ACCUMULATION[1] if m == NO_ACCUMULATION[0] else MISTAKES[m]
-            if s.mistake(m, why, values=vals):
+            if (s.mistake(why, values=vals) if isinstance(why, CommonMistake) else s.mistake(m, why, values=vals)):
                 active = vals
 
         backward_lines = [i for i, line in enumerate(g.lines, len(g.tensors) + 1) if line.backward]

@@ -9,6 +9,7 @@ from ...registry import Generator, Givens, generator
 from ...render.figures import grid_world
 from ...steps import Steps
 from .._draw import pick
+from .._mistakes import DISCOUNT_IGNORED, IN_PLACE_SWEEP, TERMINAL_UPDATED
 from ._grid import MOVES
 
 
@@ -59,7 +60,7 @@ def sweep(v: np.ndarray, terminal: np.ndarray, reward: float, gamma: float,
     return new
 
 
-@generator(id="bellman", topic="rl", goal="14.3", version=1,
+@generator(id="bellman", topic="rl", goal="14.3", version=2,
            title="Bellman expectation updates on a grid world")
 class Bellman(Generator):
     """Synchronous sweeps of v_{k+1}(s) = E_pi[R + gamma v_k(S')] for the random policy."""
@@ -110,11 +111,10 @@ class Bellman(Generator):
                              "off_grid_zero", "a move off the grid keeps the agent in its cell, so it "
                                               "counts that cell's own value, not 0"),
                          update_terminal=s.mistake(
-                             "terminal_updated", "updated a terminal state; terminal states keep value 0"),
+                             TERMINAL_UPDATED),
                          in_place=s.mistake(
-                             "in_place_sweep", "updated the grid in place; the question asks for "
-                                               "synchronous sweeps, each computed from v_k only"))
-            if g.gamma != 1 and s.mistake("discount_ignored", "left out the discount factor gamma"):
+                             IN_PLACE_SWEEP))
+            if g.gamma != 1 and s.mistake(DISCOUNT_IGNORED):
                 gamma = 1.0
             else:
                 gamma = g.gamma

@@ -7,6 +7,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
 from .._givens import Number
+from .._mistakes import DISCOUNT_IGNORED
 
 
 class ReturnGivens(Givens):
@@ -34,7 +35,7 @@ class ReturnGivens(Givens):
         return self
 
 
-@generator(id="discounted_return", topic="rl", goal="14.1", version=1,
+@generator(id="discounted_return", topic="rl", goal="14.1", version=2,
            title="Discounted returns of an episode (and a Monte Carlo value estimate)")
 class DiscountedReturn(Generator):
     """G_t = sum_k gamma^k R_{t+k} for every t, backwards; optionally a continuing tail and the
@@ -104,7 +105,7 @@ class DiscountedReturn(Generator):
         s.part(f"Compute {first}the return $G_t$ for every $t = {T - 1}, \\dots, 0$ "
                r"(work backwards with $G_t = R_t + \gamma G_{t+1}$).")
         no_discount = gamma != 1 and s.mistake(
-            "no_discount", "added the rewards without discounting; reward k steps ahead is weighted gamma^k")
+            DISCOUNT_IGNORED)
         off_by_one = gamma != 1 and s.mistake(
             "discount_off_by_one", "discounted the first reward too (gamma^(k+1)); G_t counts R_t with weight "
                                    "gamma^0 = 1")

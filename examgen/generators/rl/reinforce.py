@@ -11,6 +11,7 @@ from ...steps import Steps
 from .._draw import pick
 from .._givens import Number
 from .._maths import softmax
+from .._mistakes import DISCOUNT_IGNORED
 
 
 def _exp_hint(values) -> str:
@@ -44,7 +45,7 @@ class ReinforceGivens(Givens):
         return self
 
 
-@generator(id="reinforce", topic="rl", goal="14.7", version=1,
+@generator(id="reinforce", topic="rl", goal="14.7", version=2,
            title="REINFORCE with a softmax policy, with and without a baseline")
 class Reinforce(Generator):
     """One short episode under a softmax policy with linear preferences: returns, the policy,
@@ -114,8 +115,7 @@ class Reinforce(Generator):
 
         s.part(r"Compute the returns $(G_0, \dots, G_{T-1})$.")
         disc = gamma
-        if gamma != 1 and s.mistake("no_discount", "added the rewards without discounting; reward k steps "
-                                                   "ahead is weighted gamma^k"):
+        if gamma != 1 and s.mistake(DISCOUNT_IGNORED):
             disc = 1.0
         G = [0.0] * T
         nxt = 0.0
@@ -157,21 +157,17 @@ class Reinforce(Generator):
                                                      "ascent on the expected return") else 1.0
         w = np.full(T, G[0]) if whole else np.asarray(G, dtype=float)
         s.part(r"Compute the updated parameters $\theta$ (without a baseline).")
-        grads = np.array(grads, dtype=float)
-        flat = grads.reshape(T, -1)
-        total = (w @ flat).reshape(theta.shape)
-        s.step("theta_new", theta + sign * g.alpha * total,
-               r"\theta + \alpha \sum_t G_t \nabla_\theta \log \pi_\theta(A_t \mid S_t)",
-               lambda: rf"{mat(theta)} + {num(g.alpha)} \left(" + " + ".join(
-                   rf"{par(w[t])} \cdot \nabla_{t}" for t in range(T)) + r"\right)",
-               label=r"$\theta$ after the update")
+        flat = np.array(grads, dtype=float).reshape(T, -1)
 
+        def update(name: str, weights: np.ndarray, weight_tex: str, label: str) -> None:
+            """theta + alpha sum_t weights_t grad_t (the step's weight of each step's gradient)."""
+            s.step(name, theta + sign * g.alpha * (weights @ flat).reshape(theta.shape),
+                   rf"\theta + \alpha \sum_t {weight_tex} \nabla_\theta \log \pi_\theta(A_t \mid S_t)",
+                   lambda: rf"{mat(theta)} + {num(g.alpha)} \left(" + " + ".join(
+                       rf"{par(weights[t])} \cdot \nabla_{t}" for t in range(T)) + r"\right)",
+                   label=label)
+
+        update("theta_new", w, "G_t", r"$\theta$ after the update")
         s.part(rf"Compute the updated parameters with the baseline $b = {num(g.baseline)}$ instead.")
         b = -g.baseline if s.mistake("baseline_added", "added the baseline; it is subtracted, G_t - b") else g.baseline
-        wb = w - b
-        total_b = (wb @ flat).reshape(theta.shape)
-        s.step("theta_base", theta + sign * g.alpha * total_b,
-               r"\theta + \alpha \sum_t (G_t - b) \nabla_\theta \log \pi_\theta(A_t \mid S_t)",
-               lambda: rf"{mat(theta)} + {num(g.alpha)} \left(" + " + ".join(
-                   rf"{par(wb[t])} \cdot \nabla_{t}" for t in range(T)) + r"\right)",
-               label=r"$\theta$ with the baseline")
+        update("theta_base", w - b, "(G_t - b)", r"$\theta$ with the baseline")

@@ -11,6 +11,7 @@ from ...render.figures import grid_world
 from ...steps import Steps
 from .._draw import pick
 from .._givens import Number
+from .._mistakes import DISCOUNT_IGNORED, IN_PLACE_SWEEP, TERMINAL_UPDATED
 from ._grid import MOVE_NAMES, MOVES
 
 Cell = tuple[int, int]
@@ -115,7 +116,7 @@ def value_iteration(rewards: np.ndarray, terminal: np.ndarray, gamma: float, swe
     return vs
 
 
-@generator(id="value_iteration", topic="rl", goal="14.3", version=1,
+@generator(id="value_iteration", topic="rl", goal="14.3", version=2,
            title="Value iteration on a grid world and the greedy policy")
 class ValueIteration(Generator):
     """Synchronous sweeps of the Bellman optimality update v_{k+1}(s) = max_a [R + gamma v_k(s')]
@@ -189,14 +190,12 @@ class ValueIteration(Generator):
     def solve(self, s: Steps, g: ValueIterationGivens):
         rewards, mask = np.array(g.rewards, dtype=float), g.terminal_mask()
         gamma = g.gamma
-        if gamma != 1 and s.mistake("discount_ignored", "left out the discount factor gamma"):
+        if gamma != 1 and s.mistake(DISCOUNT_IGNORED):
             gamma = 1.0
         flags = dict(mean=s.mistake("expectation_not_max", "averaged over the four moves (the random policy's "
                                                            "Bellman expectation); value iteration takes the max"),
-                     in_place=s.mistake("in_place_sweep", "updated the grid in place; the question asks for "
-                                                          "synchronous sweeps, each computed from v_k only"),
-                     update_terminal=s.mistake("terminal_updated", "updated a terminal state; terminal states "
-                                                                   "keep value 0"))
+                     in_place=s.mistake(IN_PLACE_SWEEP),
+                     update_terminal=s.mistake(TERMINAL_UPDATED))
         shown = next((x for x in g.cells), None)
         v = np.zeros((g.rows, g.cols))
         for k in range(1, g.sweeps + 1):

@@ -9,16 +9,7 @@ from ...render.figures import unrolled_rnn
 from ...steps import Steps
 from .._draw import quick_decimal, quick_decimals, quick_pick
 from .._maths import sigmoid
-from ._recurrent import (
-    Mat,
-    Vec,
-    _check_shapes,
-    _out,
-    _plus,
-    _show,
-    _times,
-    _vec,
-)
+from ._recurrent import (Mat, Vec, _check_shapes, _out, _plus, _show, _times, _vec)
 
 
 class RnnForwardGivens(Givens):

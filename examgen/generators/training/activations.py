@@ -12,6 +12,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
 from .._maths import relu, sigmoid
+from .._mistakes import SIGMOID_DERIVATIVE_OF_Z, SIGMOID_SIGN
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 ACT_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}",
@@ -57,7 +58,7 @@ def _exp_hints(g: ActivationsGivens) -> list[float]:
     return sorted(xs)
 
 
-@generator(id="activations", topic="training", goal="07.1", version=1,
+@generator(id="activations", topic="training", goal="07.1", version=2,
            title="Activation functions: values, derivatives, saturation")
 class Activations(Generator):
     """Three of sigmoid, tanh, ReLU, leaky ReLU and ELU at 2-3 inputs: value and derivative of
@@ -106,8 +107,7 @@ class Activations(Generator):
             s.part(f"{ACT_TITLES[f]}: compute ${sym}(z)$ and its derivative ${sym}'(z)$ at "
                    "each input.")
             if f == "sigmoid":
-                sign = -1.0 if s.mistake("sigmoid_sign", "used 1/(1 + e^z); the sigmoid is "
-                                                         "1/(1 + e^-z), above 1/2 for positive z") else 1.0
+                sign = -1.0 if s.mistake(SIGMOID_SIGN) else 1.0
                 val = sigmoid(sign * z)
                 formula, work = r"\sigma(z) = \frac{1}{1 + e^{-z}}", \
                     lambda: r",\ ".join(rf"\frac{{1}}{{1 + {num(math.exp(-x))}}}" for x in z)
@@ -137,8 +137,7 @@ class Activations(Generator):
             a = np.asarray(a, dtype=float)
 
             if f == "sigmoid":
-                if s.mistake("sigmoid_derivative_of_z", "used z(1 - z); the derivative is "
-                                                        "sigma(z)(1 - sigma(z)), in terms of the output"):
+                if s.mistake(SIGMOID_DERIVATIVE_OF_Z):
                     d = z * (1 - z)
                 else:
                     d = a * (1 - a)

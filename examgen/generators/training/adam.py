@@ -8,6 +8,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import decimal, pick
+from .._mistakes import NO_SQUARE_ROOT
 
 MOMENT = Tolerance.places(4)
 VARIANCE = Tolerance.significant(3)
@@ -28,7 +29,7 @@ class AdamGivens(Givens):
         return self
 
 
-@generator(id="adam", topic="training", goal="07.4", version=1, title="ADAM with bias correction")
+@generator(id="adam", topic="training", goal="07.4", version=2, title="ADAM with bias correction")
 class Adam(Generator):
     """T = 1-3 ADAM steps on one weight, with the course's bias correction."""
 
@@ -98,7 +99,7 @@ class Adam(Generator):
                            rf"\hat v_{t} = \frac{{\mathrm{{var}}_{{\partial w}}^{{({t})}}}}{{1-\rho_2^{{{t}}}}}",
                            lambda: rf"\frac{{{num(v)}}}{{1-{num(r2)}^{{{t}}}}}",
                            label=rf"$\hat v_{t}$", tol=VARIANCE)
-            if s.mistake("no_square_root", "divided by the variance instead of its square root"):
+            if s.mistake(NO_SQUARE_ROOT):
                 step = m_hat / (v_hat + eps)
             else:
                 step = m_hat / (np.sqrt(v_hat) + eps)

@@ -7,6 +7,7 @@ from ...fmt import num, par, row
 from ...registry import Generator, Givens, generator
 from ...steps import Degenerate, Steps
 from .._draw import decimal, pick
+from .._mistakes import DIVIDED_BY_VARIANCE, SAMPLE_VARIANCE
 from ._normalisation import _nice_deviations
 
 
@@ -28,7 +29,7 @@ class BatchNormGivens(Givens):
         return self
 
 
-@generator(id="batchnorm", topic="training", goal="07.3", version=1,
+@generator(id="batchnorm", topic="training", goal="07.3", version=2,
            title="Batch normalisation at training and test time")
 class BatchNorm(Generator):
     """One node over a minibatch: statistics, normalised outputs, running averages, test time."""
@@ -77,17 +78,14 @@ class BatchNorm(Generator):
         s.part("Compute the minibatch mean $\\mu_B$ and variance $\\sigma_B^2$.")
         mu = s.step("mean", z.mean(), r"\mu_B = \frac{1}{N}\sum_i z_i",
                     lambda: rf"\frac{{{' + '.join(par(x) for x in z)}}}{{{n}}}", label=r"$\mu_B$")
-        ddof = 1 if s.mistake("sample_variance",
-                              "divided by N-1 (sample variance); batch norm normalises with the "
-                              "population variance of the minibatch (divide by N)") else 0
+        ddof = 1 if s.mistake(SAMPLE_VARIANCE) else 0
         var = s.step("var", ((z - mu) ** 2).sum() / (n - ddof), r"\sigma_B^2 = \frac{1}{N}\sum_i (z_i-\mu_B)^2",
                      lambda: rf"\frac{{{' + '.join(f'{par(x - mu)}^2' for x in z)}}}{{{n}}}",
                      label=r"$\sigma_B^2$", answer=True)
         if var + g.eps <= 0:
             raise Degenerate("the minibatch variance is 0")
         s.part(r"Compute the normalised values $\hat z_i$ and the outputs $\tilde z_i$.")
-        if s.mistake("divided_by_variance", "divided by the variance sigma^2 instead of the "
-                                            "standard deviation sqrt(sigma^2 + eps)"):
+        if s.mistake(DIVIDED_BY_VARIANCE):
             z_hat = (z - mu) / (var + g.eps)
         else:
             z_hat = (z - mu) / np.sqrt(var + g.eps)

@@ -12,6 +12,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
+from .._mistakes import DIVIDED_BY_VARIANCE, SAMPLE_VARIANCE
 from ._normalisation import _nice_deviations
 
 NORM_NAMES = {"batch": "batch norm", "layer": "layer norm", "instance": "instance norm", "group": "group norm"}
@@ -139,7 +140,7 @@ def _feature_map(x: list) -> str:
                      for i, sample in enumerate(x, 1))
 
 
-@generator(id="normalization_axes", topic="training", goal="07.3", version=1,
+@generator(id="normalization_axes", topic="training", goal="07.3", version=2,
            title="Batch, layer, instance and group normalisation of a feature map")
 class NormalizationAxes(Generator):
     """Which values share statistics in batch, layer, instance and group norm; the batch-norm
@@ -234,8 +235,7 @@ class NormalizationAxes(Generator):
             mean = s.step(names[0], sets.sum(axis=-1) / mk, r"\mu = \frac{1}{m}\sum x",
                           lambda: _sums(sets, num(mk)), label=labels[0], tol=STAT, answer=True)
             mean = np.asarray(mean, dtype=float)
-            sample = s.mistake("sample_variance", "divided by m - 1 (sample variance); the "
-                                                  "normalisations use the population variance (divide by m)")
+            sample = s.mistake(SAMPLE_VARIANCE)
             var = ((sets - mean[..., None]) ** 2).sum(axis=-1) / (mk - (1 if sample else 0))
             if s.mistake("std_for_variance", "gave the standard deviation; the variance is its square"):
                 var = np.sqrt(var)
@@ -271,7 +271,7 @@ class NormalizationAxes(Generator):
             sets = _sets(x, "instance")
             mean, var, kind = sets.mean(axis=-1), sets.var(axis=-1), "instance"
         mu_x, var_x = _expand(mean, kind, x.shape, G), _expand(var, kind, x.shape, G)
-        if s.mistake("divided_by_variance", "divided by the variance instead of the standard deviation"):
+        if s.mistake(DIVIDED_BY_VARIANCE):
             out = (x - mu_x) / var_x
         else:
             out = (x - mu_x) / np.sqrt(var_x)

@@ -10,6 +10,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Degenerate, Steps
 from .._draw import decimal, pick
+from .._mistakes import GRADIENT_ASCENT, NO_SQUARE_ROOT
 
 WEIGHT = Tolerance.places(4)
 VARIANCE = Tolerance.significant(3)
@@ -95,7 +96,7 @@ class OptimizersGivens(Givens):
         return self
 
 
-@generator(id="optimizers", topic="training", goal="07.4", version=1,
+@generator(id="optimizers", topic="training", goal="07.4", version=2,
            title="SGD, momentum, RMSprop and AdaGrad updates")
 class Optimizers(Generator):
     """1-3 iterations of an optimizer on a scalar or 2-vector weight of a quadratic loss,
@@ -205,8 +206,7 @@ class Optimizers(Generator):
                 rf"g_{t} = \nabla L(w_{{{t - 1}}})" + (rf" + \alpha\, w_{{{t - 1}}}" if alpha else ""),
                 lambda: _each(lambda ai, wi, ci: _grad_term(ai, wi, ci, alpha), a, w_prev, c),
                 label=f"$g_{t}$", tol=WEIGHT))
-            ascent = s.mistake("gradient_ascent", "added the step to the weights; gradient descent "
-                                                  "moves against the gradient")
+            ascent = s.mistake(GRADIENT_ASCENT)
             sign = 1.0 if ascent else -1.0
             lam = r"\lambda_{%d}" % t if g.lr_decay != 1 else r"\lambda"
             if method == "sgd":
@@ -254,8 +254,7 @@ class Optimizers(Generator):
                                         lambda: _each(lambda Gi, gi: rf"{num(Gi, 6)} + {par(gi)}^2", state_prev, grad),
                                         label=f"$G_{t}$", tol=VARIANCE))
                 sym = "r" if method == "rmsprop" else "G"
-                if s.mistake("no_square_root", f"divided by {sym}_t + eps instead of the square root "
-                                               f"sqrt({sym}_t) + eps"):
+                if s.mistake(NO_SQUARE_ROOT):
                     den = state + eps
                 elif eps >= 0.01 and s.mistake("eps_inside_root", f"put eps inside the square root, "
                                                                    f"sqrt({sym}_t + eps); here it is "

@@ -11,6 +11,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
+from .._mistakes import FLATTEN_SPATIAL_IGNORED
 
 SCALE = Tolerance.significant(3)
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
@@ -56,7 +57,7 @@ def _is_nice(x: float) -> bool:
     return abs(k - round(k)) < 1e-9
 
 
-@generator(id="weight_init", topic="training", goal="07.2", version=1,
+@generator(id="weight_init", topic="training", goal="07.2", version=2,
            title="He and Xavier weight initialisation")
 class WeightInit(Generator):
     """Fan-in and fan-out of a layer, the scheme its activation calls for, and the variance and
@@ -131,8 +132,7 @@ class WeightInit(Generator):
                            answer=True)
         else:
             flat = g.height * g.width * g.c_in
-            if s.mistake("spatial_size_ignored", "counted the channels only; the flattened map has "
-                                                 "H x W x C inputs"):
+            if s.mistake(FLATTEN_SPATIAL_IGNORED):
                 flat = g.c_in
             n_in = s.step("fan_in", flat, r"n_{in} = H \cdot W \cdot C",
                           lambda: rf"{g.height} \cdot {g.width} \cdot {g.c_in}", label=r"$n_{in}$", answer=True)

@@ -12,6 +12,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick, subset
 from .._givens import Number
+from .._mistakes import BIASES_NOT_COUNTED, KL_REVERSED, RATIO_INVERTED, SAMPLE_SCALED_BY_VARIANCE
 
 SMALL = Tolerance.significant(3)  # KL terms are often below 0.01
 
@@ -56,7 +57,7 @@ def layer_params(sizes: list[int], biases: bool = True) -> int:
     return sum(a * b + (b if biases else 0) for a, b in zip(sizes, sizes[1:]))
 
 
-@generator(id="autoencoder", topic="unsupervised", goal="12.10", version=1,
+@generator(id="autoencoder", topic="unsupervised", goal="12.10", version=2,
            title="Autoencoders: parameters, compression, denoising and the sparsity penalty")
 class Autoencoder(Generator):
     """A fully connected autoencoder: parameter counts (optionally tied weights) and compression
@@ -147,8 +148,7 @@ class Autoencoder(Generator):
         sizes = list(g.sizes)
         back = sizes[::-1]
         s.part("Count the parameters of the encoder, of the decoder and of the whole autoencoder.")
-        biases = not s.mistake("biases_forgotten", "counted only the weights; every layer also has one bias per "
-                                                   "output unit")
+        biases = not s.mistake(BIASES_NOT_COUNTED)
         enc = s.step("enc_params", layer_params(sizes, biases), r"\sum_l (n_{l} n_{l+1} + n_{l+1})",
                      lambda: " + ".join(f"({a} \\cdot {b} + {b})" for a, b in zip(sizes, sizes[1:])),
                      label="encoder parameters", answer=True)
@@ -166,8 +166,7 @@ class Autoencoder(Generator):
                label="total parameters", answer=True)
 
         s.part("What is the compression ratio of the code?")
-        if s.mistake("ratio_inverted", "divided the code size by the input size; the ratio is input values "
-                                       "per code value"):
+        if s.mistake(RATIO_INVERTED):
             ratio = sizes[-1] / sizes[0]
         elif len(sizes) > 2 and s.mistake("ratio_first_hidden", "used the first hidden layer; the compressed "
                                                                 "representation is the code, the last encoder layer"):
@@ -188,8 +187,7 @@ class Autoencoder(Generator):
             work = lambda: r"\text{zeroed: }" + ", ".join(f"x_{i + 1}" for i in np.flatnonzero(~keep))
         else:
             std = g.noise_std
-            if std != 1 and s.mistake("noise_variance", "scaled the noise by the variance sigma^2; the standard "
-                                                        "deviation sigma multiplies epsilon"):
+            if std != 1 and s.mistake(SAMPLE_SCALED_BY_VARIANCE):
                 std = std ** 2
             eps = np.array(g.eps)
             x_tilde = x + std * eps
@@ -213,8 +211,7 @@ class Autoencoder(Generator):
                          lambda: ", ".join(rf"\frac{{{' + '.join(num(a) for a in col)}}}{{{m}}}" for col in A.T),
                          label=r"$\hat\rho$")
         rho, rh = g.rho, np.asarray(rho_hat, dtype=float)
-        if s.mistake("kl_reversed", "computed KL(rho_hat || rho); the penalty is KL(rho || rho_hat), the "
-                                    "target distribution first"):
+        if s.mistake(KL_REVERSED):
             kl = rh * np.log(rh / rho) + (1 - rh) * np.log((1 - rh) / (1 - rho))
         elif s.mistake("kl_first_term_only", "kept only rho ln(rho / rho_hat); the KL divergence of two "
                                              "Bernoulli distributions also has the (1 - rho) term"):

@@ -13,6 +13,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick, subset
 from .._givens import Number
+from .._mistakes import KL_REVERSED
 
 SMALL = Tolerance.significant(3)  # KL terms are often below 0.01
 
@@ -81,7 +82,7 @@ class SneGivens(Givens):
         return self
 
 
-@generator(id="sne", topic="unsupervised", goal="12.8", version=1,
+@generator(id="sne", topic="unsupervised", goal="12.8", version=2,
            title="SNE and t-SNE: neighbour probabilities, KL divergence, gradient and perplexity")
 class Sne(Generator):
     """p_{j|i} with given sigma_i, the perplexity of one point, the joint p_ij, the map's q_ij under
@@ -215,7 +216,7 @@ class Sne(Generator):
         s.part(r"Compute the cost $C = KL(P \| Q)$ with t-SNE's $Q$.")
         P, Q = np.asarray(P, dtype=float), np.asarray(Q, dtype=float)
         p_off, q_off = P[off], Q[off]
-        if s.mistake("kl_reversed", "computed KL(Q || P); t-SNE's cost is KL(P || Q) = sum p ln(p / q)"):
+        if s.mistake(KL_REVERSED):
             kl = np.sum(q_off * np.log(q_off / p_off))
         else:
             kl = np.sum(p_off * np.log(p_off / q_off))

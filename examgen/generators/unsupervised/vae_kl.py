@@ -9,6 +9,7 @@ from ...fmt import num, par, row
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import decimals, pick
+from .._mistakes import HALF_FORGOTTEN, SAMPLE_SCALED_BY_VARIANCE
 
 
 class VaeKlGivens(Givens):
@@ -31,7 +32,7 @@ class VaeKlGivens(Givens):
         return self
 
 
-@generator(id="vae_kl", topic="unsupervised", goal="12.13", version=1,
+@generator(id="vae_kl", topic="unsupervised", goal="12.13", version=2,
            title="VAE latent loss and the reparameterisation trick")
 class VaeKl(Generator):
     """KL(N(mu, sigma^2) || N(0, 1)) per latent dimension and in total; z = mu + sigma * eps."""
@@ -86,7 +87,7 @@ class VaeKl(Generator):
                 var = np.exp(logvar)
             var = s.step("sigma2", var, r"\sigma_i^2 = e^{\log\sigma_i^2}",
                          lambda: ", ".join(f"e^{{{num(x)}}}" for x in logvar), label=r"$\sigma^2$")
-        half = 1.0 if s.mistake("missing_half", "left out the factor 1/2") else 0.5
+        half = 1.0 if s.mistake(HALF_FORGOTTEN) else 0.5
         if s.mistake("log_of_sigma", "used log(sigma) where log(sigma^2) belongs"):
             logs = np.log(var) / 2
         else:
@@ -110,7 +111,7 @@ class VaeKl(Generator):
                 sigma = np.sqrt(var)
             sigma = s.step("sigma", sigma, r"\sigma_i = \sqrt{\sigma_i^2} = e^{\frac12\log\sigma_i^2}",
                            lambda: ", ".join(f"e^{{{num(x / 2)}}}" for x in g.logvar), label=r"$\sigma$")
-        if s.mistake("z_uses_variance", "multiplied the sample by sigma^2; z = mu + z~ * sigma"):
+        if s.mistake(SAMPLE_SCALED_BY_VARIANCE):
             spread = sigma ** 2
         else:
             spread = sigma

@@ -9,7 +9,9 @@ from ...fmt import matrix as mat, num, par, row
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
+from .._maths import relu
 from .._givens import Number
+from .._mistakes import BIAS_FORGOTTEN, RELU_FORGOTTEN, SAMPLE_SCALED_BY_VARIANCE
 
 Positive = Annotated[float, Field(gt=0, le=100)]
 
@@ -37,7 +39,7 @@ class VaeLatentGivens(Givens):
         return self
 
 
-@generator(id="vae_latent", topic="unsupervised", goal="12.15", version=1,
+@generator(id="vae_latent", topic="unsupervised", goal="12.15", version=2,
            title="VAE: sampling latent codes and interpolating between two images")
 class VaeLatent(Generator):
     """Sample z_A and z_B with the reparameterisation trick, interpolate between them, and put the
@@ -91,7 +93,7 @@ class VaeLatent(Generator):
     def solve(self, s: Steps, g: VaeLatentGivens):
         s.part(r"Sample the latent codes $z_A$ and $z_B$.")
         spread = {}
-        variance = s.mistake("z_uses_variance", "multiplied the sample by sigma^2; z = mu + z~ * sigma")
+        variance = s.mistake(SAMPLE_SCALED_BY_VARIANCE)
         codes = {}
         for name, mu, sigma, eps in (("A", g.mu_a, g.sigma_a, g.eps_a), ("B", g.mu_b, g.sigma_b, g.eps_b)):
             mu, sigma, eps = np.array(mu), np.array(sigma), np.array(eps)
@@ -120,14 +122,14 @@ class VaeLatent(Generator):
         W, b = np.array(g.W), np.array(g.b)
         z = np.asarray(z, dtype=float)
         bias = b
-        if s.mistake("bias_forgotten", "left out the bias b"):
+        if s.mistake(BIAS_FORGOTTEN):
             bias = np.zeros_like(b)
         pre = s.step("pre", W @ z + bias, r"W z_\alpha + b",
                      lambda: rf"{mat(W)} {mat(z)} + {mat(b)}", label=r"$W z_\alpha + b$", answer=True)
         pre = np.asarray(pre, dtype=float)
-        if s.mistake("relu_forgotten", "left out the ReLU; negative pre-activations become 0"):
+        if s.mistake(RELU_FORGOTTEN):
             h = pre
         else:
-            h = np.maximum(pre, 0.0)
+            h = relu(pre)
         s.step("h", h, r"h = \mathrm{ReLU}(W z_\alpha + b) = \max(0, W z_\alpha + b)",
                lambda: rf"\max\left(0, {row(pre)}\right)", label="$h$", answer=True)

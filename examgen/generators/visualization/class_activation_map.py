@@ -7,6 +7,7 @@ from ...fmt import matrix as mat, num, par, row
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import Draws
+from .._mistakes import WEIGHTS_TRANSPOSED
 from ._vectors import _argmax1, _first_max, _index, _margin, _matvec, _unique_max
 
 
@@ -50,7 +51,7 @@ def _cam(maps, weights) -> tuple[list[float], list[float]]:
     return scores, [sum(a * f[i] for a, f in zip(wc, flat)) for i in range(len(flat[0]))]
 
 
-@generator(id="class_activation_map", topic="visualization", goal="10.3", version=1,
+@generator(id="class_activation_map", topic="visualization", goal="10.3", version=2,
            title="Class activation map (CAM)")
 class ClassActivationMap(Generator):
     """Global average pooling, class scores, and the class activation map of the predicted class."""
@@ -98,8 +99,7 @@ class ClassActivationMap(Generator):
         gap = s.step("gap", gap, r"F_k = \frac{1}{HW} \sum_{x,y} f_k(x, y)",
                      lambda: ",\\ ".join(rf"\frac{{{num(m.sum())}}}{{{h * w}}}" for m in f), label="$F$")
         if W.shape[0] == W.shape[1] and s.mistake(
-                "weights_transposed", "used w^k_c for w^c_k (the weight matrix transposed); class c's "
-                                      "weights are row c"):
+                WEIGHTS_TRANSPOSED):
             scores = W.T @ gap
         else:
             scores = W @ gap

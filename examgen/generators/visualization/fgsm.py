@@ -8,6 +8,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import Draws
 from .._maths import sigmoid
+from .._mistakes import ERROR_SIGN
 from ._vectors import _dot
 
 
@@ -31,7 +32,7 @@ class FgsmGivens(Givens):
         return self
 
 
-@generator(id="fgsm", topic="visualization", goal="10.5", version=1,
+@generator(id="fgsm", topic="visualization", goal="10.5", version=2,
            title="An adversarial example with the fast gradient sign method")
 class Fgsm(Generator):
     """Logistic regression: the loss gradient with respect to the input, its sign, the FGSM input
@@ -90,8 +91,7 @@ class Fgsm(Generator):
         if s.mistake("grad_wrt_weights", "took the gradient with respect to the weights, (sigma(z) - y) x; "
                                          "the attack needs the gradient with respect to the input"):
             grad = (p - g.y) * x
-        elif s.mistake("grad_y_minus_p", "wrote (y - sigma(z)) w; the cross-entropy gradient is "
-                                         "(sigma(z) - y) w"):
+        elif s.mistake(ERROR_SIGN):
             grad = (g.y - p) * w
         else:
             grad = (p - g.y) * w
