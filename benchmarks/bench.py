@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 
 from examgen import registry
-from examgen.grading import compare
 from examgen.grading.mark import grade_question
 from examgen.steps import to_json
 

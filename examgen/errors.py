@@ -1,7 +1,7 @@
 """The base of every error a user can cause (bad files, givens, specs, answers, names).
 
 Each module keeps its own error class (``io.InputError``, ``exam.SpecError``, ``registry.GivenError``,
-``grading.parse.FormatError`` ...), all under :class:`ExamgenError`, so a caller catches one class to
+``kinds.parse.FormatError`` ...), all under :class:`ExamgenError`, so a caller catches one class to
 tell "the input is wrong" (a one-line message that names the file and field) from a bug in examgen.
 """
 

@@ -10,17 +10,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from . import kinds
+
 EXAM_FORMAT = "examgen-exam/1"
 ANSWERS_FORMAT = "examgen-answers/1"
 REPORT_FORMAT = "examgen-report/1"
 
-StepKind = Literal["scalar", "vector", "matrix", "tensor", "integer", "choice", "expression",
-                   "single", "multi", "truefalse", "ordering"]
-"""How a step's value is written and compared: a real number; a 1-d, 2-d or n-d array of
-real numbers; a whole number; one of a fixed set of words; a formula; and for the question
-bank: one lettered option, a set of them, true/false per statement, an order of options."""
-
-CONCEPT_KINDS = ("single", "multi", "truefalse", "ordering")
+StepKind = Literal[kinds.names()]  # type: ignore[valid-type]
+"""How a step's value is written, read and compared: one of the answer kinds in
+:mod:`examgen.kinds` (scalar, vector, matrix, tensor, integer, choice, expression, and for the
+question bank single, multi, truefalse, ordering)."""
 
 Status = Literal["correct", "follow_through", "mistake", "near_miss", "partial", "wrong", "missing", "invalid"]
 
@@ -79,6 +78,8 @@ class Step(Model):
     feedback: dict[str, str] | None = Field(
         None, description="Option or statement text -> why it is right or wrong (question-bank steps).")
     explanation: str | None = Field(None, description="Markup shown with the answer in the solutions.")
+    alternatives: list[JsonValue] | None = Field(
+        None, description="Other values that are equally right, e.g. the tied actions of an argmax.")
 
 
 class Part(Model):
@@ -114,6 +115,7 @@ class Question(Model):
     parts: list[Part]
     steps: list[Step]
     mistakes: list[Mistake] = []
+    figure: str | None = Field(None, description="An SVG drawing of the givens, made when the question is built.")
 
     def step(self, name: str) -> Step:
         for s in self.steps:

@@ -65,19 +65,16 @@ def _render(exam: Exam, formats: tuple[str, ...], student: Student | None = None
     threads while Python writes the HTML (one exam: faster). The Typst sources are made here, in
     this thread, so that the compilers (which release the GIL) start as early as possible. A class
     build runs one process per core instead, each typesetting in turn."""
-    from .render.html import figure
-
     files: dict[str, bytes] = {"exam.json": io.dump(exam).encode()}
-    figures = {q.id: figure(q) for q in exam.questions}
     pdfs = {}
     if "pdf" in formats:
-        from .render.pdf import exam_source, solutions_source, typeset
+        from .render.pdf import exam_source, figures, solutions_source, typeset
 
         if threads:  # one exam: the two documents in parallel, the longer one first
             pdfs["solutions.pdf"] = _typesetter().submit(typeset, solutions_source(exam))
-            pdfs["exam.pdf"] = _typesetter().submit(typeset, exam_source(exam, student, figures), figures)
+            pdfs["exam.pdf"] = _typesetter().submit(typeset, exam_source(exam, student), figures(exam))
         else:  # a class: one process per core, each typesetting in turn
-            files["exam.pdf"] = typeset(exam_source(exam, student, figures), figures)
+            files["exam.pdf"] = typeset(exam_source(exam, student), figures(exam))
             files["solutions.pdf"] = typeset(solutions_source(exam))
     if "html" in formats:
         from .render.html import exam_html, solutions_html

@@ -66,6 +66,7 @@ class Generator:
         raise NotImplementedError
 
     def figure(self, g: Any) -> str | None:
+        """An SVG drawing of the givens, stored with the question (renderers never re-run a generator)."""
         return None
 
     def givens(self, values: dict[str, Any]) -> Givens:
@@ -87,7 +88,8 @@ class Generator:
         return Question.model_validate(dict(
             id=qid, generator=self.id, version=self.version, seed=seed, topic=self.topic,
             goal=self.goal, title=self.title, givens=g.model_dump(mode="json"), stem=self.stem(g),
-            parts=s.finished_parts(), steps=s.described, mistakes=list(s.mistakes.values())))
+            parts=s.finished_parts(), steps=s.described, mistakes=list(s.mistakes.values()),
+            figure=self.figure(g)))
 
     def generate(self, seed: int, qid: str = "q1") -> Question:
         """A random question: the same seed gives the same question on every machine."""

@@ -85,16 +85,16 @@ def clearly_wrong(st: Step):
 
 def same_as_reference(st: Step, value) -> bool:
     """Does a solver value (from any run) count as the step's reference answer?"""
-    from examgen.grading import compare
+    from examgen import kinds
     from examgen.steps import to_json
 
-    from examgen.grading.parse import FormatError
+    from examgen.kinds.parse import FormatError
 
     try:
-        parsed = compare.read(st, to_json(value))
+        parsed = kinds.of(st).read(st, to_json(value))
     except FormatError:  # NaN or inf from a mistaken formula
         return False
-    return bool(np.all(compare.matches(st, parsed, compare.reference(st))))
+    return bool(np.all(kinds.of(st).matches(st, parsed, kinds.of(st).reference(st))))
 
 
 # --- helpers for the hand-worked cases and the oracles ---------------------------------------

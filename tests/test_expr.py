@@ -1,4 +1,4 @@
-"""The expression engine (grading/expr.py): grammar, equivalence by evaluation, hostile input."""
+"""The expression engine (kinds/formula.py): grammar, equivalence by evaluation, hostile input."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import time
 import numpy as np
 import pytest
 
-from examgen.grading import compare, expr
-from examgen.grading.expr import equivalent, evaluate, latex, parse_expression
+from examgen import kinds
+from examgen.kinds import formula as expr
+from examgen.kinds.formula import equivalent, evaluate, latex, parse_expression
 from examgen.grading.mark import grade_question
-from examgen.grading.parse import FormatError
+from examgen.kinds.parse import FormatError
 from examgen.model import Part, Question, Step
 
 V = ["s", "z", "a", "y", "x", "p"]
@@ -157,14 +158,14 @@ def test_points_where_a_side_is_undefined_are_skipped():
 
 
 def test_grading_is_reproducible_in_a_fresh_process():
-    code = ("from examgen.grading.expr import parse_expression as p; "
+    code = ("from examgen.kinds.formula import parse_expression as p; "
             "print(repr(p('exp(x)*a - z', ['a', 'x', 'z']).values().tolist()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == repr(parse_expression("exp(x)*a - z", ["a", "x", "z"]).values().tolist())
 
 
 def test_comparison_is_fast_after_parsing():
-    ref = compare.reference(Step(name="d", label="d", kind="expression", value="(a-y)*a*(1-a)*x",
+    ref = kinds.of("expression").reference(Step(name="d", label="d", kind="expression", value="(a-y)*a*(1-a)*x",
                                  variables=["a", "y", "x"]))
     answers = [parse_expression(f"(a-y)*a*(1-a)*x + {k}*0", ["a", "y", "x"]) for k in range(500)]
     t = time.perf_counter()
@@ -181,8 +182,9 @@ def test_comparison_is_fast_after_parsing():
 
 def test_reference_and_student_values_go_through_the_same_grammar():
     st = Step(name="d", label="d", kind="expression", value="s*(1-s)", variables=["s"])
-    assert compare.matches(st, compare.read(st, "s - s^2"), compare.reference(st)) is True
-    assert compare.matches(st, compare.read(st, "s + s^2"), "s*(1-s)") is False  # a stored text also works
+    k = kinds.of(st)
+    assert k.matches(st, k.read(st, "s - s^2"), k.reference(st)) is True
+    assert k.matches(st, k.read(st, "s + s^2"), "s*(1-s)") is False  # a stored text also works
 
 
 def test_latex():

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from examgen import registry
-from examgen.grading import compare
+from examgen import kinds
 from examgen.grading.mark import grade_question
 from examgen.model import Question
 from examgen.topics import find_goal, topic
@@ -164,7 +164,7 @@ def test_follow_through_from_a_wrong_first_step(gid):
         st = q.step(first)
         wrong = clearly_wrong(st)
         g = gen.Givens.model_validate(q.givens)
-        values = gen.run(g, substitute={first: compare.read(st, wrong)}).values
+        values = gen.run(g, substitute={first: kinds.of(st).read(st, wrong)}).values
         values[first] = wrong
         report = grade_question(q, answers_from(q, values))
         assert step_result(report, first).status in ("wrong", "partial", "mistake", "near_miss")

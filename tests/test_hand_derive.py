@@ -9,7 +9,7 @@ import math
 import pytest
 
 from examgen import solve
-from examgen.grading.expr import equivalent
+from examgen.kinds.formula import equivalent
 from examgen.registry import GivenError, get
 
 from .conftest import grade, status

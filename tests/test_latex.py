@@ -9,7 +9,7 @@ import pytest
 
 from examgen import bank, registry
 from examgen.render import latex
-from examgen.render.worked import value_latex
+from examgen import kinds
 
 MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
 
@@ -79,7 +79,7 @@ def every_formula() -> set[str]:
                 scan(st.explanation)
                 out.update(f for f in (st.formula, st.work) if f)
                 if st.kind not in ("single", "multi", "truefalse", "ordering"):
-                    out.add(value_latex(st))
+                    out.add(kinds.of(st).latex(st))
             for m in q.mistakes:
                 scan(m.description)
     for _, item in bank.load().values():

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from examgen.grading import parse
-from examgen.grading.parse import FormatError
+from examgen.kinds import parse
+from examgen.kinds.parse import FormatError
 
 
 @pytest.mark.parametrize("text", ["0.25", "1/4", "2.5e-1", "0,25", ".25", "+0.25", "25%", "2.5·10^-1",

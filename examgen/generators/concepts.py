@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .. import bank
-from ..grading.parse import LETTERS
+from ..kinds.parse import LETTERS
 from ..model import Question, Tolerance
 from ..registry import Generator, Givens, generator
 from ..steps import Degenerate, Steps

@@ -1,58 +1,33 @@
 """Scoring: 0-10 per part, with follow-through and named mistakes.
 
-The marking policy (also printed with every report, see :data:`POLICY`):
+The policy, its credits and its wording are in :mod:`examgen.policy`. Each answered step goes
+through the marking rules in order (:func:`_classify`): its kind (:mod:`examgen.kinds`) says which
+entries match the reference; the rest are tried against the solver re-run on the student's own
+values (follow-through), then against each named mistake's value, then as near misses. Every
+rule that fires leaves its note in the step's result, and the part's notes list them.
 
-* A part whose final answer(s) are within tolerance scores 10.
-* Otherwise the part earns credit for its steps, each weighted 1 (a final answer 2):
-  a step right from the givens earns all its credit; a step right *given the student's
-  own earlier values* (follow-through: the solver is re-run on them) earns 80 %;
-  a step that matches a named common mistake earns that mistake's credit (usually 0)
-  and the mistake is named; a value close to the reference but outside the tolerance
-  (e.g. rounded too coarsely) earns 50 %. Arrays are credited entry by entry.
-* A step computed from correct but rounded earlier answers counts as correct: when all
-  the student's earlier answers are right, matching the re-computation from them is
-  simply right.
-* An unreadable answer is a format error (reported as such) and earns 0; a wrong start
-  never earns full marks, because follow-through credit is always below full credit.
+A wrong start never earns full marks, because follow-through credit is always below full credit;
+but a step computed from correct, rounded earlier answers is simply right.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from .. import kinds, registry
 from ..errors import ExamgenError
-from .. import registry
-from ..fmt import plain
+from ..kinds.parse import FormatError
 from ..model import (AnswerSheet, Exam, Mistake, Part, PartReport, Question, QuestionReport,
                      GradeReport, Step, StepResult)
-from . import compare
-from .parse import FormatError
-
-FOLLOW_THROUGH_CREDIT = 0.8
-NEAR_MISS_CREDIT = 0.5
-ANSWER_WEIGHT = 2.0
-
-POLICY = ("Each part is scored 0-10. Final answer within tolerance: 10. Otherwise each step earns "
-          "credit (final answers count double): right: 100 %; right given your own earlier answers "
-          "(follow-through): 80 %; a named common mistake: its stated credit (usually 0); close but "
-          "outside the tolerance: 50 %. Arrays are credited entry by entry. Unreadable answers are "
-          "format errors and earn 0.")
+from ..policy import ANSWER_WEIGHT, CORRECT, FOLLOW_THROUGH, MISTAKE, NEAR_MISS, POLICY
 
 
 class ExamMismatch(ExamgenError, ValueError):
     """The answer sheet belongs to another exam."""
-
-
-def show_value(value: Any) -> str:
-    """A reference value in plain text, for messages."""
-    if isinstance(value, list):
-        return "[" + ", ".join(show_value(v) for v in value) + "]"
-    if isinstance(value, float):
-        return plain(value)
-    return str(value)
 
 
 class _Reruns:
@@ -64,12 +39,12 @@ class _Reruns:
         try:
             gen = registry.get(q.generator)
             if gen.version != q.version:
-                raise KeyError(f"generator {q.generator} is now version {gen.version}, the exam has {q.version}")
+                raise ExamgenError(f"generator {q.generator} is now version {gen.version}, the exam has {q.version}")
             self.givens, self.gen = gen.Givens.model_validate(q.givens), gen
-        except (KeyError, ValueError) as e:
+        except (ExamgenError, ValueError) as e:
             problems.append(f"{q.id}: no follow-through or mistake credit: {e}")
 
-        self.stored = [(m, {k: compare.reference(q.step(k), v) for k, v in m.values.items()})
+        self.stored = [(m, {k: kinds.of(q.step(k)).reference(q.step(k), v) for k, v in m.values.items()})
                        for m in q.mistakes if m.values]
 
     @cached_property
@@ -84,67 +59,102 @@ class _Reruns:
         return [(m, self.gen.run(self.givens, self.parsed, name).values) for name, m in ft.mistakes.items()]
 
 
-def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: bool) -> StepResult:
-    ok = compare.matches(step, x, ref)
-    if ok is True or (isinstance(ok, np.ndarray) and ok.all()):
-        return StepResult(name=step.name, status="correct", credit=1.0, expected=step.value)
-    ok = np.asarray(ok)
-    custom = compare.partial_credit(step, x, ref)
-    if custom is not None:  # multi-select and ordering: credited as a whole, by their own rule
-        named = [m for m, values in reruns.mistakes if step.name in values and values[step.name] == x]
-        why = "; ".join([m.description for m in named] + compare.reasons(step, x, ref))
-        status = "mistake" if named else ("partial" if custom > 0 else "wrong")
-        return StepResult(name=step.name, status=status, credit=round(custom, 4), expected=step.value,
-                          mistakes=[m.name for m in named],
-                          message=f"expected {compare.show_answer(step, step.value)}" + (f"; {why}" if why else ""))
-    ft_value = reruns.follow_through.values.get(step.name) if reruns.follow_through else None
-    ft = np.asarray(compare.matches(step, x, ft_value)) & ~ok if ft_value is not None else np.zeros_like(ok)
-    if inputs_correct:  # right from rounded-but-right earlier answers is simply right
-        ok, ft = ok | ft, np.zeros_like(ok)
-    credit = np.where(ok, 1.0, np.where(ft, FOLLOW_THROUGH_CREDIT, 0.0))
-    rest = ~(ok | ft)
-    matched: list[Mistake] = []
-    near = np.zeros_like(ok)
-    if rest.any():
-        best = None
-        for m, values in reruns.mistakes:
-            if step.name in values:
-                hit = np.asarray(compare.matches(step, x, values[step.name])) & rest
-                count = int(hit.sum())
-                if count and (best is None or count > best[1]):
-                    best, matched = (hit, count), [m]
-                elif count and count == best[1]:
-                    matched.append(m)
-        if best is not None:
-            hit = best[0]
-            credit = np.where(hit, max(m.credit for m in matched), credit)
-            rest = rest & ~hit
-        near = compare.near(step, x, ref) & rest
-        credit = np.where(near, NEAR_MISS_CREDIT, credit)
+@dataclass
+class _Entries:
+    """Credit per entry of one answer as the rules fill it in (a scalar answer is one entry)."""
 
-    expected = compare.show_answer(step, step.value) or show_value(step.value)
+    step: Step
+    x: Any
+    rest: np.ndarray  # entries no rule has matched yet
+    credit: np.ndarray = None
+    hits: dict[str, np.ndarray] = field(default_factory=dict)  # rule status -> entries it matched
+    mistakes: list[Mistake] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.credit = np.zeros(self.rest.shape)
+
+    def take(self, status: str, hit: Any, credit: float) -> None:
+        hit = np.asarray(hit, dtype=bool) & self.rest
+        self.hits[status] = self.hits.get(status, False) | hit
+        self.credit = np.where(hit, credit, self.credit)
+        self.rest = self.rest & ~hit
+
+    def any(self, status: str) -> bool:
+        return bool(self.hits.get(status, np.zeros(1, bool)).any())
+
+
+def _best_mistakes(step: Step, kind, x: Any, rest: np.ndarray, reruns: _Reruns) -> tuple[np.ndarray, list[Mistake]]:
+    """The named mistakes whose value matches the most remaining entries (ties: all of them)."""
+    best, matched = np.zeros_like(rest), []
+    for m, values in reruns.mistakes:
+        if step.name in values:
+            hit = np.asarray(kind.matches(step, x, values[step.name]), dtype=bool) & rest
+            count = int(hit.sum())
+            if count and count > int(best.sum()):
+                best, matched = hit, [m]
+            elif count and count == int(best.sum()):
+                matched.append(m)
+    return best, matched
+
+
+def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: bool) -> StepResult:
+    """The marking rules of :mod:`examgen.policy`, in order, on one parsed answer."""
+    kind = kinds.of(step)
+    ok = np.asarray(kind.matches(step, x, ref), dtype=bool)
     if ok.all():
-        status, message = "correct", None
-    elif (ok | ft).all():
-        status, message = "follow_through", f"right given your earlier answers (from the givens: {expected})"
-    elif matched:
-        if step.feedback:  # question-bank step: the reason for every wrong choice
-            why = "; ".join(compare.reasons(step, x, ref))
+        return StepResult(name=step.name, status=CORRECT.status, credit=1.0, expected=step.value)
+    if any(np.all(kind.matches(step, x, kind.reference(step, alt))) for alt in step.alternatives or ()):
+        return StepResult(name=step.name, status=CORRECT.status, credit=1.0, expected=step.value,
+                          message="one of the equally right answers (a tie)")
+    expected = kind.show(step, step.value)
+    whole = kind.whole_credit(step, x, ref)
+    if whole is not None:  # multi-select and ordering: credited as a whole, by their own rule
+        named = [m for m, values in reruns.mistakes if step.name in values and values[step.name] == x]
+        why = "; ".join([m.description for m in named] + kind.reasons(step, x, ref))
+        status = MISTAKE.status if named else ("partial" if whole > 0 else "wrong")
+        return StepResult(name=step.name, status=status, credit=round(whole, 4), expected=step.value,
+                          mistakes=[m.name for m in named],
+                          message=f"expected {expected}" + (f"; {why}" if why else ""))
+
+    e = _Entries(step, x, np.ones(ok.shape, dtype=bool))
+    e.take(CORRECT.status, ok, CORRECT.credit)
+    ft_value = reruns.follow_through.values.get(step.name) if reruns.follow_through else None
+    if ft_value is not None:
+        ft = kind.matches(step, x, ft_value)
+        if inputs_correct:  # right from rounded-but-right earlier answers is simply right
+            e.take(CORRECT.status, ft, CORRECT.credit)
         else:
-            why = "; or: ".join(m.description for m in matched)
-        status, message = "mistake", f"{why} (expected {expected})"
-    elif near.any():
+            e.take(FOLLOW_THROUGH.status, ft, FOLLOW_THROUGH.credit)
+    if e.rest.any():
+        hit, e.mistakes = _best_mistakes(step, kind, x, e.rest, reruns)
+        if e.mistakes:
+            e.take(MISTAKE.status, hit, max(m.credit for m in e.mistakes))
+        e.take(NEAR_MISS.status, kind.near(step, x, ref), NEAR_MISS.credit)
+    status, message = _verdict(e, kind, expected, ref)
+    return StepResult(name=step.name, status=status, credit=round(float(np.mean(e.credit)), 4),
+                      expected=step.value, mistakes=[m.name for m in e.mistakes], message=message)
+
+
+def _verdict(e: _Entries, kind, expected: str, ref: Any) -> tuple[str, str | None]:
+    """The step's status (its most telling rule) and the message that explains it."""
+    step, right = e.step, e.hits[CORRECT.status] | e.hits.get(FOLLOW_THROUGH.status, False)
+    if e.hits[CORRECT.status].all():
+        return CORRECT.status, None
+    if right.all():
+        return FOLLOW_THROUGH.status, f"right given your earlier answers (from the givens: {expected})"
+    if e.mistakes:
+        why = ("; ".join(kind.reasons(step, e.x, ref)) if step.feedback  # bank step: why each choice is wrong
+               else "; or: ".join(m.description for m in e.mistakes))
+        return MISTAKE.status, f"{why} (expected {expected})"
+    if e.any(NEAR_MISS.status):
         tol = step.tolerance.describe() if step.tolerance else ""
-        status, message = "near_miss", f"close to {expected} but outside the tolerance ({tol})"
-    elif ok.any() or ft.any():
-        status, message = "partial", f"{int((ok | ft).sum())} of {ok.size} entries right; expected {expected}"
+        return NEAR_MISS.status, f"close to {expected} but outside the tolerance ({tol})"
+    if right.any():
+        status, message = "partial", f"{int(right.sum())} of {right.size} entries right; expected {expected}"
     else:
         status, message = "wrong", f"expected {expected}"
-    if status in ("partial", "wrong") and step.feedback:
-        why = "; ".join(compare.reasons(step, x, ref))
-        message = f"{message}; {why}" if why else message
-    return StepResult(name=step.name, status=status, credit=round(float(np.mean(credit)), 4),
-                      expected=step.value, mistakes=[m.name for m in matched], message=message)
+    why = "; ".join(kind.reasons(step, e.x, ref)) if step.feedback else ""
+    return status, f"{message}; {why}" if why else message
 
 
 def _unknown_ids(q: Question, given: Any) -> list[str]:
@@ -195,7 +205,7 @@ def grade_question(q: Question, given: Any) -> QuestionReport:
                 continue
             raw[name] = r
             try:
-                parsed[name] = compare.read(steps[name], r)
+                parsed[name] = kinds.of(steps[name]).read(steps[name], r)
             except FormatError as e:
                 errors[name] = str(e)
 
@@ -212,7 +222,7 @@ def grade_question(q: Question, given: Any) -> QuestionReport:
         elif name not in parsed:
             res = StepResult(name=name, status="missing", credit=0.0, expected=step.value, message="no answer")
         else:
-            res = _classify(step, parsed[name], compare.reference(step), reruns, inputs_correct)
+            res = _classify(step, parsed[name], kinds.of(step).reference(step), reruns, inputs_correct)
             res.answer = raw[name]
             inputs_correct = inputs_correct and res.status == "correct"
         results[name] = res

@@ -12,36 +12,26 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from .. import registry
-from ..grading.mark import POLICY
-from ..model import Exam, Question, Step
+from .. import kinds
+from ..model import Exam, Part, Question, Step
+from ..policy import INSTRUCTIONS, POLICY
 from ..resources import template_environment
 from . import markup
 from .math import mathml
-from .worked import answer_markup, hint, marking, value_latex
-
-
-def figure(q: Question) -> str | None:
-    """The question's SVG figure, if its generator draws one."""
-    try:
-        gen = registry.get(q.generator)
-        return gen.figure(gen.Givens.model_validate(q.givens))
-    except (KeyError, ValueError):
-        return None
+from .worked import notes, worked_lines
 
 
 def worked_html(st: Step) -> Markup:
     """Formula, numbers and value on successive lines, each continuing with '='; a question-bank
     answer with its explanation."""
-    concept = answer_markup(st)
+    concept = kinds.of(st).solution_markup(st)
     if concept is not None:
         return Markup('<div class="worked concept">' + markup.html(concept) + "</div>")
-    lines = [p for p in (st.formula, st.work) if p] + [value_latex(st)]
+    lines = worked_lines(st)
     blocks = [f"<div>{mathml(line if i == 0 else '= ' + line)}</div>" for i, line in enumerate(lines)]
-    if st.explanation:
-        blocks.append(markup.html(st.explanation))
+    blocks += [markup.html(note) for note in notes(st)]
     return Markup('<div class="worked">' + "".join(blocks) + "</div>")
 
 
@@ -61,8 +51,16 @@ def _env():
     env = template_environment(html=True)
     env.filters["markup"] = lambda s: Markup(markup.html(s))
     env.filters["inline"] = lambda s: Markup(markup.inline_html(s))
-    env.globals.update(figure=figure, hint=hint, marking=marking, worked=worked_html, math_font_css=math_font_css)
+    env.globals.update(kind=kinds.of, field=answer_field, worked=worked_html, math_font_css=math_font_css,
+                       instructions=INSTRUCTIONS)
     return env
+
+
+def answer_field(q: Question, p: Part, st: Step) -> Markup:
+    """A step's answer field (its kind's widget), named by question, part and step."""
+    field_id = escape(f"{q.id}.{p.id}.{st.name}")
+    data = f'data-q="{escape(q.id)}" data-p="{escape(p.id)}" data-s="{escape(st.name)}"'
+    return Markup(kinds.of(st).html_field(st, field_id, data))
 
 
 def exam_html(exam: Exam) -> str:

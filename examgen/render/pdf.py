@@ -15,12 +15,13 @@ import threading
 from functools import lru_cache
 
 
-from ..grading.mark import POLICY
+from .. import kinds
 from ..model import Exam, Part, Step, Student
+from ..policy import INSTRUCTIONS, POLICY
 from ..resources import data_dir, template_environment
 from . import latex
 from .markup import blocks, inline, scripts
-from .worked import answer_markup, hint, marking, value_latex
+from . import worked
 
 @lru_cache(maxsize=8192)
 def math(source: str, display: bool = False) -> str:
@@ -67,24 +68,17 @@ def typst_string(s: str) -> str:
 def worked_lines(st: Step) -> list[str]:
     """Formula, numbers, value: one display equation each, continuing with '='; a question-bank
     answer with its explanation."""
-    concept = answer_markup(st)
+    concept = kinds.of(st).solution_markup(st)
     if concept is not None:
         return [markup(concept)]
-    lines = [p for p in (st.formula, st.work) if p] + [value_latex(st)]
+    lines = worked.worked_lines(st)
     out = [math(line if i == 0 else "= " + line, display=True) for i, line in enumerate(lines)]
-    return out + ([markup(st.explanation)] if st.explanation else [])
+    return out + [markup(note) for note in worked.notes(st)]
 
 
 def answer_field(st: Step) -> str:
-    """Room to write a step's answer: a box per entry for a small vector or matrix, else a line."""
-    label = markup(st.label)
-    shape = st.shape or []
-    if st.kind == "vector" and shape[0] <= 8:
-        return f"#answer-grid([{label}], 1, {shape[0]})"
-    if st.kind == "matrix" and shape[0] <= 8 and shape[1] <= 8:
-        return f"#answer-grid([{label}], {shape[0]}, {shape[1]})"
-    height = 0.85 if st.kind not in ("matrix", "tensor") else 0.85 + 0.55 * (shape[0] - 1)
-    return f"#answer-line([{label}], {min(height, 6):.2f}cm)"
+    """Room to write a step's answer (its kind's answer box)."""
+    return kinds.of(st).pdf_field(st, markup(st.label))
 
 
 def working_height(p: Part) -> str:
@@ -95,15 +89,14 @@ def working_height(p: Part) -> str:
 def _env():
     env = template_environment(html=False)
     env.filters.update(tmarkup=markup, tstr=typst_string)
-    env.globals.update(worked_lines=worked_lines, hint=hint, marking=marking, answer_field=answer_field,
-                       working_height=working_height)
+    env.globals.update(worked_lines=worked_lines, kind=kinds.of, answer_field=answer_field,
+                       working_height=working_height, instructions=markup(INSTRUCTIONS))
     return env
 
 
-def _figures(exam: Exam) -> dict[str, str | None]:
-    from .html import figure
-
-    return {q.id: figure(q) for q in exam.questions}
+def figures(exam: Exam) -> dict[str, str]:
+    """The questions' SVG figures, by question id, for :func:`typeset` (Typst reads them as inputs)."""
+    return {q.id: q.figure for q in exam.questions if q.figure}
 
 
 @lru_cache(maxsize=1)
@@ -131,12 +124,12 @@ def warm_up() -> None:
     _compiler().compile(input=b"*warm* $x^2 + sum_i y_i$", format="pdf", pdf_tags=False)
 
 
-def typeset(source: str, figures: dict[str, str | None] | None = None) -> bytes:
+def typeset(source: str, svgs: dict[str, str] | None = None) -> bytes:
     """Typeset to PDF. The shared helpers are inlined, so the source compiles from memory with no
     file access. The PDF is untagged: tags cost about 6 % of the typesetting time and double the
     file, and the accessible version of every document is its HTML page (MathML, real text)."""
     source = source.replace('#import "common.typ": *', _common(), 1)
-    inputs = {f"fig-{qid}": svg for qid, svg in (figures or {}).items() if svg}
+    inputs = {f"fig-{qid}": svg for qid, svg in (svgs or {}).items()}
     return _compiler().compile(input=source.encode(), format="pdf", sys_inputs=inputs, pdf_tags=False)
 
 
@@ -146,10 +139,10 @@ def _topics(exam: Exam) -> str:
     return ", ".join(f"{topic(t).name} ({topic(t).number})" for t in exam.spec.topics)
 
 
-def exam_source(exam: Exam, student: Student | None, figures: dict[str, str | None]) -> str:
-    """The exam's Typst source (figures go in separately, to :func:`typeset`)."""
+def exam_source(exam: Exam, student: Student | None = None) -> str:
+    """The exam's Typst source (its figures go in separately: ``typeset(source, figures(exam))``)."""
     return _env().get_template("exam.typ.j2").render(
-        exam=exam, student=student, figures=figures, title=exam.title, topics=markup(_topics(exam)),
+        exam=exam, student=student, title=exam.title, topics=markup(_topics(exam)),
         footer=markup(f"IN5400 practice exam {exam.id}" + (f" · {student.id}" if student else "")),
         subtasks=sum(len(q.parts) for q in exam.questions),
         points=sum(p.points for q in exam.questions for p in q.parts))
@@ -162,10 +155,9 @@ def solutions_source(exam: Exam) -> str:
         footer=markup(f"IN5400 practice exam {exam.id}"))
 
 
-def exam_pdf(exam: Exam, student: Student | None = None, figures: dict | None = None) -> bytes:
+def exam_pdf(exam: Exam, student: Student | None = None) -> bytes:
     """The exam as a PDF: cover page, one question per block, answer space per step."""
-    figures = _figures(exam) if figures is None else figures
-    return typeset(exam_source(exam, student, figures), figures)
+    return typeset(exam_source(exam, student), figures(exam))
 
 
 def solutions_pdf(exam: Exam) -> bytes:

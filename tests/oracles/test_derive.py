@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
-from examgen.grading.expr import evaluate  # noqa: E402
+from examgen.kinds.formula import evaluate  # noqa: E402
 
 from ..conftest import questions  # noqa: E402
 

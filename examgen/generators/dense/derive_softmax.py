@@ -6,7 +6,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...fmt import num, row
-from ...grading.expr import evaluate, latex, text
+from ...kinds.formula import evaluate, latex, text
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick

@@ -16,7 +16,7 @@ from ._numbers import big, sci
 SIG3 = Tolerance.significant(3)
 PLACES3 = Tolerance.places(3)
 TYPABLE_INTEGER = 10 ** 15
-"""The largest whole number a student can type as an integer answer (see ``grading/parse.py``)."""
+"""The largest whole number a student can type as an integer answer (see ``kinds/parse.py``)."""
 
 
 class VcBoundGivens(Givens):

@@ -4,7 +4,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...fmt import num, par, row
-from ...grading.parse import LETTERS
+from ...kinds.parse import LETTERS
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick

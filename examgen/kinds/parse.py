@@ -1,4 +1,5 @@
-"""Student text -> value. Never ``eval``: small grammars only, with bounded size.
+"""The text grammars answers are read with (numbers, arrays, option letters), shared by the answer
+kinds. Student text -> value. Never ``eval``: small grammars only, with bounded size.
 
 Numbers accept ``0.25``, ``1/4``, ``2.5e-1``, ``2.5·10^-1``, ``0,25`` (decimal comma),
 ``−0.25`` (unicode minus) and ``25%``. Arrays accept JSON lists, ``[1, 2; 3, 4]`` (rows

@@ -1,0 +1,138 @@
+"""Answer kinds as plug-ins: everything about one kind of answer lives in one module.
+
+A step's ``kind`` (``Step.kind``) names how its value is written, read and compared. Each kind is a
+:class:`Kind` subclass in a module of this package, registered with :func:`kind`, that owns:
+
+* **reading** a student's raw answer (:meth:`Kind.read`, a :class:`~.parse.FormatError` when it
+  cannot be read) and a stored value (:meth:`Kind.reference`);
+* **comparing** with the reference: which entries match (:meth:`Kind.matches`, tolerance and
+  entry-by-entry credit), which are near misses (:meth:`Kind.near`), a whole-answer credit rule
+  (:meth:`Kind.whole_credit`, e.g. multiple choice) and why chosen options are wrong
+  (:meth:`Kind.reasons`);
+* **showing** a value: as the student writes it (:meth:`Kind.show`), as LaTeX in a worked solution
+  (:meth:`Kind.latex`) or as markup (:meth:`Kind.solution_markup`, question-bank answers);
+* **asking** for it: the answer form (:meth:`Kind.hint`), the marking line of the solutions
+  (:meth:`Kind.marking`), the answer field of the HTML exam (:meth:`Kind.html_field`) and of the
+  PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`).
+
+The grader, the renderers and the exporters ask a step's kind (:func:`of`); none branches on it.
+Adding a kind is adding a module here: the modules are found automatically, and
+``model.StepKind`` is made from their names. Kinds read a step only through its attributes
+(``kind``, ``value``, ``tolerance``, ``shape``, ``options``, ``variables``, ``feedback``,
+``explanation``), so this package does not import the model (which imports it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import Step
+
+_KINDS: dict[str, "Kind"] = {}
+
+
+class Kind:
+    """Base class of the answer kinds; the defaults suit an exact, single-valued answer."""
+
+    name: ClassVar[str]
+    numeric: ClassVar[bool] = False
+    """True for real-valued kinds: the step carries a tolerance and near misses are credited."""
+    needs_options: ClassVar[bool] = False
+    """True when the step must list its options (``Step.options``)."""
+    concept: ClassVar[bool] = False
+    """True for the question bank's kinds (lettered options, statements)."""
+
+    # --- reading -----------------------------------------------------------------------------
+    def read(self, step: Step, raw: Any) -> Any:
+        """A student's raw answer (JSON value) in the solvers' in-memory form; FormatError if unreadable."""
+        raise NotImplementedError
+
+    def reference(self, step: Step, value: Any = None) -> Any:
+        """The step's value (or another stored value of it) in the solvers' in-memory form."""
+        return step.value if value is None else value
+
+    # --- comparing ---------------------------------------------------------------------------
+    def matches(self, step: Step, x: Any, ref: Any) -> np.ndarray | bool:
+        """Does answer ``x`` match ``ref``: a bool, or a bool array per entry (credited entry by entry)."""
+        return x == ref
+
+    def near(self, step: Step, x: Any, ref: Any) -> np.ndarray | bool:
+        """Close to ``ref`` but outside the tolerance (per entry); only numeric kinds have near misses."""
+        return np.zeros(np.shape(x), dtype=bool) if isinstance(x, np.ndarray) else False
+
+    def whole_credit(self, step: Step, x: Any, ref: Any) -> float | None:
+        """Credit for a partly right answer credited as a whole (multiple choice, ordering), or None
+        for kinds credited entry by entry."""
+        return None
+
+    def reasons(self, step: Step, x: Any, ref: Any) -> list[str]:
+        """Why the chosen options or judged statements are wrong (question-bank steps)."""
+        return []
+
+    # --- showing -----------------------------------------------------------------------------
+    def show(self, step: Step, value: Any) -> str:
+        """A stored (JSON) value as the student would write it, for messages."""
+        return str(value)
+
+    def latex(self, step: Step) -> str:
+        """The step's reference value as LaTeX, the last line of its worked solution."""
+        return str(step.value)
+
+    def solution_markup(self, step: Step) -> str | None:
+        """The answer as stem markup with its explanation, for kinds shown as text rather than as
+        a formula (question-bank answers); None for the others."""
+        return None
+
+    # --- asking ------------------------------------------------------------------------------
+    def hint(self, step: Step) -> str:
+        """What form the answer takes, shown under its field."""
+        raise NotImplementedError
+
+    def marking(self, step: Step) -> str:
+        """The answer form and how it is compared, for the worked solutions."""
+        return self.hint(step) + "; must be exact"
+
+    def html_field(self, step: Step, field_id: str, data: str) -> str:
+        """The HTML answer field (``data``: the attributes naming question, part and step)."""
+        return f'<input id="{field_id}" {data} type="text" autocomplete="off" spellcheck="false">'
+
+    def pdf_field(self, step: Step, label: str) -> str:
+        """Room to write the answer in the printed exam (Typst; ``label`` is Typst markup)."""
+        return f"#answer-line([{label}], 0.85cm)"
+
+    def answer_schema(self, step: Step) -> dict:
+        """JSON Schema of a raw answer (null is always allowed: not answered)."""
+        return {"type": ["string", "null"]}
+
+
+def kind(cls: type[Kind]) -> type[Kind]:
+    """Class decorator: register an answer kind under ``cls.name``."""
+    if cls.name in _KINDS:
+        raise ValueError(f"answer kind {cls.name!r} registered twice")
+    _KINDS[cls.name] = cls()
+    return cls
+
+
+def _load() -> None:
+    for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if m.name not in ("parse", "formula", "formula_parser") and not m.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{m.name}")
+
+
+def of(step_or_kind: Step | str) -> Kind:
+    """The kind of a step (or the kind of that name)."""
+    name = step_or_kind if isinstance(step_or_kind, str) else step_or_kind.kind
+    return _KINDS[name]
+
+
+def names() -> tuple[str, ...]:
+    """Every kind's name, in a stable order."""
+    return tuple(_KINDS)
+
+
+_load()

@@ -1,0 +1,23 @@
+"""One word from a fixed set (``Step.options``): a yes/no, an activation's name, an action."""
+
+from __future__ import annotations
+
+from . import Kind, kind, parse
+
+
+@kind
+class Choice(Kind):
+    name = "choice"
+    needs_options = True
+
+    def read(self, step, raw):
+        return parse.choice(raw, step.options or [])
+
+    def latex(self, step):
+        return rf"\text{{{step.value}}}"
+
+    def hint(self, step):
+        return "one of: " + ", ".join(step.options or [])
+
+    def answer_schema(self, step):
+        return {"type": ["string", "null"], "description": "one of: " + ", ".join(step.options or [])}

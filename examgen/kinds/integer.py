@@ -1,0 +1,23 @@
+"""A whole number, right only when exact (sizes, counts, indices)."""
+
+from __future__ import annotations
+
+from . import Kind, kind, parse
+
+
+@kind
+class Integer(Kind):
+    name = "integer"
+
+    def read(self, step, raw):
+        return parse.integer(raw)
+
+    def hint(self, step):
+        return "a whole number"
+
+    def html_field(self, step, field_id, data):
+        return (f'<input id="{field_id}" {data} type="text" inputmode="numeric" autocomplete="off" '
+                'spellcheck="false">')
+
+    def answer_schema(self, step):
+        return {"type": ["integer", "string", "null"]}

@@ -1,0 +1,37 @@
+"""Multiple choice ("tick all that apply"): credit = (right ticks - wrong ticks) / right options,
+floored at 0, so each wrong tick cancels a right one and ticking everything earns nothing."""
+
+from __future__ import annotations
+
+from . import kind, parse
+from .options import OptionKind, last_letter, letter, letters
+
+
+@kind
+class Multi(OptionKind):
+    name = "multi"
+
+    def read(self, step, raw):
+        return parse.multi(raw, step.options or [])
+
+    def whole_credit(self, step, x, ref):
+        right, wrong = len(set(x) & set(ref)), len(set(x) - set(ref))
+        return max(0.0, (right - wrong) / len(ref)) if ref else 0.0
+
+    def reasons(self, step, x, ref):
+        fb = step.feedback or {}
+        out = [f"ticked '{o}': {fb.get(o, 'not correct')}" for o in x if o not in ref]
+        return out + [f"missed '{o}'" + (f": {fb[o]}" if o in fb else "") for o in ref if o not in x]
+
+    def show(self, step, value):
+        return letters(step, value)
+
+    def answer_markup(self, step):
+        return (f"Answer {letters(step, step.value)}:\n\n"
+                + "\n".join(f"- {letter(step, o)}. {o}" for o in step.value))
+
+    def marking(self, step):  # credited in part, not only when exact
+        return self.hint(step)
+
+    def hint(self, step):
+        return f"every letter that applies, e.g. A, C (options A-{last_letter(step)})"

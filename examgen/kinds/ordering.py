@@ -1,0 +1,28 @@
+"""Ordering: every option once, in order; credit = the share of pairs in the right relative order."""
+
+from __future__ import annotations
+
+from . import kind, parse
+from .options import OptionKind, last_letter, letters
+
+
+@kind
+class Ordering(OptionKind):
+    name = "ordering"
+
+    def read(self, step, raw):
+        return parse.ordering(raw, step.options or [])
+
+    def whole_credit(self, step, x, ref):
+        position = {o: i for i, o in enumerate(x)}
+        pairs = [(a, b) for i, a in enumerate(ref) for b in ref[i + 1:]]
+        return sum(position[a] < position[b] for a, b in pairs) / len(pairs) if pairs else 0.0
+
+    def show(self, step, value):
+        return letters(step, value)
+
+    def answer_markup(self, step):
+        return f"Answer {letters(step, step.value)}:\n\n" + "\n".join(f"- {o}" for o in step.value)
+
+    def hint(self, step):
+        return f"all letters A-{last_letter(step)} in order, e.g. C, A, B"

@@ -1,0 +1,30 @@
+"""Single choice: exactly one of the lettered options; right or wrong, and a wrong option says why."""
+
+from __future__ import annotations
+
+from . import kind, parse
+from .options import OptionKind, last_letter, letter
+
+
+@kind
+class Single(OptionKind):
+    name = "single"
+
+    def read(self, step, raw):
+        return parse.single(raw, step.options or [])
+
+    def reasons(self, step, x, ref):
+        fb = step.feedback or {}
+        return [f"{x}: {fb[x]}"] if x != ref and x in fb else []
+
+    def show(self, step, value):
+        return f"{letter(step, value)} ({value})" if value in (step.options or []) else str(value)
+
+    def answer_markup(self, step):
+        return f"Answer {letter(step, step.value)}: {step.value}"
+
+    def hint(self, step):
+        return f"one letter, A-{last_letter(step)}"
+
+    def answer_schema(self, step):
+        return {"type": ["string", "null"], "description": self.hint(step)}

@@ -1,0 +1,46 @@
+"""True/false per statement (``Step.options`` are the statements): each statement is credited on
+its own, and a wrongly judged one says why."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kind, parse
+from .options import OptionKind
+
+
+def tf(values) -> str:
+    return " ".join("T" if v == "true" else "F" for v in values)
+
+
+@kind
+class TrueFalse(OptionKind):
+    name = "truefalse"
+
+    def read(self, step, raw):
+        return parse.truefalse(raw, len(step.options or []))
+
+    def matches(self, step, x, ref):
+        if len(x) != len(ref):
+            return np.zeros(len(x), dtype=bool)
+        return np.array([a == b for a, b in zip(x, ref)])
+
+    def reasons(self, step, x, ref):
+        fb, statements = step.feedback or {}, step.options or []
+        return [f"statement {i + 1} is {r}: {fb.get(statements[i], '')}".rstrip(": ")
+                for i, (a, r) in enumerate(zip(x, ref)) if a != r]
+
+    def show(self, step, value):
+        return tf(value)
+
+    def answer_markup(self, step):
+        fb = step.feedback or {}
+        return f"Answer {tf(step.value)}:\n\n" + "\n".join(
+            f"- {i + 1}. {'True' if v == 'true' else 'False'}: {fb.get(text, '')}"
+            for i, (text, v) in enumerate(zip(step.options or [], step.value)))
+
+    def marking(self, step):  # credited in part, not only when exact
+        return self.hint(step)
+
+    def hint(self, step):
+        return f"T or F for each of the {len(step.options or [])} statements, in order, e.g. T F F T"
