@@ -13,7 +13,7 @@ The same function runs in three modes, chosen by how the ``Steps`` is made:
   it *should* be, computed from the values used so far, but then hands the solver the
   student's own value for that step (when they gave one). A later step that matches
   this recomputation is right "given your earlier answers".
-* **mistake** (``Steps(substitute=..., mistake="no_bias_correction")``): ``s.mistake(name)``
+* **mistake** (``Steps(substitute=..., mistake="no_bias_correction")``): ``s.mistake(...)``
   returns True for that one mistake, so the solver computes what a student who makes it
   would get. Solvers write the mistaken formula as the value of the *same* step, so the
   mistake is found at the step where it is made.
@@ -36,10 +36,27 @@ from .model import StepKind, Tolerance
 Text = Union[str, Callable[[], str], None]
 
 DEFAULT_TOLERANCE = Tolerance.places(3)
+PART_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""Part ids by position: the first ``s.part(...)`` of a question is part a."""
 
 
 class Degenerate(ExamgenError, ValueError):
     """Raised by a solver or generator when givens make the question ill-posed."""
+
+
+@dataclass(frozen=True)
+class CommonMistake:
+    """A mistake that several generators detect: one name and one description for all of them (the
+    catalogue is :mod:`examgen.generators._mistakes`), so reports and item analyses count it as one."""
+
+    name: str
+    description: str
+
+
+def _catalogue() -> dict[str, CommonMistake]:
+    from .generators._mistakes import CATALOGUE  # content, read when a question is described
+
+    return CATALOGUE
 
 
 @dataclass(frozen=True)
@@ -120,23 +137,32 @@ class Steps:
     def describing(self) -> bool:
         return self._describe
 
-    def part(self, id: str, prompt: Text) -> None:
-        """Start a subtask: the asked steps that follow belong to it."""
+    def part(self, prompt: Text, id: str | None = None) -> str:
+        """Start a subtask: the asked steps that follow belong to it. Its id is the next letter
+        (``a``, ``b``, ... in the order of the calls) unless ``id`` is given; returns the id."""
+        if id is None:
+            if len(self.parts) >= len(PART_LETTERS):
+                raise ValueError(f"more than {len(PART_LETTERS)} parts: give them ids")
+            id = PART_LETTERS[len(self.parts)]
         self.parts.append(_PartDraft(id, _text(prompt) if self._describe else ""))
         if self.structure is not None:
             self.structure.append([id])
+        return id
 
     def step(self, name: str, value: Any, formula: Text = None, work: Text = None, *,
              label: str | None = None, kind: StepKind | None = None,
              tol: Tolerance | None = None, asked: bool = True, answer: bool = False,
              options: list[str] | None = None, variables: list[str] | None = None,
-             feedback: dict[str, str] | None = None, explanation: str | None = None) -> Any:
+             feedback: dict[str, str] | None = None, explanation: str | None = None,
+             alternatives: list | None = None) -> Any:
         """Record step ``name`` with its correct ``value``; return the value to carry on with.
 
         ``formula`` is the formula in the course's notation, ``work`` the same with the
         numbers put in (LaTeX, without the final ``= value``). ``asked=False`` keeps a
         step out of the student's answer fields (it is still shown in the solution).
-        ``answer=True`` makes it (one of) its part's final answer(s).
+        ``answer=True`` makes it (one of) its part's final answer(s). ``alternatives`` are other
+        values that are equally right (a tie in an argmax): any of them is graded as correct, and
+        later steps follow on from the student's choice.
         """
         if name in self.values:
             raise ValueError(f"step {name!r} recorded twice")
@@ -144,7 +170,7 @@ class Steps:
         self.values[name] = value
         if self._describe:
             self._record(name, value, formula, work, label, kind, tol, asked, answer, options, variables,
-                         feedback, explanation)
+                         feedback, explanation, alternatives)
         if self.structure is not None and asked and self.structure:
             shape = tuple(value.shape) if isinstance(value, np.ndarray) else ()
             self.structure[-1].append((kind or infer_kind(value), shape, len(options or ()), answer))
@@ -152,15 +178,29 @@ class Steps:
             return self._substitute[name]
         return value
 
-    def mistake(self, name: str, description: str, credit: float = 0.0,
+    def mistake(self, mistake: str | CommonMistake, description: str | None = None, credit: float = 0.0,
                 values: dict[str, Any] | None = None) -> bool:
         """Declare a common mistake made here; True when this run simulates it.
 
+        ``mistake`` is an entry of the catalogue (:mod:`examgen.generators._mistakes`), which brings
+        its name and description, or the name of a mistake only this generator detects, with its
+        ``description``. A catalogue name cannot be given another description.
         ``values`` (step name -> value) is only for generators the grader cannot re-run
         (``Generator.rerun = False``): the values the mistake gives, stored in the question.
         """
+        if isinstance(mistake, CommonMistake):
+            if description is not None:
+                raise TypeError(f"mistake {mistake.name!r} comes from the catalogue, with its own description")
+            name, description = mistake.name, mistake.description
+        else:
+            name = mistake
+            if description is None:
+                raise TypeError(f"mistake {name!r} needs a description (or use a catalogue entry)")
         if name not in self.mistakes:
             if self._describe:  # Mistake fields, validated with the whole question
+                if not isinstance(mistake, CommonMistake) and name in _catalogue():
+                    raise ValueError(f"mistake {name!r} is in the catalogue: pass its entry, "
+                                     f"generators._mistakes.{name.upper()}")
                 stored = {k: to_json(as_value(v)) for k, v in values.items()} if values else None
                 self.mistakes[name] = dict(name=name, description=description, credit=credit, values=stored)
             else:  # grading runs: just what the grader reads
@@ -168,7 +208,7 @@ class Steps:
         return self._mistake == name
 
     def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables,
-                feedback, explanation):
+                feedback, explanation, alternatives):
         kind = kind or infer_kind(value)
         numeric = kinds.of(kind).numeric
         if kinds.of(kind).needs_options and not options:
@@ -179,7 +219,8 @@ class Steps:
             formula=_text(formula), work=_text(work),
             tolerance=(tol or DEFAULT_TOLERANCE) if numeric else None,
             shape=list(value.shape) if isinstance(value, np.ndarray) else None,
-            options=options, variables=variables, asked=asked, feedback=feedback, explanation=explanation))
+            options=options, variables=variables, asked=asked, feedback=feedback, explanation=explanation,
+            alternatives=[to_json(as_value(a)) for a in alternatives] if alternatives else None))
         if asked:
             if not self.parts:
                 raise ValueError(f"step {name!r} is asked before any s.part(...)")
