@@ -16,7 +16,7 @@ from ..model import Exam, GradeReport, Student
 from ..policy import POLICY
 from ..render.latex import LatexError
 from ..render.markup import inline_html
-from ..render.text import value_text
+from ..render.text import safe, value_text
 
 WORDS = {"correct": "right", "follow_through": "follow-through", "mistake": "named mistake",
          "near_miss": "near miss", "partial": "partly right", "wrong": "wrong", "missing": "no answer",
@@ -31,6 +31,7 @@ def score_text(x: float) -> str:
 def _message(text: str) -> Markup:
     """A grader message as HTML: its math rendered when it parses, else all of it as text (a
     message may quote the student's answer)."""
+    text = safe(text)
     try:
         return Markup(inline_html(text))
     except LatexError:
@@ -38,10 +39,11 @@ def _message(text: str) -> Markup:
 
 
 def _answer(value) -> str:
+    """A student's raw answer as text (control characters shown as escapes), cut to 120 characters."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else value_text(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return safe(text if len(text) <= 120 else text[:117] + "...")
 
 
 START, END = "<!-- examgen: worked solutions of exam {} -->", "<!-- examgen: end of worked solutions -->"
