@@ -234,3 +234,21 @@ def test_a_class_of_300_end_to_end(tmp_path):
             assert all("duplicate" in r.flags for r in rows[sid]) and len(rows[sid]) >= 2
     record = ClassRecord.model_validate_json((tmp_path / "c" / "class.json").read_text())
     assert len(list((tmp_path / "subs-grades" / "feedback").iterdir())) == len(record.students) == 300
+
+
+def test_the_public_key_of_the_seed_under_a_students_name_scores_nothing(graded, tmp_path):
+    """The issue's first finding: the practice exam of the class's seed (anyone can make it) gives a
+    key; handed in under a roster student's name it is no variant of the class."""
+    root, kinds, *_ = graded
+    sid = _of(kinds, "correct")[0]
+    r = run("make", "--topics", "rl,cnn", "--seed", "21", "--format", "html", "--out", str(tmp_path / "pub"), cwd=root)
+    assert r.exit_code == 0
+    key = json.loads((tmp_path / "pub" / "key.json").read_text())
+    key["student"] = {"id": sid}
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "mine.json").write_text(json.dumps(key))
+    r = run("grade", str(tmp_path / "subs"), "--class", "c", "--out", str(tmp_path / "g"), cwd=root)
+    assert r.exit_code == 0, r.output
+    book = Gradebook.model_validate_json((tmp_path / "g" / "gradebook.json").read_text())
+    (row,) = [r for r in book.rows if r.student and r.student.id == sid]
+    assert row.flags == ["unknown_exam"] and row.score is None and not row.counted
