@@ -397,7 +397,7 @@ def _span(seconds: float) -> str:
         if seconds >= size:
             n = int(seconds // size)
             return f"{n} {unit}{'s' * (n != 1)}"
-    return "a moment"
+    return "under a minute"
 
 
 def ago(t: datetime | None) -> str:
