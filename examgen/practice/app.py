@@ -397,12 +397,15 @@ def _span(seconds: float) -> str:
         if seconds >= size:
             n = int(seconds // size)
             return f"{n} {unit}{'s' * (n != 1)}"
-    return "under a minute"
+    return "less than a minute"
 
 
 def ago(t: datetime | None) -> str:
     """'3 hours ago'."""
-    return "–" if t is None else _span((now() - t).total_seconds()) + " ago"
+    if t is None:
+        return "–"
+    seconds = (now() - t).total_seconds()
+    return "just now" if seconds < 60 else _span(seconds) + " ago"
 
 
 def until(t: datetime | None) -> str:
@@ -410,7 +413,7 @@ def until(t: datetime | None) -> str:
     if t is None:
         return "–"
     seconds = (t - now()).total_seconds()
-    return "now" if seconds <= 0 else "in " + _span(seconds)
+    return "now" if seconds <= 0 else "within a minute" if seconds < 60 else "in " + _span(seconds)
 
 
 _STYLE: list[str] = []

@@ -16,6 +16,10 @@ def _colour(fraction: float) -> str:
     return "#2e7d32" if fraction >= MASTERED else "#f9a825" if fraction >= 0.5 else "#c62828"
 
 
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f} %"
+
+
 def progress_svg(rows, when: datetime) -> str:
     """``rows``: (goal, GoalStats or None, has questions) per goal of the topic, in order."""
     height = ROW * len(rows) + 26
@@ -38,10 +42,10 @@ def progress_svg(rows, when: datetime) -> str:
             continue
         w = max(2.0, BAR * st.recent)
         out.append(f'<rect x="{LABEL}" y="{y + 2}" width="{w:.1f}" height="{ROW - 8}" rx="2" '
-                   f'fill="{_colour(st.recent)}"><title>{escape(goal.id)}: recent score {st.recent:.0%}, '
+                   f'fill="{_colour(st.recent)}"><title>{escape(goal.id)}: recent score {_pct(st.recent)}, '
                    f'{st.answered} answered</title></rect>')
         due = "due now" if st.due is not None and st.due <= when else ""
-        out.append(f'<text x="{LABEL + BAR + 8}" y="{y + 14}">{st.recent:.0%} · {st.answered}×'
+        out.append(f'<text x="{LABEL + BAR + 8}" y="{y + 14}">{_pct(st.recent)} · {st.answered}×'
                    f'{" · " + due if due else ""}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -64,8 +64,9 @@ class Choice:
     reason: str  # "due", "weak", "new" or "soonest"
 
     def explain(self) -> str:
-        return {"due": "due for review", "weak": "your lowest recent score", "new": "a goal you have not practised yet",
-                "soonest": "the goal due soonest", "asked": "the goal you chose"}[self.reason]
+        return {"due": "it is due for review", "weak": "it has your lowest recent score",
+                "new": "you have not practised it yet", "soonest": "it is due soonest",
+                "asked": "you chose it"}[self.reason]
 
 
 def next_goal(goals: list[str], stats: dict[str, GoalStats], when: datetime, last: str | None = None) -> Choice:
