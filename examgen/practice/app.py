@@ -151,7 +151,9 @@ def create_app(history: History, *, port: int, topics: list[str] | None = None,
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request):
-        return page(request, "practice/home.html.j2", **state.progress())
+        response = page(request, "practice/home.html.j2", **state.progress())
+        state.warm_up()
+        return response
 
     @app.get("/help", response_class=HTMLResponse, include_in_schema=False)
     def help_page(request: Request):
@@ -267,7 +269,6 @@ def create_app(history: History, *, port: int, topics: list[str] | None = None,
         traceback.print_exception(exc, file=sys.stderr)  # for the terminal that runs the server
         return error(request, 500, f"internal error ({type(exc).__name__}); please report it")
 
-    threading.Thread(target=tutor.sources, args=(topics,), daemon=True).start()  # warm up off the first page
     return Guard(app, port=port, hosts=hosts)
 
 
@@ -278,9 +279,33 @@ class _State:
         self.history = history
         self.topics = topics
         self.topic_ids = tutor.resolve_topics(topics) if topics else [t.id for t in TOPICS]
+        self.warm = threading.Event()
+        self._warming = threading.Lock()
+        self._warm_started = False
+
+    def warm_up(self) -> None:
+        """Load every generator and the question bank in a thread, once: started after the first page
+        is rendered, so that page does not wait for them."""
+        with self._warming:
+            if self._warm_started:
+                return
+            self._warm_started = True
+
+        def run():
+            tutor.sources(self.topics)
+            self.warm.set()
+
+        threading.Thread(target=run, daemon=True).start()
 
     def goals(self) -> list[str]:
-        return list(tutor.sources(self.topics))
+        goals = list(tutor.sources(self.topics))
+        self.warm.set()
+        return goals
+
+    def ready_goals(self) -> set[str] | None:
+        """The goals with questions if they are known already, else None (the home page does not wait
+        for every generator and the question bank to load: a thread started with the app loads them)."""
+        return set(self.goals()) if self.warm.is_set() else None
 
     def question(self, qid: int):
         seen = self.history.question(qid)
@@ -322,12 +347,13 @@ class _State:
 
     def progress(self) -> dict[str, Any]:
         stats = self.history.stats()
-        goals_with_questions = set(self.goals())
+        goals_with_questions = self.ready_goals()
         t = now()
         topics = []
         for tid in self.topic_ids:
             topic = find_topic(tid)
-            rows = [(g, stats.get(g.id), g.id in goals_with_questions) for g in topic.goals]
+            rows = [(g, stats.get(g.id), goals_with_questions is None or g.id in goals_with_questions)
+                    for g in topic.goals]
             topics.append({"topic": topic, "rows": rows, "svg": chart.progress_svg(rows, t)})
         shown, answered = self.history.counts()
         return {"topics": topics, "shown": shown, "answered": answered, "now": t}

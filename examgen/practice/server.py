@@ -15,9 +15,13 @@ HOST = "127.0.0.1"
 
 
 def bind(port: int | None) -> socket.socket:
-    """A listening socket on the loopback address (port 0 or None: a free one)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """A listening socket on the loopback address (port 0 or None: a free one). Its protocol is named
+    (IPPROTO_TCP), so asyncio turns Nagle's algorithm off on each connection: without that, a
+    response written in two pieces waits for the browser's delayed ACK on a kept-alive connection,
+    40 ms per page (measured: 50 ms a question page, 3 ms with it)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((HOST, port or 0))
     except OSError as e:
