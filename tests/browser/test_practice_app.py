@@ -161,3 +161,37 @@ def test_a_foreign_site_a_missing_token_and_a_large_post_are_refused(practice_se
     assert r.status == 303  # the app's own post, with its token, goes through
     with sqlite3.connect(f"file:{server.db}?mode=ro", uri=True) as db:
         assert db.execute("SELECT count(*) FROM questions").fetchone()[0] == 1
+
+
+def test_an_expression_answer_is_previewed_as_the_grader_reads_it(practice_server, page):
+    server = practice_server()
+    q = practise_until(server, page, "03.9", "derive")
+    part, name = next((p, n) for p in q.parts for n in p.steps if q.step(n).kind == "expression")
+    st = q.step(name)
+    widget = page.locator(f'[data-p="{part.id}"][data-s="{name}"]')
+    page.locator("details.working:not([open]) > summary").evaluate_all("ss => ss.forEach(s => s.click())")
+    widget.locator("input").fill(st.value)
+    widget.locator("output math").wait_for()  # typeset by the server from the grader's parse
+    widget.locator("input").fill(st.value + " + zz")
+    page.wait_for_function("el => el.classList.contains('bad')", arg=widget.locator("output").element_handle())
+    assert "zz" in widget.locator("output").inner_text()
+
+
+def test_exam_html_checks_expression_names_offline(page, tmp_path):
+    from examgen.render.html import exam_html
+
+    from ..test_widgets import every_kind_exam
+
+    exam = every_kind_exam()
+    (tmp_path / "exam.html").write_text(exam_html(exam), encoding="utf-8")
+    page.goto((tmp_path / "exam.html").as_uri())
+    q, p, st = next((q, p, q.step(n)) for q in exam.questions for p in q.parts for n in p.steps
+                    if q.step(n).kind == "expression")
+    widget = page.locator(f'[data-q="{q.id}"][data-p="{p.id}"][data-s="{st.name}"]')
+    page.locator("details.working:not([open]) > summary").evaluate_all("ss => ss.forEach(s => s.click())")
+    widget.locator("input").fill(st.value)
+    page.wait_for_function("el => el.textContent.includes('read when graded')",
+                           arg=widget.locator("output").element_handle())
+    widget.locator("input").fill(f"({st.value}")
+    page.wait_for_function("el => el.classList.contains('bad')", arg=widget.locator("output").element_handle())
+    assert "not closed" in widget.locator("output").inner_text()
