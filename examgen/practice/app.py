@@ -26,7 +26,6 @@ import secrets
 import sys
 import threading
 import traceback
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -42,7 +41,8 @@ from ..model import Model, QuestionReport
 from ..topics import TOPICS, topic as find_topic
 from . import chart, schedule
 from .guard import Guard
-from .store import GoalStats, History, now
+from .store import History, now
+from .words import ago, pct, until
 
 SESSION_COOKIE = "examgen_session"
 MAX_ANSWER_CHARS = 1000
@@ -412,34 +412,6 @@ def _render(template: str, **context) -> str:
     from ..render.html import _env
 
     return _env().get_template(template).render(pct=pct, ago=ago, until=until, **context)
-
-
-def pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0%}".replace("%", " %")
-
-
-def _span(seconds: float) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = int(seconds // size)
-            return f"{n} {unit}{'s' * (n != 1)}"
-    return "less than a minute"
-
-
-def ago(t: datetime | None) -> str:
-    """'3 hours ago'."""
-    if t is None:
-        return "–"
-    seconds = (now() - t).total_seconds()
-    return "just now" if seconds < 60 else _span(seconds) + " ago"
-
-
-def until(t: datetime | None) -> str:
-    """'now' or 'in 2 days'."""
-    if t is None:
-        return "–"
-    seconds = (t - now()).total_seconds()
-    return "now" if seconds <= 0 else "within a minute" if seconds < 60 else "in " + _span(seconds)
 
 
 _STYLE: list[str] = []

@@ -60,7 +60,7 @@ def serve(*, topics: list[str] | None, port: int | None, open_browser: bool, db:
 def history_table(db: Path | None, topics: list[str] | None = None) -> str:
     """The history by topic and learning goal: answered, mean score, last practised, next due."""
     from ..topics import TOPICS
-    from .app import ago, pct, until
+    from .words import ago, pct, until
 
     history = History(db or default_path())
     try:
