@@ -339,3 +339,16 @@ def test_the_app_follows_the_schedule(client, app):
     assert st.recent == 0 and st.due - datetime.now(timezone.utc) <= timedelta(minutes=2)
     nxt = history.question(question_id(post(client, "/next")))
     assert nxt.goal != first.goal and nxt.reason == "new"
+
+
+def test_topics_limit_what_is_practised(tmp_path):
+    history = History(tmp_path / "h.sqlite3")
+    app = create_app(history, port=PORT, topics=["rl"])
+    with TestClient(app, base_url=BASE) as c:
+        home = c.get("/").text
+        assert "Reinforcement" in home and "Linear models" not in home
+        for _ in range(4):
+            qid = question_id(post(c, "/next"))
+            assert history.question(qid).topic == "rl"
+        assert post(c, "/goal/07.4").status_code == 404
+    history.close()
