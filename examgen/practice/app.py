@@ -6,7 +6,7 @@ rule and the marking policy. Every state change is a POST carrying the session's
 ``/next`` (the scheduler's next goal), ``/goal/{goal}`` (a goal chosen on the home page),
 ``/q/{id}/again`` (the same question with new numbers), ``/q/{id}/check`` (mark an answer).
 
-JSON (``/api/...``, described at ``/openapi.json`` and ``/docs``): ``GET /api/session`` gives the
+JSON (``/api/...``, described at ``/openapi.json``; no ``/docs`` page, whose script comes from a CDN): ``GET /api/session`` gives the
 CSRF token for the ``X-CSRF-Token`` header; ``POST /api/questions`` draws a question (data and HTML
 fragment, no key data), ``/api/grade`` marks answers, ``/api/solution`` gives the worked solution,
 ``/api/preview`` shows how an expression answer is read. They are :mod:`examgen.tutor`'s calls and
@@ -107,7 +107,7 @@ class Session(Model):
 def create_app(history: History, *, port: int, topics: list[str] | None = None,
                hosts: tuple[str, ...] = ("127.0.0.1", "localhost")):
     """The practice app for a history, answering on ``port`` only (wrapped in :class:`Guard`)."""
-    app = FastAPI(title="examgen practice", version="1",
+    app = FastAPI(title="examgen practice", version="1", docs_url=None, redoc_url=None,  # they load a CDN
                   description="Exam practice for IN5400: draw a question, grade answers, get the worked solution.")
     state = _State(history, topics)
     secret = secrets.token_bytes(32)
