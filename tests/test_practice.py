@@ -352,3 +352,14 @@ def test_topics_limit_what_is_practised(tmp_path):
             assert history.question(qid).topic == "rl"
         assert post(c, "/goal/07.4").status_code == 404
     history.close()
+
+
+def test_pages_load_nothing_from_other_sites(client, app):
+    """Offline and private: no script, style, font or image comes from anywhere but this server."""
+    _, history = app
+    qid = question_id(post(client, "/goal/14.3"))
+    post(client, f"/q/{qid}/check", answers="{}")
+    for path in ("/", "/help", f"/q/{qid}", f"/q/{qid}/result", "/style.css"):
+        text = client.get(path).text
+        assert not re.search(r"""(src|href)=["']?(https?:)?//|url\(["']?(https?:)?//|@import""", text), path
+    assert client.get("/docs").status_code == 404
