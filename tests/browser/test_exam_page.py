@@ -10,7 +10,6 @@ import sys
 import numpy as np
 
 from examgen import io
-from examgen.kinds.array import text as array_text
 from examgen.render.html import exam_html
 
 from ..test_widgets import every_kind_exam
@@ -64,7 +63,8 @@ def test_pasting_a_matrix_into_its_first_cell_fills_the_grid(page, tmp_path):
     q, p, st = next((q, p, q.step(n)) for q in exam.questions for p in q.parts for n in p.answer
                     if q.step(n).kind == "matrix")
     grid = page.locator(f'[data-q="{q.id}"][data-p="{p.id}"][data-s="{st.name}"]')
-    for text in (array_text(st.value), json.dumps(st.value)):
+    rows = "; ".join(", ".join(repr(float(v)) for v in row) for row in st.value)
+    for text in (f"[{rows}]", json.dumps(st.value)):  # as the instructions write a matrix, and as JSON
         grid.locator("input").first.evaluate(
             "(cell, text) => { const dt = new DataTransfer(); dt.setData('text/plain', text);"
             " cell.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true})); }",
