@@ -363,3 +363,17 @@ def test_pages_load_nothing_from_other_sites(client, app):
         text = client.get(path).text
         assert not re.search(r"""(src|href)=["']?(https?:)?//|url\(["']?(https?:)?//|@import""", text), path
     assert client.get("/docs").status_code == 404
+
+
+def test_the_server_binds_to_loopback_only_and_a_busy_port_is_a_clear_error():
+    from examgen.errors import ExamgenError
+    from examgen.practice.server import bind
+
+    sock = bind(None)
+    try:
+        host, port = sock.getsockname()
+        assert host == "127.0.0.1" and port > 0
+        with pytest.raises(ExamgenError, match=f"cannot listen on 127.0.0.1:{port}"):
+            bind(port).close()
+    finally:
+        sock.close()
