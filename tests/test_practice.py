@@ -377,3 +377,12 @@ def test_the_server_binds_to_loopback_only_and_a_busy_port_is_a_clear_error():
             bind(port).close()
     finally:
         sock.close()
+
+
+def test_a_history_that_cannot_be_made_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(HistoryError, match="cannot open the practice history"):
+        History(blocker / "sub" / "h.sqlite3")
+    with pytest.raises(HistoryError, match="is a folder"):
+        History(tmp_path)

@@ -97,11 +97,14 @@ class History:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._check_file()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._open()
+        except OSError as e:
+            raise HistoryError(f"{self.path}: cannot open the practice history ({e.strerror or e}); "
+                               "use --db to choose another file") from None
         except sqlite3.DatabaseError as e:
             raise HistoryError(f"{self.path}: the practice history cannot be read ({e}); it was left as it "
                                "is: move it away, or use --db to choose another file") from None
