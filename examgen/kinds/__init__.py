@@ -13,7 +13,13 @@ A step's ``kind`` (``Step.kind``) names how its value is written, read and compa
   (:meth:`Kind.latex`) or as markup (:meth:`Kind.solution_markup`, question-bank answers);
 * **asking** for it: the answer form (:meth:`Kind.hint`), the marking line of the solutions
   (:meth:`Kind.marking`), the answer field of the HTML exam (:meth:`Kind.html_field`) and of the
-  PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`).
+  PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`);
+* **exporting** it to an LMS: a format-neutral description of what is right and how it is credited
+  (:meth:`Kind.lms`, one of the few forms of :mod:`.lms`: a number with its margin, an exact whole
+  number, options with the right set and the partial-credit rule, an order, one answer per array
+  entry or statement, or "not expressible" with the reason), and the raw answer ``grade`` reads
+  from the responses an LMS collected for those fields (:meth:`Kind.lms_answer`). Each exporter
+  (:mod:`examgen.export`) maps the forms to its format, so a new kind needs no exporter change.
 
 The grader, the renderers and the exporters ask a step's kind (:func:`of`); none branches on it.
 Adding a kind is adding a module here: the modules are found automatically, and
@@ -29,6 +35,8 @@ import pkgutil
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from . import lms
 
 if TYPE_CHECKING:
     from ..model import Step
@@ -109,6 +117,18 @@ class Kind:
         """JSON Schema of a raw answer (null is always allowed: not answered)."""
         return {"type": ["string", "null"]}
 
+    # --- exporting ---------------------------------------------------------------------------
+    def lms(self, step: Step, value: Any = None) -> lms.Form:
+        """What an LMS must check for this step (``value``: another stored value of it, e.g. a named
+        mistake's, instead of the reference), as one of the neutral forms of :mod:`.lms`."""
+        return lms.Unsupported(f"a {self.name} answer cannot be checked by an LMS",
+                               self.show(step, step.value if value is None else value))
+
+    def lms_answer(self, step: Step, responses: list[Any]) -> Any:
+        """The raw answer (as ``grade`` reads it) from the LMS's responses to this step's fields, in
+        the order of its form's entries; None when nothing was answered."""
+        return responses[0] if responses else None
+
 
 def kind(cls: type[Kind]) -> type[Kind]:
     """Class decorator: register an answer kind under ``cls.name``."""
@@ -120,7 +140,7 @@ def kind(cls: type[Kind]) -> type[Kind]:
 
 def _load() -> None:
     for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if m.name not in ("parse", "formula", "formula_parser") and not m.name.startswith("_"):
+        if m.name not in ("parse", "formula", "formula_parser", "lms") and not m.name.startswith("_"):
             importlib.import_module(f"{__name__}.{m.name}")
 
 

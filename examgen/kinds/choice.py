@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Kind, kind, parse
+from . import Kind, kind, lms, parse
 
 
 @kind
@@ -21,3 +21,6 @@ class Choice(Kind):
 
     def answer_schema(self, step):
         return {"type": ["string", "null"], "description": "one of: " + ", ".join(step.options or [])}
+
+    def lms(self, step, value=None):
+        return lms.Options(options=tuple(step.options or []), correct=(step.value if value is None else value,))

@@ -3,7 +3,7 @@ reference (compared by evaluation at fixed points; see :mod:`.formula`)."""
 
 from __future__ import annotations
 
-from . import Kind, kind
+from . import Kind, kind, lms
 
 
 @kind
@@ -37,3 +37,8 @@ class Expression(Kind):
 
     def answer_schema(self, step):
         return {"type": ["string", "null"], "description": self.hint(step)}
+
+    def lms(self, step, value=None):
+        return lms.Unsupported("a formula is right when it is the same function as the reference, which examgen "
+                               "checks by evaluating it; an LMS can only compare the text",
+                               str(step.value if value is None else value))

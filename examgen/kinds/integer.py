@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Kind, kind, parse
+from . import Kind, kind, lms, parse
 
 
 @kind
@@ -21,3 +21,6 @@ class Integer(Kind):
 
     def answer_schema(self, step):
         return {"type": ["integer", "string", "null"]}
+
+    def lms(self, step, value=None):
+        return lms.Number(value=int(step.value if value is None else value), exact=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import kind, parse
+from . import kind, lms, parse
 from .options import OptionKind, last_letter, letter
 
 
@@ -28,3 +28,7 @@ class Single(OptionKind):
 
     def answer_schema(self, step):
         return {"type": ["string", "null"], "description": self.hint(step)}
+
+    def lms(self, step, value=None):
+        return lms.Options(options=tuple(step.options or []), correct=(step.value if value is None else value,),
+                           feedback=dict(step.feedback or {}))
