@@ -58,4 +58,4 @@ class TrueFalse(OptionKind):
     def lms_answer(self, step, responses):
         if not any(responses):
             return None
-        return [r if r in ("true", "false") else "?" for r in responses]
+        return ["?" if r is None else r for r in responses]  # a blank statement: not readable
