@@ -109,20 +109,29 @@ def _numbers(text: str) -> list[float]:
 
 
 def _by_right_answer(right: str, candidates: list[ItemRef], exams: dict[str, Exam]) -> ItemRef | None:
-    """The variant whose reference numbers are the report's right answer (within their margins)."""
-    shown = _numbers(right)
+    """The one variant whose key is the report's right answer: its numbers (within their margins) and
+    chosen options; None when none or several fit."""
     fits = []
     for ref in candidates:
         q = next(q for q in exams[ref.variant].questions if q.id == ref.question)
-        keys = []
-        for f in ref.fields:
+        shown = _parts(right, len(ref.fields)) if len(ref.fields) > 1 else [right]
+        matched = 0
+        for f, text in zip(ref.fields, shown):
             form = kinds.of(q.step(f.step)).lms(q.step(f.step))
             leaf = form.entries[f.entry or 0] if isinstance(form, lms.Entries) else form
-            if isinstance(leaf, lms.Number):
-                keys.append(leaf)
-        if keys and len(keys) == len(shown) and all(abs(x - k.value) <= max(k.margin, 1e-9 * abs(k.value))
-                                                  for x, k in zip(shown, keys)):
-            fits.append(ref)
+            if isinstance(leaf, lms.Options) and not leaf.multiple:
+                if _choice(text or "", f.choices) not in leaf.correct:
+                    break
+            elif isinstance(leaf, lms.Number):
+                found = _numbers(text or "")
+                if len(found) != 1 or abs(found[0] - leaf.value) > max(leaf.margin, 1e-9 * abs(leaf.value)):
+                    break
+            else:
+                continue
+            matched += 1
+        else:
+            if matched:
+                fits.append(ref)
     return fits[0] if len(fits) == 1 else None
 
 
