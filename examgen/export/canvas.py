@@ -183,7 +183,7 @@ class _Quiz:
 
 def _stem(it: plan.Item) -> str:
     q = it.question
-    html = plan.html(q.stem, plan.tex)
+    html = plan.html(plan.stem(it), plan.tex)
     if q.figure:
         html += f'\n<p><img src="{FILEBASE}/images/{it.ident}.svg" alt="Figure for question {it.slot}"></p>'
     return html

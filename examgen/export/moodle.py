@@ -121,7 +121,7 @@ def _text(parent, tag: str, html: str, fmt: str = "html") -> etree._Element:
 
 def _body(it: plan.Item, fields_html) -> str:
     q = it.question
-    out = [plan.html(q.stem, plan.tex)]
+    out = [plan.html(plan.stem(it), plan.tex)]
     if q.figure:
         out.append(f'<p><img src="@@PLUGINFILE@@/{it.ident}.svg" alt="Figure for question {it.slot}"></p>')
     for p in it.parts:

@@ -14,11 +14,13 @@ Nothing here re-runs a generator or imports the grader: everything comes from th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import kinds
 from ..kinds import lms
+from ..kinds.number import precision
 from ..model import Exam, Part, Question, Step
 from ..policy import ANSWER_WEIGHT, FOLLOW_THROUGH, NEAR_MISS
 from ..render import markup
@@ -59,6 +61,13 @@ class Field:
 
     @property
     def hint(self) -> str:
+        """What form the answer takes: the step's kind's hint, or for one entry of a step its own."""
+        if self.entry is None:
+            return kinds.of(self.step).hint(self.step)
+        if isinstance(self.form, lms.Number):
+            return "a whole number" if self.form.exact else "a number" + precision(self.step.tolerance)
+        if isinstance(self.form, lms.Options) and self.form.labels:
+            return " or ".join(self.form.labels)
         return kinds.of(self.step).hint(self.step)
 
 
@@ -166,7 +175,8 @@ def item(q: Question, slot: str, variant: str) -> Item:
             st = q.step(name)
             leaves = _leaves(kinds.of(st).lms(st))
             for entry, sub, leaf in leaves:
-                label = st.label if sub is None else (f"{st.label} {sub}" if len(sub) < 20 else sub)
+                # an array entry: the step's label and the index; a statement: the statement
+                label = st.label if sub is None else (f"{st.label} {sub}" if st.shape else sub)
                 fields.append(Field(part=part.id, step=st, entry=entry, label=label, form=leaf,
                                     points=part.points * shares[name] / len(leaves), final=name in part.answer,
                                     alternatives=_alternatives(q, st, entry, leaf)))
@@ -187,6 +197,24 @@ def pools(exams: list[Exam], variant_ids: list[str]) -> list[Pool]:
 
 
 # --- text ------------------------------------------------------------------------------------
+
+_LISTED = re.compile(r"^- \w+\. (.*)$")
+
+
+def stem(it: Item) -> str:
+    """The question's stem without the list of its options or statements (question-bank items
+    list them for the printed exam; in an LMS each is shown by its own choice or field)."""
+    shown = set()
+    for f in it.fields:
+        if isinstance(f.form, (lms.Options, lms.Order)):
+            shown |= set(f.form.options)
+        if f.entry is not None and not f.step.shape:
+            shown.add(f.label)
+    blocks = re.split(r"\n[ \t]*\n", it.question.stem)
+    kept = [b for b in blocks if not (shown and all((m := _LISTED.match(line)) and m.group(1) in shown
+                                                    for line in b.split("\n")))]
+    return "\n\n".join(kept)
+
 
 def html(text: str, formula) -> str:
     """Stem markup as HTML, each formula written by ``formula(source, display)``."""

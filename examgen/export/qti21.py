@@ -126,7 +126,7 @@ class _Item:
         q = self.item.question
         body = _e(self.root, "itemBody")
         stem = _e(body, "div", class_="stem")
-        _html(stem, plan.html(q.stem, mathml))
+        _html(stem, plan.html(plan.stem(self.item), mathml))
         if figure:
             _e(_e(body, "p"), "img", src=figure, alt=f"Figure for question {self.item.slot}")
         for p in self.item.parts:
