@@ -241,7 +241,8 @@ def import_cmd(responses, manifest_path, out, force):
         io.write_text(targets[1], io.dump(a.exam))
         io.write_text(targets[0], io.dump(a.sheet))
         written += 1
-        click.echo(f"  {a.student.id:<30} {len(a.exam.questions)} question(s) -> {folder}/")
+        shown = "".join(c if c.isprintable() else "?" for c in a.student.id)  # never raw control codes
+        click.echo(f"  {shown:<30} {len(a.exam.questions)} question(s) -> {folder}/")
     for p in problems:
         click.echo(f"examgen: warning: {p}", err=True)
     click.echo(f"{written} attempt(s) read from {responses} -> {out}/")

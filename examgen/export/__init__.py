@@ -78,6 +78,6 @@ def write(exams: list[Exam], variant_ids: list[str], fmt: str, out: Path, flavou
     data, manifest, notes = render(exams, variant_ids, fmt, flavour, out.name)
     for exam, v in zip(exams, variant_ids):
         io.write_text(exams_dir / f"{v}.json", io.dump(exam))
-    io.write_text(manifest_path, io.dump(manifest))
+    io.write_text(manifest_path, manifest.model_dump_json(indent=1, exclude_none=True) + "\n")
     io.write_bytes(out, data)
     return Written(files=[out, manifest_path, exams_dir], notes=notes)

@@ -260,7 +260,7 @@ def number(x: float) -> str:
 # --- what every format loses ----------------------------------------------------------------
 
 def common_losses(all_items: list[Item]) -> list[str]:
-    """What no LMS format here can express, with how to get it."""
+    """What no LMS format here can express, with how to get it, and pools whose variants differ."""
     notes = [f"follow-through credit ({FOLLOW_THROUGH.credit:.0%} for a step that is right given the "
              "student's own earlier answers) cannot be expressed: for it, download the responses from the "
              "LMS and grade them with examgen (examgen import ... then examgen grade); in the LMS a step computed "
@@ -274,6 +274,13 @@ def common_losses(all_items: list[Item]) -> list[str]:
         reason = next(f.form.reason for it in all_items for f in it.fields if isinstance(f.form, lms.Unsupported))
         notes.append(f"{count} {'/'.join(unsupported)} field(s) are checked as exact text only ({reason}); "
                      "grade their responses with examgen")
+    points: dict[str, set[int]] = {}
+    for it in all_items:
+        points.setdefault(it.slot, set()).add(it.points)
+    uneven = [f"{slot} ({', '.join(map(str, sorted(p)))})" for slot, p in points.items() if len(p) > 1]
+    if uneven:
+        notes.append("the variants of " + ", ".join(uneven) + " have different points; an LMS that draws one "
+                     "per student scores them on one scale, so their steps weigh differently")
     without = sum(1 for it in all_items for m in it.question.mistakes if m.values is None)
     if without:
         notes.append(f"{without} named mistake(s) have no stored values (an exam.json made by an older "
