@@ -104,3 +104,18 @@ def test_a_stored_mistake_value_written_as_a_whole_number_still_matches_within_t
     st = Step(name="x", label="x", kind="scalar", value=2.0, tolerance={"abs": 0.01, "decimals": 2})
     k = kinds.of(st)
     assert k.matches(st, 2.004, k.reference(st, 2)) is True
+
+
+def test_any_of_the_equally_right_answers_of_a_tie_is_correct_and_the_solution_names_them():
+    from examgen.grading.mark import grade_question
+    from examgen.model import Question
+    from examgen.render.html import worked_html
+
+    step = dict(name="act", label="action", kind="choice", value="left", options=["up", "down", "left", "right"],
+                alternatives=["up"])
+    q = Question(id="q1", generator="none", version=1, topic="rl", goal="14.3", title="tie", givens={},
+                 stem="", parts=[{"id": "a", "prompt": "", "steps": ["act"], "answer": ["act"]}], steps=[step])
+    for answer, status_, score in (("left", "correct", 10), ("UP", "correct", 10), ("down", "wrong", 0)):
+        r = grade_question(q, {"a": {"act": answer}})
+        assert r.parts[0].steps[0].status == status_ and r.parts[0].score == score, answer
+    assert "Equally right (a tie): up" in worked_html(q.step("act"))

@@ -1,4 +1,5 @@
-"""A small LaTeX math parser with three writers: MathML (HTML), Typst math (PDF), Unicode text.
+"""A small LaTeX math parser with three writers: MathML (HTML), Typst math (PDF), Unicode text;
+and an evaluator of worked numbers (:mod:`.to_value`), which checks that a worked line adds up.
 
 Why our own: examgen writes its formulas itself, in a known subset of LaTeX, and renders them
 thousands of times per class. One parser for the three outputs keeps them consistent, makes a
@@ -18,5 +19,6 @@ from .parser import LatexError, parse
 from .to_mathml import mathml
 from .to_text import text
 from .to_typst import typst
+from .to_value import NotComputable, sides, value
 
-__all__ = ["LatexError", "parse", "mathml", "typst", "text"]
+__all__ = ["LatexError", "NotComputable", "parse", "mathml", "typst", "text", "sides", "value"]
