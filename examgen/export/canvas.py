@@ -120,11 +120,11 @@ class _Quiz:
         if isinstance(form, lms.Number):
             resp = _e(pres, "response_str", ident="response1", rcardinality="Single")
             _e(_e(resp, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
-            lo, hi = form.value - form.margin, form.value + form.margin
-            both = etree.Element(f"{{{QTI12}}}and")
-            _e(both, "vargte", plan.number(lo), respident="response1")
-            _e(both, "varlte", plan.number(hi), respident="response1")
-            _condition(rp, both, "100")
+            for n in (form,) + f.also_right:  # an equally right value is another right range
+                both = etree.Element(f"{{{QTI12}}}and")
+                _e(both, "vargte", plan.number(n.value - n.margin), respident="response1")
+                _e(both, "varlte", plan.number(n.value + n.margin), respident="response1")
+                _condition(rp, both, "100")
         elif isinstance(form, lms.Options):
             resp = _e(pres, "response_lid", ident="response1", rcardinality="Multiple" if form.multiple else "Single")
             choices = _e(resp, "render_choice")
@@ -142,7 +142,8 @@ class _Quiz:
                     every.append(test) if o in form.correct else _e(every, "not").append(test)
                 _condition(rp, every, "100")
             else:
-                _condition(rp, _varequal("response1", ids[form.correct[0]]), "100")
+                for right in dict.fromkeys(o for alt in (form,) + f.also_right for o in alt.correct):
+                    _condition(rp, _varequal("response1", ids[right]), "100")
         elif isinstance(form, lms.Order):
             n = len(form.options)
             positions = [f"{ident}_p{i}" for i in range(1, n + 1)]

@@ -78,7 +78,7 @@ def _cloze(f: plan.Field, weight: int, losses: _Losses) -> list[str]:
     """The Cloze subquestion(s) of a field (an order gives one dropdown per position)."""
     form = f.form
     if isinstance(form, lms.Number):
-        alts = [f"={plan.number(form.value)}:{plan.number(form.margin)}#Right"]
+        alts = [f"={plan.number(n.value)}:{plan.number(n.margin)}#Right" for n in (form,) + f.also_right]
         for alt in f.alternatives:
             n = alt.answer
             alts.append(f"%{percent(losses.fraction(alt.credit, ALLOWED_CLOZE))}%{plan.number(n.value)}:"
@@ -95,7 +95,7 @@ def _cloze(f: plan.Field, weight: int, losses: _Losses) -> list[str]:
         alts = []
         for o in form.options:
             why = form.feedback.get(o) or (credit[o].feedback if o in credit else "")
-            grade = "=" if o in form.correct else f"%{percent(losses.fraction(credit[o].credit if o in credit else 0, ALLOWED_CLOZE))}%"
+            grade = "=" if o in _right(f) else f"%{percent(losses.fraction(credit[o].credit if o in credit else 0, ALLOWED_CLOZE))}%"
             alts.append(grade + _cloze_text(_plain_choice(form.label(o))) + (f"#{_cloze_text(_inline(why))}" if why else ""))
         return [f"{{{weight}:{'MULTICHOICE_V' if vertical else 'MULTICHOICE'}:" + "~".join(alts) + "}"]
     if isinstance(form, lms.Order):
@@ -104,6 +104,11 @@ def _cloze(f: plan.Field, weight: int, losses: _Losses) -> list[str]:
                 for i, right in enumerate(form.correct, 1)]
     return [f"{{{weight}:SHORTANSWER:={_cloze_text(escape(form.text, quote=False))}~%0%*#"
             f"{_cloze_text(escape('examgen grades this answer from the exported responses', quote=False))}}}"]
+
+
+def _right(f: plan.Field) -> set[str]:
+    """The options that are right: the key's and any equally right one's (single choice)."""
+    return {o for form in (f.form,) + f.also_right for o in form.correct}
 
 
 def _weights(it: plan.Item) -> tuple[dict[int, int], int]:
@@ -149,7 +154,8 @@ def _single(quiz, it: plan.Item, losses: _Losses) -> None:
     label = lambda f: f"<p>{_inline(f.label)} <em>({escape(f.hint)})</em></p>"  # noqa: E731
     if isinstance(form, lms.Number):
         q = _question(quiz, it, "numerical", _body(it, label))
-        answers = [(1.0, form, "Right")] + [(a.credit, a.answer, a.feedback) for a in f.alternatives]
+        answers = [(1.0, n, "Right") for n in (form,) + f.also_right] + \
+            [(a.credit, a.answer, a.feedback) for a in f.alternatives]
         for credit, n, why in answers:
             a = etree.SubElement(q, "answer", fraction=percent(losses.fraction(credit)), format="moodle_auto_format")
             etree.SubElement(a, "text").text = plan.number(n.value)
@@ -169,7 +175,7 @@ def _single(quiz, it: plan.Item, losses: _Losses) -> None:
             if form.multiple:
                 value = (1 if o in form.correct else -1) / k
             else:
-                value = 1.0 if o in form.correct else (credit[o].credit if o in credit else 0.0)
+                value = 1.0 if o in _right(f) else (credit[o].credit if o in credit else 0.0)
             a = etree.SubElement(q, "answer", fraction=percent(losses.fraction(value)), format="html")
             etree.SubElement(a, "text").text = etree.CDATA(_plain_choice(form.label(o)))
             why = form.feedback.get(o) or (credit[o].feedback if o in credit else "")

@@ -58,6 +58,8 @@ class Field:
     final: bool
     """Part of its part's final answer."""
     alternatives: tuple[Alternative, ...]
+    also_right: tuple[lms.Number | lms.Options | lms.Order | lms.Unsupported, ...] = ()
+    """Equally right answers (``Step.alternatives``, e.g. the tied actions of an argmax)."""
 
     @property
     def hint(self) -> str:
@@ -174,12 +176,14 @@ def item(q: Question, slot: str, variant: str) -> Item:
         for name in part.steps:
             st = q.step(name)
             leaves = _leaves(kinds.of(st).lms(st))
+            ties = [_leaves(kinds.of(st).lms(st, alt)) for alt in st.alternatives or ()]
             for entry, sub, leaf in leaves:
+                also = tuple(t[entry or 0][2] for t in ties if len(t) == len(leaves) and t[entry or 0][2] != leaf)
                 # an array entry: the step's label and the index; a statement: the statement
                 label = st.label if sub is None else (f"{st.label} {sub}" if st.shape else sub)
                 fields.append(Field(part=part.id, step=st, entry=entry, label=label, form=leaf,
                                     points=part.points * shares[name] / len(leaves), final=name in part.answer,
-                                    alternatives=_alternatives(q, st, entry, leaf)))
+                                    alternatives=_alternatives(q, st, entry, leaf), also_right=also))
         parts.append(PartPlan(part, fields))
     return Item(ident=f"{slot}-{variant}", slot=slot, variant=variant, question=q, parts=parts)
 

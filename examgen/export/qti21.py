@@ -203,7 +203,15 @@ class _Item:
         return node
 
     def correct(self, f: plan.Field) -> etree._Element:
-        form = f.form
+        """The test that the field is right: its key, or one of its equally right answers."""
+        if not f.also_right:
+            return self.right(f, f.form)
+        node = etree.Element(f"{{{QTI}}}or")
+        for form in (f.form,) + f.also_right:
+            node.append(self.right(f, form))
+        return node
+
+    def right(self, f: plan.Field, form) -> etree._Element:
         if isinstance(form, lms.Number):
             return self.number_test(f, form)
         if isinstance(form, lms.Options) and not form.multiple:
@@ -215,7 +223,12 @@ class _Item:
             return node
         node = etree.Element(f"{{{QTI}}}match")
         node.append(self.var(f))
-        _e(node, "correct", identifier=self.rid[id(f)])
+        if form is f.form:
+            _e(node, "correct", identifier=self.rid[id(f)])
+        else:  # an equally right set or order of options
+            values = _e(node, "ordered" if isinstance(form, lms.Order) else "multiple")
+            for o in form.correct:
+                _e(values, "baseValue", self.choice_ids[id(f)][o], baseType="identifier")
         return node
 
     def add_score(self, parent, points) -> None:
@@ -237,18 +250,23 @@ class _Item:
     def credit(self, parent, f: plan.Field) -> None:
         """The field's credit when its part's final answer is not right."""
         form = f.form
-        if isinstance(form, lms.Options) and form.multiple:
-            cond = _e(_e(parent, "responseCondition"), "responseIf")
-            _e(_e(cond, "not"), "isNull").append(self.var(f))
-            product = etree.Element(f"{{{QTI}}}product")
-            _e(product, "baseValue", _float(f.points), baseType="float")
-            _e(product, "mapResponse", identifier=self.rid[id(f)])
-            self.add_score(cond, product)
-            return
-        if isinstance(form, lms.Order):
+        if isinstance(form, lms.Order) or (isinstance(form, lms.Options) and form.multiple):
+            whole = _e(parent, "responseCondition")  # right as a whole, else its partial-credit rule
+            right = _e(whole, "responseIf")
+            right.append(self.correct(f))
+            self.add_score(right, f.points)
+            partly = _e(whole, "responseElse")
+            if isinstance(form, lms.Options):
+                cond = _e(_e(partly, "responseCondition"), "responseIf")
+                _e(_e(cond, "not"), "isNull").append(self.var(f))
+                product = etree.Element(f"{{{QTI}}}product")
+                _e(product, "baseValue", _float(f.points), baseType="float")
+                _e(product, "mapResponse", identifier=self.rid[id(f)])
+                self.add_score(cond, product)
+                return
             pairs = [(a, b) for i, a in enumerate(form.correct) for b in form.correct[i + 1:]]
             for a, b in pairs:
-                cond = _e(_e(parent, "responseCondition"), "responseIf")
+                cond = _e(_e(partly, "responseCondition"), "responseIf")
                 self.pair_test(cond, f, a, b, len(form.options))
                 self.add_score(cond, f.points / len(pairs))
             return
