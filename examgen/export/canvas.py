@@ -64,7 +64,10 @@ def _material(parent, html: str) -> None:
 def _condition(rp, test, score: str | None = None, action: str = "Set", feedback: str | None = None,
                go_on: bool = False) -> etree._Element:
     cond = _e(rp, "respcondition", **{"continue": "Yes" if go_on else "No"})
-    cond.append(test) if test.tag == f"{{{QTI12}}}conditionvar" else _e(cond, "conditionvar").append(test)
+    if test.tag == f"{{{QTI12}}}conditionvar":
+        cond.append(test)
+    else:
+        _e(cond, "conditionvar").append(test)
     if score is not None:
         _e(cond, "setvar", score, action=action, varname="SCORE")
     if feedback:
@@ -105,7 +108,7 @@ class _Quiz:
 
     def field_item(self, parent, ident: str, f: plan.Field, html: str, solution: str | None) -> None:
         form = f.form
-        item = _e(parent, "item", ident=ident, title=f"{ident}"[:200])
+        item = _e(parent, "item", ident=ident, title=f"{ident} ({f.part}) {f.step.name}"[:200])
         kind = {lms.Number: "numerical_question", lms.Order: "matching_question",
                 lms.Unsupported: "short_answer_question"}.get(type(form))
         if isinstance(form, lms.Options):
@@ -139,7 +142,7 @@ class _Quiz:
                 every = etree.Element(f"{{{QTI12}}}and")
                 for o in form.options:
                     test = _varequal("response1", ids[o])
-                    every.append(test) if o in form.correct else _e(every, "not").append(test)
+                    (every if o in form.correct else _e(every, "not")).append(test)
                 _condition(rp, every, "100")
             else:
                 for right in dict.fromkeys(o for alt in (form,) + f.also_right for o in alt.correct):

@@ -70,10 +70,6 @@ def _inline(text: str) -> str:
     return plan.inline(text, plan.tex)
 
 
-def _plain_choice(text: str) -> str:
-    return _inline(text)
-
-
 def _cloze(f: plan.Field, weight: int, losses: _Losses) -> list[str]:
     """The Cloze subquestion(s) of a field (an order gives one dropdown per position)."""
     form = f.form
@@ -89,17 +85,17 @@ def _cloze(f: plan.Field, weight: int, losses: _Losses) -> list[str]:
         if form.multiple:
             k = max(1, len(form.correct))
             alts = [f"%{percent(losses.fraction((1 if o in form.correct else -1) / k))}%"
-                    f"{_cloze_text(_plain_choice(o))}" for o in form.options]
+                    f"{_cloze_text(_inline(o))}" for o in form.options]
             return [f"{{{weight}:MULTIRESPONSE:" + "~".join(alts) + "}"]
         credit = {a.answer: a for a in f.alternatives}
         alts = []
         for o in form.options:
             why = form.feedback.get(o) or (credit[o].feedback if o in credit else "")
             grade = "=" if o in _right(f) else f"%{percent(losses.fraction(credit[o].credit if o in credit else 0, ALLOWED_CLOZE))}%"
-            alts.append(grade + _cloze_text(_plain_choice(form.label(o))) + (f"#{_cloze_text(_inline(why))}" if why else ""))
+            alts.append(grade + _cloze_text(_inline(form.label(o))) + (f"#{_cloze_text(_inline(why))}" if why else ""))
         return [f"{{{weight}:{'MULTICHOICE_V' if vertical else 'MULTICHOICE'}:" + "~".join(alts) + "}"]
     if isinstance(form, lms.Order):
-        return [f"{i}. {{{weight}:MULTICHOICE:" + "~".join(("=" if o == right else "%0%") + _cloze_text(_plain_choice(o))
+        return [f"{i}. {{{weight}:MULTICHOICE:" + "~".join(("=" if o == right else "%0%") + _cloze_text(_inline(o))
                                                           for o in form.options) + "}"
                 for i, right in enumerate(form.correct, 1)]
     return [f"{{{weight}:SHORTANSWER:={_cloze_text(escape(form.text, quote=False))}~%0%*#"
@@ -151,9 +147,12 @@ def _single(quiz, it: plan.Item, losses: _Losses) -> None:
     """A question of one field: numerical, truefalse or multichoice."""
     f = it.fields[0]
     form = f.form
-    label = lambda f: f"<p>{_inline(f.label)} <em>({escape(f.hint)})</em></p>"  # noqa: E731
+
+    def label(f: plan.Field) -> str:
+        return f"<p>{_inline(f.label)}</p>"
+
     if isinstance(form, lms.Number):
-        q = _question(quiz, it, "numerical", _body(it, label))
+        q = _question(quiz, it, "numerical", _body(it, lambda f: label(f)[:-4] + f" <em>({escape(f.hint)})</em></p>"))
         answers = [(1.0, n, "Right") for n in (form,) + f.also_right] + \
             [(a.credit, a.answer, a.feedback) for a in f.alternatives]
         for credit, n, why in answers:
@@ -162,13 +161,13 @@ def _single(quiz, it: plan.Item, losses: _Losses) -> None:
             etree.SubElement(a, "tolerance").text = plan.number(n.margin)
             _text(a, "feedback", _inline(why))
     elif form.labels == ("True", "False") and not form.multiple:
-        q = _question(quiz, it, "truefalse", _body(it, lambda f: f"<p>{_inline(f.label)}</p>"))
+        q = _question(quiz, it, "truefalse", _body(it, label))
         for o in form.options:
             a = etree.SubElement(q, "answer", fraction="100" if o in form.correct else "0", format="moodle_auto_format")
             etree.SubElement(a, "text").text = o
             _text(a, "feedback", _inline(form.feedback.get(o, "")))
     else:
-        q = _question(quiz, it, "multichoice", _body(it, lambda f: f"<p>{_inline(f.label)}</p>" if f.label != f.step.name else ""))
+        q = _question(quiz, it, "multichoice", _body(it, label))
         k = max(1, len(form.correct))
         credit = {a.answer: a for a in f.alternatives}
         for o in form.options:
@@ -177,7 +176,7 @@ def _single(quiz, it: plan.Item, losses: _Losses) -> None:
             else:
                 value = 1.0 if o in _right(f) else (credit[o].credit if o in credit else 0.0)
             a = etree.SubElement(q, "answer", fraction=percent(losses.fraction(value)), format="html")
-            etree.SubElement(a, "text").text = etree.CDATA(_plain_choice(form.label(o)))
+            etree.SubElement(a, "text").text = etree.CDATA(_inline(form.label(o)))
             why = form.feedback.get(o) or (credit[o].feedback if o in credit else "")
             _text(a, "feedback", _inline(why))
         for tag, value in (("single", "false" if form.multiple else "true"), ("shuffleanswers", "false"),
@@ -208,7 +207,7 @@ def _refs(it: plan.Item, cloze: bool) -> list[FieldRef]:
         choices = None
         if isinstance(f.form, (lms.Options, lms.Order)):
             labels = f.form.label if isinstance(f.form, lms.Options) else (lambda o: o)
-            choices = {_shown(_plain_choice(labels(o))): o for o in f.form.options}
+            choices = {_shown(_inline(labels(o))): o for o in f.form.options}
         count = len(f.form.options) if cloze and isinstance(f.form, lms.Order) else 1
         refs += [FieldRef(part=f.part, step=f.step.name, entry=f.entry if count == 1 else i, choices=choices)
                  for i in range(count)]
