@@ -88,7 +88,7 @@ def test_conv2d_mistakes_match_torch():
     for g, v in _conv_cases():
         d = next(iter(size_steps(v, len(g.x), len(g.x[0]))))
         flipped = torch.flip(torch.tensor(g.kernel, dtype=DT), (0, 1)).tolist()
-        close(mistake_values(gid, g, "flipped_kernel")["z"], torch_conv(g, kernel=flipped).numpy())
+        close(mistake_values(gid, g, "kernel_flipped")["z"], torch_conv(g, kernel=flipped).numpy())
         if g.bias:
             close(mistake_values(gid, g, "bias_forgotten")["z"], torch_conv(g, bias=0.0).numpy())
         if g.padding:
@@ -298,7 +298,7 @@ def test_separable_mistakes_match_torch_modules():
             pointwise_k = nn.Conv2d(ci, co, k, bias=b, **meta)
             assert mistake_values(gid, g, "pointwise_kernel_k")["pointwise"] == count(pointwise_k)
         if b:
-            m = mistake_values(gid, g, "bias_forgotten")
+            m = mistake_values(gid, g, "biases_not_counted")
             assert m["standard"] == count(nn.Conv2d(ci, co, k, bias=False, **meta))
             assert m["depthwise"] == count(nn.Conv2d(ci, ci, k, groups=ci, bias=False, **meta))
             assert m["pointwise"] == count(nn.Conv2d(ci, co, 1, bias=False, **meta))

@@ -150,7 +150,7 @@ def test_stored_mistakes_match_hand_derived_formulas():
 
 def test_the_printed_code_gives_the_same_grads_in_pytorch():
     torch = pytest.importorskip("torch")
-    from examgen.generators.pytorch import code_lines
+    from examgen.generators.pytorch._snippet import code_lines
 
     for q, g, v in questions():
         code = "\n".join(code_lines(g))
@@ -295,7 +295,7 @@ def test_grading_an_autograd_question_does_not_import_torch():
 
 
 def test_without_torch_a_clear_message(monkeypatch):
-    from examgen.generators.pytorch import TorchMissing
+    from examgen.generators.pytorch._torch_run import TorchMissing
 
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     with pytest.raises(TorchMissing) as e:
