@@ -14,8 +14,17 @@ A step's ``kind`` (``Step.kind``) names how its value is written, read and compa
 * **asking** for it: the answer form (:meth:`Kind.hint`), the marking line of the solutions
   (:meth:`Kind.marking`), the answer field of the HTML exam (:meth:`Kind.html_field`) and of the
   PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`);
+<<<<<<< HEAD
 * **collecting** it in the browser: :attr:`Kind.widget_script`, the JavaScript that reads and fills
   the kind's widget (the exam page and the practice app share it; see ``templates/widgets.js``).
+=======
+* **exporting** it to an LMS: a format-neutral description of what is right and how it is credited
+  (:meth:`Kind.lms`, one of the few forms of :mod:`.lms`: a number with its margin, an exact whole
+  number, options with the right set and the partial-credit rule, an order, one answer per array
+  entry or statement, or "not expressible" with the reason), and the raw answer ``grade`` reads
+  from the responses an LMS collected for those fields (:meth:`Kind.lms_answer`). Each exporter
+  (:mod:`examgen.export`) maps the forms to its format, so a new kind needs no exporter change.
+>>>>>>> issue-14
 
 The grader, the renderers and the exporters ask a step's kind (:func:`of`); none branches on it.
 Adding a kind is adding a module here: the modules are found automatically, and
@@ -31,6 +40,8 @@ import pkgutil
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from . import lms
 
 if TYPE_CHECKING:
     from ..model import Step
@@ -123,6 +134,18 @@ class Kind:
         """JSON Schema of a raw answer (null is always allowed: not answered)."""
         return {"type": ["string", "null"]}
 
+    # --- exporting ---------------------------------------------------------------------------
+    def lms(self, step: Step, value: Any = None) -> lms.Form:
+        """What an LMS must check for this step (``value``: another stored value of it, e.g. a named
+        mistake's, instead of the reference), as one of the neutral forms of :mod:`.lms`."""
+        return lms.Unsupported(f"a {self.name} answer cannot be checked by an LMS",
+                               self.show(step, step.value if value is None else value))
+
+    def lms_answer(self, step: Step, responses: list[Any]) -> Any:
+        """The raw answer (as ``grade`` reads it) from the LMS's responses to this step's fields, in
+        the order of its form's entries; None when nothing was answered."""
+        return responses[0] if responses else None
+
 
 def text_input(k: Kind, field_id: str, data: str, extra: str = "") -> str:
     """A one-line text field as a kind's widget (``extra``: further attributes, e.g. inputmode)."""
@@ -140,7 +163,7 @@ def kind(cls: type[Kind]) -> type[Kind]:
 
 def _load() -> None:
     for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if m.name not in ("parse", "formula", "formula_parser") and not m.name.startswith("_"):
+        if m.name not in ("parse", "formula", "formula_parser", "lms") and not m.name.startswith("_"):
             importlib.import_module(f"{__name__}.{m.name}")
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..fmt import matrix, plain
-from . import Kind, kind, parse
-from .number import NEAR_MISS_FACTOR, precision, within
+from . import Kind, kind, lms, parse
+from .number import NEAR_MISS_FACTOR, number_form, precision, within
 
 GRID_MAX = 8
 """Vectors and matrices up to this many rows and columns get a box per entry in the PDF."""
@@ -165,6 +165,21 @@ class _Array(Kind):
             item = {"type": "array", "items": item}
         return {"anyOf": [item, {"type": ["string", "null"]}],
                 "description": f"{describe_shape(step.shape or [])}: a JSON list or text such as [1, 2; 3, 4]"}
+
+    def lms(self, step, value=None):
+        """One number per entry (row-major), each with its own margin, credited on its own."""
+        a = np.asarray(step.value if value is None else value, dtype=float)
+        return lms.Entries(
+            entries=tuple(number_form(float(v), step.tolerance) for v in a.reshape(-1)),
+            labels=tuple("(" + ", ".join(str(i + 1) for i in index) + ")" for index in np.ndindex(*a.shape)),
+            shape=tuple(a.shape))
+
+    def lms_answer(self, step, responses):
+        """The entries as a nested list of the step's shape ('' for an entry left blank)."""
+        if not any(r not in (None, "") for r in responses):
+            return None
+        flat = ["" if r is None else r for r in responses]
+        return np.array(flat, dtype=object).reshape(step.shape or [len(flat)]).tolist()
 
 
 @kind

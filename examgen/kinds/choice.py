@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from html import escape
 
 from . import Kind, kind, parse
+=======
+from . import Kind, kind, lms, parse
+>>>>>>> issue-14
 
 
 def radios(k: Kind, field_id: str, data: str, choices: list[tuple[str, str]], cls: str = "choices") -> str:
@@ -37,3 +41,6 @@ class Choice(Kind):
 
     def answer_schema(self, step):
         return {"type": ["string", "null"], "description": "one of: " + ", ".join(step.options or [])}
+
+    def lms(self, step, value=None):
+        return lms.Options(options=tuple(step.options or []), correct=(step.value if value is None else value,))

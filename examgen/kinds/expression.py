@@ -3,9 +3,13 @@ reference (compared by evaluation at fixed points; see :mod:`.formula`)."""
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from html import escape
 
 from . import Kind, kind
+=======
+from . import Kind, kind, lms
+>>>>>>> issue-14
 
 FUNCTIONS = ("exp", "log", "ln", "sqrt", "sigma", "sigmoid", "tanh", "relu")
 """The function names the grammar knows (:mod:`.formula_parser`), for the browser's name check."""
@@ -91,3 +95,8 @@ class Expression(Kind):
 
     def answer_schema(self, step):
         return {"type": ["string", "null"], "description": self.hint(step)}
+
+    def lms(self, step, value=None):
+        return lms.Unsupported("a formula is right when it is the same function as the reference, which examgen "
+                               "checks by evaluating it; an LMS can only compare the text",
+                               str(step.value if value is None else value))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from . import Kind, kind, parse, text_input
+=======
+from . import Kind, kind, lms, parse
+>>>>>>> issue-14
 
 
 @kind
@@ -20,3 +24,6 @@ class Integer(Kind):
 
     def answer_schema(self, step):
         return {"type": ["integer", "string", "null"]}
+
+    def lms(self, step, value=None):
+        return lms.Number(value=int(step.value if value is None else value), exact=True)

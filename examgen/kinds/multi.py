@@ -3,8 +3,13 @@ floored at 0, so each wrong tick cancels a right one and ticking everything earn
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from . import kind, parse
 from .options import OptionKind, last_letter, letter, letters, option_letters
+=======
+from . import kind, lms, parse
+from .options import OptionKind, last_letter, letter, letters
+>>>>>>> issue-14
 
 
 @kind
@@ -46,3 +51,11 @@ class Multi(OptionKind):
 
     def hint(self, step):
         return f"every letter that applies, e.g. A, C (options A-{last_letter(step)})"
+
+    def lms(self, step, value=None):
+        return lms.Options(options=tuple(step.options or []), correct=tuple(step.value if value is None else value),
+                           multiple=True, feedback=dict(step.feedback or {}))
+
+    def lms_answer(self, step, responses):
+        chosen = responses[0] if responses else None
+        return list(chosen) if chosen else None

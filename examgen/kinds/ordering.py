@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from . import kind, parse
 from .options import OptionKind, last_letter, letters, option_letters
+=======
+from . import kind, lms, parse
+from .options import OptionKind, last_letter, letters
+>>>>>>> issue-14
 
 
 @kind
@@ -38,3 +43,10 @@ class Ordering(OptionKind):
 
     def hint(self, step):
         return f"all letters A-{last_letter(step)} in order, e.g. C, A, B"
+
+    def lms(self, step, value=None):
+        return lms.Order(options=tuple(step.options or []), correct=tuple(step.value if value is None else value))
+
+    def lms_answer(self, step, responses):
+        order = responses[0] if responses else None
+        return list(order) if order else None

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from . import kind, parse
 from .choice import radios
 from .options import OptionKind, last_letter, letter, option_letters
+=======
+from . import kind, lms, parse
+from .options import OptionKind, last_letter, letter
+>>>>>>> issue-14
 
 
 @kind
@@ -34,3 +39,7 @@ class Single(OptionKind):
 
     def answer_schema(self, step):
         return {"type": ["string", "null"], "description": self.hint(step)}
+
+    def lms(self, step, value=None):
+        return lms.Options(options=tuple(step.options or []), correct=(step.value if value is None else value,),
+                           feedback=dict(step.feedback or {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kind, parse
+from . import kind, lms, parse
 from .options import OptionKind
 
 
@@ -66,3 +66,18 @@ class TrueFalse(OptionKind):
 
     def hint(self, step):
         return f"T or F for each of the {len(step.options or [])} statements, in order, e.g. T F F T"
+
+    def lms(self, step, value=None):
+        """A true/false choice per statement, each credited on its own; a wrong judgement says why."""
+        fb = step.feedback or {}
+        values = step.value if value is None else value
+        return lms.Entries(
+            entries=tuple(lms.Options(options=("true", "false"), correct=(v,), labels=("True", "False"),
+                                      feedback={"false" if v == "true" else "true": fb[text]} if fb.get(text) else {})
+                          for text, v in zip(step.options or [], values)),
+            labels=tuple(step.options or []))
+
+    def lms_answer(self, step, responses):
+        if not any(responses):
+            return None
+        return ["?" if r is None else r for r in responses]  # a blank statement: not readable
