@@ -14,17 +14,14 @@ A step's ``kind`` (``Step.kind``) names how its value is written, read and compa
 * **asking** for it: the answer form (:meth:`Kind.hint`), the marking line of the solutions
   (:meth:`Kind.marking`), the answer field of the HTML exam (:meth:`Kind.html_field`) and of the
   PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`);
-<<<<<<< HEAD
 * **collecting** it in the browser: :attr:`Kind.widget_script`, the JavaScript that reads and fills
   the kind's widget (the exam page and the practice app share it; see ``templates/widgets.js``).
-=======
 * **exporting** it to an LMS: a format-neutral description of what is right and how it is credited
   (:meth:`Kind.lms`, one of the few forms of :mod:`.lms`: a number with its margin, an exact whole
   number, options with the right set and the partial-credit rule, an order, one answer per array
   entry or statement, or "not expressible" with the reason), and the raw answer ``grade`` reads
   from the responses an LMS collected for those fields (:meth:`Kind.lms_answer`). Each exporter
   (:mod:`examgen.export`) maps the forms to its format, so a new kind needs no exporter change.
->>>>>>> issue-14
 
 The grader, the renderers and the exporters ask a step's kind (:func:`of`); none branches on it.
 Adding a kind is adding a module here: the modules are found automatically, and

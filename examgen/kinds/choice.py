@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 from html import escape
 
-from . import Kind, kind, parse
-=======
 from . import Kind, kind, lms, parse
->>>>>>> issue-14
 
 
 def radios(k: Kind, field_id: str, data: str, choices: list[tuple[str, str]], cls: str = "choices") -> str:

@@ -3,13 +3,9 @@ reference (compared by evaluation at fixed points; see :mod:`.formula`)."""
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 from html import escape
 
-from . import Kind, kind
-=======
 from . import Kind, kind, lms
->>>>>>> issue-14
 
 FUNCTIONS = ("exp", "log", "ln", "sqrt", "sigma", "sigmoid", "tanh", "relu")
 """The function names the grammar knows (:mod:`.formula_parser`), for the browser's name check."""

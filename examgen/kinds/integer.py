@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from . import Kind, kind, parse, text_input
-=======
-from . import Kind, kind, lms, parse
->>>>>>> issue-14
+from . import Kind, kind, lms, parse, text_input
 
 
 @kind

@@ -3,13 +3,8 @@ floored at 0, so each wrong tick cancels a right one and ticking everything earn
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from . import kind, parse
-from .options import OptionKind, last_letter, letter, letters, option_letters
-=======
 from . import kind, lms, parse
-from .options import OptionKind, last_letter, letter, letters
->>>>>>> issue-14
+from .options import OptionKind, last_letter, letter, letters, option_letters
 
 
 @kind

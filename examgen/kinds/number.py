@@ -7,11 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..fmt import num, plain, sig
-<<<<<<< HEAD
-from . import Kind, kind, parse, text_input
-=======
-from . import Kind, kind, lms, parse
->>>>>>> issue-14
+from . import Kind, kind, lms, parse, text_input
 
 NEAR_MISS_FACTOR = 10.0
 """An answer within this many tolerances of the reference is a near miss (e.g. rounded too coarsely)."""

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from . import kind, parse
-from .options import OptionKind, last_letter, letters, option_letters
-=======
 from . import kind, lms, parse
-from .options import OptionKind, last_letter, letters
->>>>>>> issue-14
+from .options import OptionKind, last_letter, letters, option_letters
 
 
 @kind

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from . import kind, parse
+from . import kind, lms, parse
 from .choice import radios
 from .options import OptionKind, last_letter, letter, option_letters
-=======
-from . import kind, lms, parse
-from .options import OptionKind, last_letter, letter
->>>>>>> issue-14
 
 
 @kind
