@@ -37,6 +37,7 @@ SIGMOID_DERIVATIVE_OF_Z = CommonMistake(
 SIGMOID_DERIVATIVE_TWICE = CommonMistake(
     "sigmoid_derivative_twice", "multiplied by the sigmoid's derivative again: with the cross-entropy loss "
                                 "it cancels, so dL/dz = prediction - target")
+TANH_SQUARE_MISSING = CommonMistake("tanh_square_missing", "wrote 1 - a: tanh'(z) = 1 - tanh(z)^2")
 SIGMOID_SIGN = CommonMistake(
     "sigmoid_sign", "used 1/(1 + e^z); the sigmoid is 1/(1 + e^-z), above 1/2 for positive z")
 

@@ -12,7 +12,7 @@ from ...steps import Steps
 from .._draw import pick
 from .._maths import sigmoid
 from .._mistakes import (ACTIVATION_DERIVATIVE_MISSING, ERROR_SIGN, GRADIENT_ASCENT, HALF_FORGOTTEN,
-                         LOSS_SIGN, POWER_RULE_FACTOR, SIGMOID_DERIVATIVE_TWICE)
+                         LOSS_SIGN, POWER_RULE_FACTOR, SIGMOID_DERIVATIVE_TWICE, TANH_SQUARE_MISSING)
 
 
 def _table_value(activation: str, z: float) -> float:
@@ -178,7 +178,7 @@ class Derive(Generator):
             else:
                 if s.mistake("sigmoid_derivative_for_tanh", "used the sigmoid's derivative a(1 - a); tanh's is 1 - a^2"):
                     value = "a*(1 - a)"
-                elif s.mistake("tanh_square_missing", "wrote 1 - a: tanh'(z) = 1 - tanh(z)^2"):
+                elif s.mistake(TANH_SQUARE_MISSING):
                     value = "1 - a"
             dadz = s.step("da_dz", value, _DZ_FORMULA[act], lambda: _DZ_WORK[act],
                           label=r"$\partial a / \partial z$", kind="expression", variables=A_ONLY)
