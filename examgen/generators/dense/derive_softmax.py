@@ -5,7 +5,7 @@ import math
 import numpy as np
 from pydantic import Field, model_validator
 
-from ...fmt import num, row
+from ...fmt import num, row, sig
 from ...kinds.formula import evaluate, latex, text
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
@@ -31,7 +31,7 @@ class SoftmaxGivens(Givens):
         return self
 
 
-@generator(id="derive_softmax", topic="dense", goal="03.9", version=2,
+@generator(id="derive_softmax", topic="dense", goal="03.9", version=3,
            title="Derive the softmax cross-entropy gradient as formulas, then use it")
 class DeriveSoftmax(Generator):
     """dp_t/dz_t, dp_t/dz_k and dL/dz as formulas in the probabilities; then the numbers."""
@@ -122,7 +122,7 @@ class DeriveSoftmax(Generator):
                    lambda: r"\frac{1}{" + " + ".join(rf"e^{{{num(v)}}}" for v in g.z) + r"}"
                            + r"\begin{bmatrix} " + r" \\ ".join(rf"e^{{{num(v)}}}" for v in g.z) + r" \end{bmatrix}",
                    label="$p$")
-        s.step("loss", -np.log(p[t - 1]) if p[t - 1] > 0 else np.inf, rf"L = -\log p_{{{t}}}", lambda: rf"-\log {num(p[t - 1])}",
+        s.step("loss", -np.log(p[t - 1]) if p[t - 1] > 0 else np.inf, rf"L = -\log p_{{{t}}}", lambda: rf"-\log {sig(p[t - 1], 6)}",
                label="$L$")
         at = [{pt: p[t - 1], pk: p[k - 1] if j == t - 1 else p[j]} for j in range(len(g.z))]
         grad = [evaluate(ct if j == t - 1 else ck, TK, **at[j]) for j in range(len(g.z))]
