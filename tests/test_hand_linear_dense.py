@@ -312,6 +312,50 @@ def test_vectorized_shapes_mistakes_are_named():
     assert status(r, "db2_cols") == ("mistake", ["db_not_summed"])
 
 
+def test_vectorized_shapes_parameters_by_hand():
+    v = values("vectorized_shapes", VS)
+    assert v["params2"] == 10 * 128 + 10                       # W^[2] is 10 x 128, b^[2] has 10
+    assert v["params_total"] == 128 * 785 + 10 * 129           # 100,480 + 1,290
+    q, r = grade("vectorized_shapes", VS, {"c": {"params2": 1280, "params_total": 128 * 784 + 1280}})
+    assert status(r, "params2") == ("mistake", ["biases_not_counted"])
+    assert status(r, "params_total") == ("mistake", ["biases_not_counted"])
+    # W^[2] copied as 10 x 100 (from a wrong A^[1]): 10 * 100 + 10 = 1010 parameters follows through
+    q, r = grade("vectorized_shapes", VS, {"a": {"A1_rows": 100, "W2_cols": 100}, "c": {"params2": 1010}})
+    assert status(r, "params2")[0] == "follow_through"
+
+
+@pytest.mark.parametrize("model,widths,params", [
+    ("linear_regression", [5, 1], 6),            # w^T x + b: 5 weights, 1 bias
+    ("logistic_regression", [784, 1], 785),
+    ("softmax_regression", [784, 10], 7850),     # one row of 784 weights and a bias per class
+])
+def test_models_without_a_hidden_layer_by_hand(model, widths, params):
+    g = {"m": 32, "widths": widths, "model": model}
+    v = values("vectorized_shapes", g)
+    d, k = widths
+    assert (v["A0_rows"], v["A0_cols"]) == (d, 32) and (v["W1_rows"], v["W1_cols"]) == (k, d)
+    assert (v["b1_rows"], v["b1_cols"]) == (k, 1) and (v["A1_rows"], v["A1_cols"]) == (k, 32)
+    assert (v["dW1_rows"], v["dW1_cols"]) == (k, d) and (v["dA0_rows"], v["dA0_cols"]) == (d, 32)
+    assert v["params1"] == params and "params_total" not in v
+    assert "without a hidden layer" in solve("vectorized_shapes", g).stem
+
+
+def test_logistic_regression_with_two_outputs_is_named():
+    g = {"m": 32, "widths": [784, 1], "model": "logistic_regression"}
+    q, r = grade("vectorized_shapes", g, {"a": {"W1_rows": 2, "b1_rows": 2}, "c": {"params1": 2 * 785}})
+    assert status(r, "W1_rows") == ("mistake", ["one_output_per_class"])
+    assert status(r, "params1")[0] == "follow_through"
+
+
+def test_models_need_their_own_widths():
+    for bad in ({"m": 8, "widths": [5, 2], "model": "linear_regression"},
+                {"m": 8, "widths": [5, 1], "model": "softmax_regression"},
+                {"m": 8, "widths": [5, 3, 1], "model": "logistic_regression"}):
+        with pytest.raises(GivenError) as e:
+            get("vectorized_shapes").givens(bad)
+        assert "\n" not in str(e.value)
+
+
 def test_vectorized_shapes_layer_must_exist():
     with pytest.raises(GivenError, match="layer"):
         get("vectorized_shapes").givens({**VS, "layer": 3})
