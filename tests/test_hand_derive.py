@@ -78,6 +78,30 @@ def test_derive_logistic_named_mistakes():
     assert status(r, "da_dz") == ("mistake", ["sigmoid_inner_sign"])
 
 
+# --- derive with an L2 term: L = cross-entropy + (alpha/2) w^2, alpha = 0.5 ---------------------
+L2 = {**LOGISTIC, "l2": 0.5}
+
+
+def test_derive_l2_term_by_hand():
+    q = solve("derive", L2)
+    v = values(q)
+    # d/dw (alpha/2) w^2 = alpha w, added to the chain rule's (a - y) x
+    assert equivalent(v["dL_dw"], "x*(a - y) + alpha*w", ["a", "y", "x", "w", "alpha"])
+    assert v["grad"] == pytest.approx(-1 + 0.5 * 0.5)        # (0.5 - 1) 2 + 0.5 * 0.5 = -0.75
+    assert v["w_new"] == pytest.approx(0.5 + 0.5 * 0.75)     # 0.875
+    assert r"\frac{\alpha}{2} w^2" in q.stem and r"\alpha = 0.5" in q.stem
+
+
+def test_derive_l2_mistakes_and_follow_through():
+    q, r = grade("derive", L2, {"c": {"dL_dw": "(a - y)*x"}, "d": {"grad": -1, "w_new": 1}})
+    assert status(r, "dL_dw") == ("mistake", ["l2_term_forgotten"])
+    assert status(r, "grad")[0] == "follow_through" and status(r, "w_new")[0] == "follow_through"
+    q, r = grade("derive", L2, {"c": {"dL_dw": "(a - y)*x + 2*alpha*w"}})
+    assert status(r, "dL_dw") == ("mistake", ["half_forgotten"])
+    with pytest.raises(GivenError, match="wrt 'w'"):
+        get("derive").givens({**L2, "wrt": "b"})
+
+
 # --- derive: tanh + half squared loss, dL/db; x = 2, w = 0.5, b = 0 (z = 1), y = -1, lr = 0.1 -----
 TANH = {"activation": "tanh", "loss": "half_squared", "wrt": "b", "x": 2, "w": 0.5, "b": 0, "y": -1, "lr": 0.1}
 A1 = 0.7616  # tanh(1) from the question's table

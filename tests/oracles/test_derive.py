@@ -57,13 +57,15 @@ def test_derive_formulas_match_autograd_at_random_points():
             if g.activation != "identity":
                 act.backward()
                 close(evaluate(v["da_dz"], ["a"], a=act.item()), z.grad.item())
-            # dL/dw or dL/db through the whole neuron, with b chosen to give that z
+            # dL/dw or dL/db through the whole neuron (and the L2 term), with b chosen to give that z
             w, b = t(w0, True), t(z0 - w0 * x0, True)
             zz = w * x0 + b
             aa = ACT[g.activation](zz)
-            loss_fn(g.loss, aa, t(y0)).backward()
+            alpha = rng.uniform(0.1, 2) if g.l2 else 0.0
+            (loss_fn(g.loss, aa, t(y0)) + alpha / 2 * w ** 2).backward()
             want = (w if g.wrt == "w" else b).grad.item()
-            close(evaluate(v[f"dL_d{g.wrt}"], ["a", "y", "x"], a=aa.item(), y=y0, x=x0), want, 1e-8)
+            at = dict(a=aa.item(), y=y0, x=x0) | (dict(w=w0, alpha=alpha) if g.l2 else {})
+            close(evaluate(v[f"dL_d{g.wrt}"], list(at), **at), want, 1e-8)
 
 
 def test_derive_numbers_match_autograd_and_sgd():
@@ -75,7 +77,7 @@ def test_derive_numbers_match_autograd_and_sgd():
         # the question's table: the activation rounded to 4 decimals
         close(v["a"], round(a.item(), 4) if g.activation != "identity" else a.item())
         assert abs(v["a"] - a.item()) <= 5e-5
-        loss_fn(g.loss, a, t(g.y)).backward()
+        (loss_fn(g.loss, a, t(g.y)) + g.l2 / 2 * w ** 2).backward()
         p = w if g.wrt == "w" else b
         # the step uses the table value of a; autograd uses the exact one
         exact = p.grad.item()
@@ -85,7 +87,7 @@ def test_derive_numbers_match_autograd_and_sgd():
         loss_fn(g.loss, a_leaf, t(g.y)).backward()
         chain = a_leaf.grad.item() * ({"identity": 1.0, "sigmoid": v["a"] * (1 - v["a"]),
                                         "tanh": 1 - v["a"] ** 2}[g.activation])
-        close(v["grad"], chain * (g.x if g.wrt == "w" else 1.0), 1e-8)
+        close(v["grad"], chain * (g.x if g.wrt == "w" else 1.0) + g.l2 * g.w, 1e-8)
         # one SGD step with that gradient
         param = torch.tensor([g.w if g.wrt == "w" else g.b], dtype=DT, requires_grad=True)
         opt = torch.optim.SGD([param], lr=g.lr)

@@ -11,6 +11,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
 from .._maths import sigmoid
+from .._stems import given_values
 from .._mistakes import (ACTIVATION_DERIVATIVE_MISSING, ERROR_SIGN, GRADIENT_ASCENT, HALF_FORGOTTEN,
                          LOSS_SIGN, POWER_RULE_FACTOR, SIGMOID_DERIVATIVE_TWICE, TANH_SQUARE_MISSING)
 
@@ -52,6 +53,7 @@ _GRAD = {  # dL/dz written the way a teacher would
 A_Y = ["a", "y"]
 A_ONLY = ["a"]
 A_Y_X = ["a", "y", "x"]
+A_Y_X_W = ["a", "y", "x", "w", "alpha"]  # with an L2 term (alpha/2) w^2
 
 
 class DeriveGivens(Givens):
@@ -63,9 +65,12 @@ class DeriveGivens(Givens):
     b: float = Field(ge=-10, le=10)
     y: float = Field(ge=-10, le=10, description="the target")
     lr: float = Field(gt=0, le=10, description="learning rate lambda")
+    l2: float = Field(0, ge=0, le=10, description="alpha of an L2 term (alpha/2) w^2 added to the loss (0: none)")
 
     @model_validator(mode="after")
     def _consistent(self):
+        if self.l2 and self.wrt != "w":
+            raise ValueError("the L2 term (alpha/2) w^2 regularises the weight: ask for wrt 'w' (or give l2 = 0)")
         if self.loss == "cross_entropy":
             if self.activation != "sigmoid":
                 raise ValueError("the cross-entropy loss needs an output in (0, 1): use activation 'sigmoid'")
@@ -81,10 +86,11 @@ class DeriveGivens(Givens):
         return self
 
 
-@generator(id="derive", topic="dense", goal="03.9", version=2,
+@generator(id="derive", topic="dense", goal="03.9", version=3,
            title="Derive a neuron's gradient as a formula, then use it")
 class Derive(Generator):
-    """dL/da, f'(z) and dL/dw (or dL/db) of one neuron as formulas; then one gradient step."""
+    """dL/da, f'(z) and dL/dw (or dL/db) of one neuron as formulas, the loss with or without an L2
+    term on the weight; then one gradient step."""
 
     Givens = DeriveGivens
 
@@ -108,9 +114,10 @@ class Derive(Generator):
                 y = pick(rng, [-1.0, 1.0, 0.5, -0.5])
             else:
                 y = round(z + pick(rng, [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]), 1)
+            l2 = pick(rng, [0.1, 0.2, 0.5, 1.0]) if wrt == "w" and rng.random() < 0.35 else 0.0
             try:
                 return DeriveGivens(activation=act, loss=loss, wrt=wrt, x=x, w=w, b=b, y=y,
-                                    lr=pick(rng, [0.1, 0.5, 1.0]))
+                                    lr=pick(rng, [0.1, 0.5, 1.0]), l2=l2)
             except ValueError:
                 continue
 
@@ -120,20 +127,23 @@ class Derive(Generator):
         if g.activation != "identity":
             f = r"\sigma" if g.activation == "sigmoid" else r"\tanh"
             points = sorted({-2.0, -1.0, 0.0, 1.0, 2.0, round(z, 6)})
-            values = ", ".join(f"{f}({num(p)}) = {num(_table_value(g.activation, p))}" for p in points)
-            table = f" Use the values ${values}$ (rounded to 4 decimals)."
+            table = " " + given_values(f"{f}({num(p)}) = {num(_table_value(g.activation, p))}" for p in points)
+            table = table[:-1] + " (rounded to 4 decimals)."
         loss_note = " ($\\log$ is the natural logarithm)" if g.loss == "cross_entropy" else ""
+        l2 = r" + \frac{\alpha}{2} w^2" if g.l2 else ""
+        l2_note = (" The loss has an L2 term on the weight with strength $\\alpha$; type $\\alpha$ as alpha."
+                   if g.l2 else "")
         return (
             "A single neuron with input $x$, weight $w$ and bias $b$ computes"
             "\n\n"
-            rf"$$z = w x + b, \qquad {_ACT_TEX[g.activation]}, \qquad {_LOSS_TEX[g.loss]}$$"
+            rf"$$z = w x + b, \qquad {_ACT_TEX[g.activation]}, \qquad {_LOSS_TEX[g.loss]}{l2}$$"
             "\n\n"
-            f"for a target $y${loss_note}. Derive the gradient with the chain rule, writing each "
+            f"for a target $y${loss_note}.{l2_note} Derive the gradient with the chain rule, writing each "
             "derivative as a formula in the names asked for, typed as text like 3*x*(1 - a)^2 or "
             "exp(a)/(1 + y): * for products, ^ for powers, and the functions exp, log, "
             "sqrt, sigma, tanh. Then use your formula on numbers: "
             f"$x = {num(g.x)}$, $w = {num(g.w)}$, $b = {num(g.b)}$, $y = {num(g.y)}$, learning rate "
-            f"$\\lambda = {num(g.lr)}$.{table} Give numbers to 3 decimals."
+            f"$\\lambda = {num(g.lr)}$" + (f", $\\alpha = {num(g.l2)}$" if g.l2 else "") + f".{table} Give numbers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: DeriveGivens):
@@ -184,8 +194,9 @@ class Derive(Generator):
                           label=r"$\partial a / \partial z$", kind="expression", variables=A_ONLY)
 
         # (c) dL/dw or dL/db ---------------------------------------------------------------------
-        s.part(rf"Derive $\frac{{\partial L}}{{\partial {wrt}}}$ as a formula in $a$, $y$ "
-               r"and $x$ (not all of them need to appear).")
+        names = A_Y_X_W if g.l2 else A_Y_X
+        s.part(rf"Derive $\frac{{\partial L}}{{\partial {wrt}}}$ as a formula in $a$, $y$"
+               + (r", $x$, $w$ and $\alpha$" if g.l2 else " and $x$") + " (not all of them need to appear).")
         chain = [text(dLda)] + ([text(dadz)] if act != "identity" else [])
         if dLda == ref_a and dadz == ref_b:  # the student's (or the reference's) earlier formulas
             value = _GRAD[act, loss] if wrt == "b" else f"({_GRAD[act, loss]})*x"
@@ -199,14 +210,22 @@ class Derive(Generator):
             value = _prod(text(dLda), dz)
         elif loss == "cross_entropy" and s.mistake(SIGMOID_DERIVATIVE_TWICE):
             value = _prod(*chain, text(dadz), dz)
+        if g.l2:  # d/dw (alpha/2) w^2 = alpha w
+            if s.mistake("l2_term_forgotten", "left out the L2 term's derivative: d/dw (alpha/2) w^2 = alpha w"):
+                pass
+            elif s.mistake(HALF_FORGOTTEN):
+                value = f"{value} + 2*alpha*w"
+            else:
+                value = f"{value} + alpha*w"
+        l2_tex = r" + \alpha w" if g.l2 else ""
         dLdp = s.step(f"dL_d{wrt}", value,
                       rf"\frac{{\partial L}}{{\partial {wrt}}} = \frac{{\partial L}}{{\partial a}}"
                       + (r"\frac{\partial a}{\partial z}" if act != "identity" else "")
-                      + rf"\frac{{\partial z}}{{\partial {wrt}}}",
+                      + rf"\frac{{\partial z}}{{\partial {wrt}}}" + l2_tex,
                       lambda: r" \cdot ".join([rf"\left({latex(dLda, A_Y)}\right)"]
                                               + ([rf"\left({latex(dadz, A_ONLY)}\right)"] if act != "identity" else [])
-                                              + [dz]),
-                      label=rf"$\partial L / \partial {wrt}$", kind="expression", variables=A_Y_X)
+                                              + [dz]) + l2_tex,
+                      label=rf"$\partial L / \partial {wrt}$", kind="expression", variables=names)
 
         # (d) numbers -------------------------------------------------------------------------
         p0 = g.w if wrt == "w" else g.b
@@ -218,9 +237,10 @@ class Derive(Generator):
         fname = {"identity": "z", "sigmoid": r"\sigma(z)", "tanh": r"\tanh(z)"}[act]
         a = s.step("a", _table_value(act, z), f"a = {fname}",
                    None if act == "identity" else (lambda: rf"{fname[:-3]}({num(z)})"), label="$a$")
-        grad = s.step("grad", evaluate(dLdp, A_Y_X, a=a, y=g.y, x=g.x),
+        at = {"a": a, "y": g.y, "x": g.x} | ({"w": g.w, "alpha": g.l2} if g.l2 else {})
+        grad = s.step("grad", evaluate(dLdp, names, **at),
                       rf"\frac{{\partial L}}{{\partial {wrt}}}",
-                      lambda: latex(dLdp, A_Y_X, values={"a": a, "y": g.y, "x": g.x}),
+                      lambda: latex(dLdp, names, values=at),
                       label=rf"$\partial L / \partial {wrt}$ (number)")
         sign = 1.0 if s.mistake(GRADIENT_ASCENT) else -1.0
         s.step(f"{wrt}_new", p0 + sign * g.lr * grad,
