@@ -76,6 +76,40 @@ def test_every_derive_form_is_drawn():
     assert {l2 for *_, l2 in drawn} == {True, False} and {act for act, *_ in drawn} == set(ACT)
 
 
+HIDDEN = {"sigmoid": FUNCTIONS["sigma"], "tanh": sympy.tanh, "relu": lambda u: u}  # ReLU where z1 > 0
+
+
+def chain_forms():
+    forms = {}
+    for seed in SEEDS:
+        q = registry.get("derive_chain").generate(seed)
+        forms.setdefault((q.givens["hidden"], q.givens["output"], q.givens["loss"]), q)
+    return forms
+
+
+CHAIN = chain_forms()
+
+
+@pytest.mark.parametrize("form", sorted(CHAIN), ids="-".join)
+def test_derive_chain_reference_formulas_are_the_derivatives(form):
+    hid, out, loss = form
+    v = {s.name: s for s in CHAIN[form].steps}
+    w1, b1, w2, b2, h, z1, z2 = sympy.symbols("w1 b1 w2 b2 h z1 z2")
+    f, g = HIDDEN[hid], ACT[out]
+    assert is_zero(reference(v["dL_dz2"].value, ["a", "y"]).subs(a, g(z2)) - sympy.diff(LOSS[loss](g(z2)), z2))
+    assert is_zero(reference(v["dL_dh"].value, ["a", "y", "w2"]).subs(a, g(w2 * h + b2))
+                   - sympy.diff(LOSS[loss](g(w2 * h + b2)), h))
+    assert is_zero(reference(v["dh_dz1"].value, ["h"]).subs(h, f(z1)) - sympy.diff(f(z1), z1))
+    hidden = f(w1 * x + b1)
+    L = LOSS[loss](g(w2 * hidden + b2))
+    got = reference(v["dL_dw1"].value, ["a", "y", "w2", "h", "x"]).subs(a, g(w2 * h + b2)).subs(h, hidden)
+    assert is_zero(got - sympy.diff(L, w1)), (form, v["dL_dw1"].value)
+
+
+def test_every_derive_chain_form_is_drawn():
+    assert len(CHAIN) == 3 * (2 + 3)  # 3 hidden units; identity output with 2 losses, sigmoid with 3
+
+
 def softmax_cases():
     cases = {}
     for seed in SEEDS:

@@ -20,6 +20,7 @@ ERROR_SIGN = CommonMistake(
 GRADIENT_ASCENT = CommonMistake("gradient_ascent", "added the gradient; gradient descent subtracts it")
 GRADIENT_NOT_AVERAGED = CommonMistake(
     "gradient_not_averaged", "summed over the examples without the 1/N of the mean")
+INNER_DERIVATIVE_MISSING = CommonMistake("inner_derivative_missing", "left out dz/dw = x at the end of the chain")
 HALF_FORGOTTEN = CommonMistake(
     "half_forgotten", "left out the factor 1/2 (when a squared term is differentiated, it cancels the power "
                       "rule's 2)")
