@@ -12,6 +12,7 @@ from ...steps import Steps
 from .._draw import pick
 from .._maths import softmax
 from .._mistakes import ERROR_SIGN
+from .._stems import given_values
 
 
 class SoftmaxGivens(Givens):
@@ -51,7 +52,7 @@ class DeriveSoftmax(Generator):
     def stem(self, g):
         K, t = len(g.z), g.target
         exps = sorted({v for v in g.z})
-        table = ", ".join(rf"e^{{{num(v)}}} = {num(round(math.exp(v), 4))}" for v in exps if v != 0)
+        table = given_values(rf"e^{{{num(v)}}} = {num(round(math.exp(v), 4))}" for v in exps if v != 0)
         return (
             f"A classifier gives $K = {K}$ scores $z = {row(g.z)}$, turned into probabilities by the "
             "softmax and trained with the cross-entropy loss; the true class is "
@@ -62,7 +63,7 @@ class DeriveSoftmax(Generator):
             f"($\\log$ is the natural logarithm). Write each derivative as a formula in the names asked "
             f"for, typed as text with * for products and ^ for powers, like 2*p{t}^2/(1 + p{g.other}); write "
             f"$p_{{{t}}}$ as p{t} and $p_{{{g.other}}}$ as p{g.other}. Then use your formulas on the "
-            f"numbers" + (f" (use ${table}$)" if table else "") + ". Give numbers to 3 decimals."
+            "numbers." + (f" {table}" if table else "") + " Give numbers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: SoftmaxGivens):
