@@ -224,7 +224,8 @@ def _givens_text(gen, seed: int | None = None) -> str:
             f"--template --json > FILE, then examgen solve {gen.id} --givens-file FILE).")
     return (f"Givens of {gen.id} ({gen.title}); the example is drawn from seed "
             f"{givens_help.EXAMPLE_SEED if seed is None else seed}:\n\n"
-            + givens_help.table(gen, givens_help.example(gen, seed)) + "\n\n" + textwrap.fill(note, 79))
+            + givens_help.table(gen, givens_help.example(gen, seed)) + "\n\n"
+            + textwrap.fill(note, 79, break_on_hyphens=False))
 
 
 @main.command(cls=_SolveCommand)
