@@ -372,5 +372,31 @@ def schema(which, exam_path):
     click.echo(json.dumps(SCHEMAS[which].model_json_schema(), indent=2))
 
 
+@main.command()
+@click.option("--topics", "-t", help="Comma-separated topics to practise (e.g. rl,cnn). Default: every topic.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port on 127.0.0.1. Default: a free one.")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+@click.option("--history", "show_history", is_flag=True, help="Print the practice history by topic and goal, and exit.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="The history database. Default: practice.sqlite3 in the user's data folder.")
+def practice(topics, port, no_browser, show_history, db):
+    """Practise in the browser: one question at a time, marked at once, with the worked solution;
+    the next question is from the learning goal that needs it most (spaced repetition)."""
+    from .exam import resolve_topics
+
+    chosen = resolve_topics(_csv(topics)) if topics else None
+    if show_history:
+        from .practice.server import history_table
+
+        click.echo(history_table(db, chosen))
+        return
+    from .practice.server import serve
+
+    try:
+        serve(topics=chosen, port=port, open_browser=not no_browser, db=db, echo=click.echo)
+    except KeyboardInterrupt:
+        pass
+
+
 if __name__ == "__main__":
     main()

@@ -13,7 +13,9 @@ A step's ``kind`` (``Step.kind``) names how its value is written, read and compa
   (:meth:`Kind.latex`) or as markup (:meth:`Kind.solution_markup`, question-bank answers);
 * **asking** for it: the answer form (:meth:`Kind.hint`), the marking line of the solutions
   (:meth:`Kind.marking`), the answer field of the HTML exam (:meth:`Kind.html_field`) and of the
-  PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`).
+  PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`);
+* **collecting** it in the browser: :attr:`Kind.widget_script`, the JavaScript that reads and fills
+  the kind's widget (the exam page and the practice app share it; see ``templates/widgets.js``).
 
 The grader, the renderers and the exporters ask a step's kind (:func:`of`); none branches on it.
 Adding a kind is adding a module here: the modules are found automatically, and
@@ -97,9 +99,21 @@ class Kind:
         """The answer form and how it is compared, for the worked solutions."""
         return self.hint(step) + "; must be exact"
 
+    widget_script: ClassVar[str] = ""
+    """JavaScript that registers how the browser reads and fills this kind's widget:
+    ``examgen.widgets.NAME = {get(el), set(el, value)}`` with ``el`` the element that carries
+    ``data-kind``; ``get`` returns the raw answer (what ``read`` takes) or null when nothing is
+    filled in. Empty: the widget is one text field, read as its trimmed text."""
+
     def html_field(self, step: Step, field_id: str, data: str) -> str:
-        """The HTML answer field (``data``: the attributes naming question, part and step)."""
-        return f'<input id="{field_id}" {data} type="text" autocomplete="off" spellcheck="false">'
+        """The HTML answer widget. Its root element carries ``data`` (the attributes naming question,
+        part and step) and ``data-kind``; ``field_id`` is the id of its first input (for its label).
+        It holds no reference value."""
+        return text_input(self, field_id, data)
+
+    def attrs(self, data: str) -> str:
+        """The root attributes of a widget: ``data`` and this kind's name."""
+        return f'{data} data-kind="{self.name}"'
 
     def pdf_field(self, step: Step, label: str) -> str:
         """Room to write the answer in the printed exam (Typst; ``label`` is Typst markup)."""
@@ -108,6 +122,12 @@ class Kind:
     def answer_schema(self, step: Step) -> dict:
         """JSON Schema of a raw answer (null is always allowed: not answered)."""
         return {"type": ["string", "null"]}
+
+
+def text_input(k: Kind, field_id: str, data: str, extra: str = "") -> str:
+    """A one-line text field as a kind's widget (``extra``: further attributes, e.g. inputmode)."""
+    return (f'<input id="{field_id}" {k.attrs(data)} type="text"{extra} autocomplete="off" '
+            'spellcheck="false">')
 
 
 def kind(cls: type[Kind]) -> type[Kind]:

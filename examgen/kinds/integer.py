@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Kind, kind, parse
+from . import Kind, kind, parse, text_input
 
 
 @kind
@@ -16,8 +16,7 @@ class Integer(Kind):
         return "a whole number"
 
     def html_field(self, step, field_id, data):
-        return (f'<input id="{field_id}" {data} type="text" inputmode="numeric" autocomplete="off" '
-                'spellcheck="false">')
+        return text_input(self, field_id, data, ' inputmode="numeric"')
 
     def answer_schema(self, step):
         return {"type": ["integer", "string", "null"]}

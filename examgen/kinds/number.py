@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..fmt import num, plain, sig
-from . import Kind, kind, parse
+from . import Kind, kind, parse, text_input
 
 NEAR_MISS_FACTOR = 10.0
 """An answer within this many tolerances of the reference is a near miss (e.g. rounded too coarsely)."""
@@ -78,8 +78,7 @@ class Number(Kind):
         return text + (f"; accepted within {step.tolerance.describe()}" if step.tolerance is not None else "")
 
     def html_field(self, step, field_id, data):
-        return (f'<input id="{field_id}" {data} type="text" inputmode="decimal" autocomplete="off" '
-                'spellcheck="false">')
+        return text_input(self, field_id, data, ' inputmode="decimal"')
 
     def answer_schema(self, step):
         return {"type": ["number", "string", "null"], "description": "a number: 0.25, 1/4, 2.5e-1, 0,25, 25%"}

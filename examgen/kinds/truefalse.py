@@ -16,6 +16,17 @@ def tf(values) -> str:
 @kind
 class TrueFalse(OptionKind):
     name = "truefalse"
+    widget_script = """examgen.widgets.truefalse = {
+  get: el => {
+    const rows = [...el.querySelectorAll(".tf")].map(r => (r.querySelector("input:checked") || {}).value || "?");
+    return rows.every(v => v === "?") ? null : rows.join(" ");
+  },
+  set: (el, value) => {
+    const v = value == null ? [] : (Array.isArray(value) ? value : String(value).trim().split(/[\\s,;]+/));
+    el.querySelectorAll(".tf").forEach((r, i) => r.querySelectorAll("input").forEach(c => {
+      c.checked = v[i] != null && String(v[i]).toUpperCase().startsWith(c.value); }));
+  },
+};"""
 
     def read(self, step, raw):
         return parse.truefalse(raw, len(step.options or []))
@@ -38,6 +49,17 @@ class TrueFalse(OptionKind):
         return f"Answer {tf(step.value)}:\n\n" + "\n".join(
             f"- {i + 1}. {'True' if v == 'true' else 'False'}: {fb.get(text, '')}"
             for i, (text, v) in enumerate(zip(step.options or [], step.value)))
+
+    def html_field(self, step, field_id, data):
+        """True or false for each statement (numbered as in the stem); read as 'T F ? T'."""
+        rows = []
+        for i in range(len(step.options or [])):
+            name = f"{field_id}.{i + 1}"
+            first = f' id="{field_id}"' if i == 0 else ""
+            rows.append(f'<span class="tf" role="radiogroup" aria-label="statement {i + 1}">{i + 1}. '
+                        f'<label><input type="radio" name="{name}" value="T"{first}> true</label> '
+                        f'<label><input type="radio" name="{name}" value="F"> false</label></span>')
+        return f'<span class="truefalse" {self.attrs(data)}>' + "".join(rows) + "</span>"
 
     def marking(self, step):  # credited in part, not only when exact
         return self.hint(step)
