@@ -1,7 +1,5 @@
 """Value iteration on a grid world and the greedy policy."""
 
-from functools import lru_cache
-
 import numpy as np
 from pydantic import Field, model_validator
 
@@ -12,29 +10,7 @@ from ...steps import Steps
 from .._draw import pick
 from .._givens import Number
 from .._mistakes import DISCOUNT_IGNORED, IN_PLACE_SWEEP, TERMINAL_UPDATED
-from ._grid import MOVE_NAMES, MOVES
-
-Cell = tuple[int, int]
-
-
-@lru_cache(maxsize=None)
-def _destinations(rows: int, cols: int) -> np.ndarray:
-    """``d[m, r, c]``: the flat index of the cell that move ``m`` (up, down, left, right) leads to
-    from s[r, c]; a move off the grid stays in s[r, c]."""
-    d = np.empty((4, rows, cols), dtype=np.intp)
-    for m, (dr, dc) in enumerate(MOVES):
-        for r in range(rows):
-            for c in range(cols):
-                rr, cc = r + dr, c + dc
-                d[m, r, c] = rr * cols + cc if 0 <= rr < rows and 0 <= cc < cols else r * cols + c
-    d.flags.writeable = False
-    return d
-
-
-def neighbours(a: np.ndarray) -> np.ndarray:
-    """``out[m, r, c]``: the entry of ``a`` at the cell that move ``m`` (up, down, left, right) leads
-    to from s[r, c]."""
-    return a.ravel()[_destinations(*a.shape)]
+from ._grid import MOVE_NAMES, MOVES, Cell, neighbours
 
 
 def lookahead(v: np.ndarray, rewards: np.ndarray, gamma: float) -> np.ndarray:
