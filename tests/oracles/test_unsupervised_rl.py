@@ -134,6 +134,17 @@ def test_vae_latent_matches_torch_transforms_lerp_and_linear():
 # --- lecture 14 -------------------------------------------------------------------------------
 
 
+def named(cases, check) -> None:
+    """``check(q, g, v)`` for each case (question, givens, step values), naming the case's seed (or
+    its typed-in givens) in a failure."""
+    for q, g, v in cases:
+        try:
+            check(q, g, v)
+        except AssertionError as e:
+            where = f"seed {q.seed}" if q.seed is not None else f"givens {q.givens}"
+            raise AssertionError(f"{q.generator}, {where}: {e}") from None
+
+
 def torch_returns(rewards, gamma, tail=None) -> torch.Tensor:
     """G_t = sum_k gamma^k R_{t+k} as a matrix product; a constant tail summed term by term."""
     R = T(rewards)
