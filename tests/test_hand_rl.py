@@ -16,10 +16,11 @@ from examgen import registry
 from examgen.grading.mark import grade_question
 from examgen.kinds.parse import LETTERS
 from examgen.registry import GivenError
+from examgen.render.html import worked_html
 
 from .conftest import grade, key_answers, questions, status, values
 
-RL = ["bellman"]
+RL = ["bellman", "value_iteration", "epsilon_greedy"]
 
 
 def given_error(gid: str, givens: dict) -> str:
@@ -157,6 +158,65 @@ def test_bellman_converged_why_is_lettered_and_named():
 def test_bellman_givens_errors():
     assert "converged form has none" in given_error("bellman", {**C2, "sweeps": 3})
     assert "terminal" in given_error("bellman", {**C2, "cell": [0, 0]})
+
+
+# --- ties a teacher gives ------------------------------------------------------------------------
+VI = {"rows": 2, "cols": 3, "terminals": [[0, 2]], "rewards": [[-1, -1, 10], [-1, -1, -1]],
+      "gamma": 1, "sweeps": 2, "cells": [[1, 0], [0, 0]]}
+
+
+def test_value_iteration_tie_accepts_either_move():
+    # v_2 = ((9, 10, 0), (-2, 9, 10)); from s[1,0]: up -1 + 9 = 8, right -1 + 9 = 8, down/left stay
+    # -1 - 2 = -3: up and right tie; from s[0,0] right (-1 + 10 = 9) is unique
+    q = registry.get("value_iteration").build(registry.get("value_iteration").givens(VI))
+    assert "each of them is a right answer" in q.stem
+    step = q.step("pi_1_0")
+    assert {step.value, *step.alternatives} == {"up", "right"}
+    assert "Equally right (a tie)" in worked_html(step)
+    for move in ("up", "right"):
+        q, r = grade("value_iteration", VI, {"c": {"pi_1_0": move}})
+        assert status(r, "pi_1_0")[0] == "correct" and r.parts[2].score == 10
+    q, r = grade("value_iteration", VI, {"c": {"pi_1_0": "down"}})
+    assert status(r, "pi_1_0")[0] != "correct"
+    assert "is unique" in registry.get("value_iteration").build(
+        registry.get("value_iteration").givens({**VI, "cells": [[0, 0]]})).stem
+
+
+EGT = {"q": [3, 1, 3], "epsilon": 0.3}  # actions left, stay, right: left and right tie
+
+
+def test_epsilon_greedy_tie_by_hand():
+    q = registry.get("epsilon_greedy").build(registry.get("epsilon_greedy").givens(EGT))
+    assert "Ties are broken uniformly at random" in q.stem
+    v = values("epsilon_greedy", EGT)
+    # each tied action: (1 - 0.3) / 2 + 0.3 / 3 = 0.45; "stay": 0.1
+    assert v["probs"] == pytest.approx([0.45, 0.1, 0.45])
+    assert v["p_explore"] == pytest.approx(0.1)  # outside the tie: 0.3 (3 - 2) / 3
+    assert v["expected"] == pytest.approx(0.45 * 3 + 0.1 * 1 + 0.45 * 3)
+    assert {q.step("greedy").value, *q.step("greedy").alternatives} == {"left", "right"}
+    q, r = grade("epsilon_greedy", EGT, {"a": {"greedy": "right"}})
+    assert r.score == r.points  # either tied action, and the probabilities do not depend on which
+
+
+def test_epsilon_greedy_tie_follow_through_and_mistakes():
+    # "stay" named greedy (wrong): it gets 0.7 + 0.1 = 0.8, the others 0.1; P(non-greedy) = 0.2;
+    # expected 0.1 * 3 + 0.8 * 1 + 0.1 * 3 = 1.4
+    q, r = grade("epsilon_greedy", EGT, {"a": {"greedy": "stay"}, "b": {"probs": [0.1, 0.8, 0.1], "p_explore": 0.2},
+                                         "c": {"expected": 1.4}})
+    assert status(r, "greedy")[0] == "wrong"
+    assert [status(r, n)[0] for n in ("probs", "p_explore", "expected")] == ["follow_through"] * 3
+    # the whole 1 - eps to the one tied action named, whichever it is
+    for greedy, probs in (("left", [0.8, 0.1, 0.1]), ("right", [0.1, 0.1, 0.8])):
+        q, r = grade("epsilon_greedy", EGT, {"a": {"greedy": greedy}, "b": {"probs": probs}})
+        assert status(r, "probs") == ("mistake", ["tie_not_split"])
+
+
+def test_epsilon_precision_is_the_three_decimals_asked():
+    # episode 5 of 1 * 0.8^(k-1): 0.8^4 = 0.4096, given to 3 decimals as 0.410
+    g = {"q": [1, 3, 2, 0], "eps_start": 1, "eps_decay": 0.8, "episode": 5}
+    assert values("epsilon_greedy", g)["eps"] == pytest.approx(0.4096)
+    q, r = grade("epsilon_greedy", g, {"a": {"eps": 0.41}})
+    assert status(r, "eps")[0] == "correct"
 
 
 # --- the draws -----------------------------------------------------------------------------------

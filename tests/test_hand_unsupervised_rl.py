@@ -177,10 +177,6 @@ def test_epsilon_greedy_mistakes_are_named():
     assert status(r, "expected") == ("mistake", ["expected_uniform"])
 
 
-def test_epsilon_greedy_rejects_a_tie():
-    assert "unique" in given_error("epsilon_greedy", {"q": [3, 3, 1], "epsilon": 0.1})
-
-
 # --- value_iteration: 2x3, terminal s[0,2] (reward 10), every other move -1, gamma 1 --------------
 VI = {"rows": 2, "cols": 3, "terminals": [[0, 2]], "rewards": [[-1, -1, 10], [-1, -1, -1]],
       "gamma": 1, "sweeps": 2, "cells": [[0, 0], [1, 2]]}
@@ -212,11 +208,6 @@ def test_value_iteration_mistakes_are_named():
     # the largest neighbour value alone from s[1,2]: v(stay) = 10 ties v(up)... the first, down, wins
     q, r = grade("value_iteration", VI, {"c": {"pi_1_2": "down"}})
     assert status(r, "pi_1_2") == ("mistake", ["policy_ignores_reward"])
-
-
-def test_value_iteration_rejects_an_asked_tie():
-    # from s[1,0] up and right both give -1 + 9 = 8
-    assert "tie" in given_error("value_iteration", {**VI, "cells": [[1, 0]]})
 
 
 # --- reinforce: theta = 0 (uniform policy), x = (1, 0) then (1, 1), actions a_1 then a_2 ------------

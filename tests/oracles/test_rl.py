@@ -17,7 +17,7 @@ import torch.nn.functional as F  # noqa: E402
 from examgen import registry  # noqa: E402
 
 from ..conftest import SEEDS, questions  # noqa: E402
-from .test_unsupervised_rl import named  # noqa: E402
+from .test_unsupervised_rl import check_epsilon_greedy, check_value_iteration, named  # noqa: E402
 
 DT = torch.float64
 
@@ -124,3 +124,41 @@ def typed_bellman(seed: int) -> dict:
 
 def test_bellman_matches_torch_for_typed_in_givens():
     named(typed("bellman", [typed_bellman(s) for s in SEEDS]), check_bellman)
+
+
+# --- ties that a teacher gives ------------------------------------------------------------------
+
+
+def tied_value_iteration(seed: int) -> dict:
+    """A grid of equal rewards around one goal: many cells where two moves are equally good."""
+    rng = np.random.default_rng(20_000 + seed)
+    rows, cols = (int(x) for x in rng.integers(2, 5, size=2))
+    goal = (int(rng.integers(rows)), int(rng.integers(cols)))
+    rewards = np.full((rows, cols), -1.0)
+    rewards[goal] = float(rng.choice([5.0, 10.0]))
+    free = [[r, c] for r in range(rows) for c in range(cols) if (r, c) != goal]
+    cells = [free[i] for i in rng.permutation(len(free))[:min(4, len(free))]]
+    return dict(rows=rows, cols=cols, terminals=[list(goal)], rewards=rewards.tolist(), cells=cells,
+                gamma=float(rng.choice([0.0, 0.5, 0.9, 1.0])), sweeps=int(rng.integers(1, 11)))
+
+
+def test_value_iteration_accepts_ties_and_gamma_zero():
+    cases = list(typed("value_iteration", [tied_value_iteration(s) for s in SEEDS]))
+    named(cases, check_value_iteration)
+    tied = sum(bool(q.step(n).alternatives) for q, g, v in cases for n in v if n.startswith("pi_"))
+    assert tied > 100  # these givens do tie, often
+
+
+def tied_epsilon_greedy(seed: int) -> dict:
+    rng = np.random.default_rng(30_000 + seed)
+    k = int(rng.integers(2, 6))
+    q = [float(x) for x in rng.integers(0, 3, size=k)]  # few distinct values: ties are common
+    if rng.random() < 0.5:
+        return dict(q=q, epsilon=float(rng.choice([0.0, 0.1, 0.3, 1.0])))
+    return dict(q=q, eps_start=1.0, eps_decay=0.5, episode=int(rng.integers(1, 6)), eps_min=0.1)
+
+
+def test_epsilon_greedy_accepts_ties():
+    cases = list(typed("epsilon_greedy", [tied_epsilon_greedy(s) for s in SEEDS]))
+    named(cases, check_epsilon_greedy)
+    assert sum(bool(q.step("greedy").alternatives) for q, _, _ in cases) > 50
