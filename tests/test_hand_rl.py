@@ -7,6 +7,7 @@ are worked by hand in the comments; none is copied from the code under test."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -20,7 +21,7 @@ from examgen.render.html import worked_html
 
 from .conftest import grade, key_answers, questions, status, values
 
-RL = ["bellman", "value_iteration", "epsilon_greedy"]
+RL = ["bellman", "value_iteration", "epsilon_greedy", "q_learning", "discounted_return", "reinforce"]
 
 
 def given_error(gid: str, givens: dict) -> str:
@@ -160,6 +161,38 @@ def test_bellman_givens_errors():
     assert "terminal" in given_error("bellman", {**C2, "cell": [0, 0]})
 
 
+# --- gamma = 0 wherever a discount is given --------------------------------------------------------
+
+
+def test_gamma_zero_by_hand():
+    # bellman: every sweep gives R; the converged v_pi is R
+    v = values("bellman", {**B3, "gamma": 0})
+    assert v["v2"] == [[0, -1, -1], [-1, -1, -1], [-1, -1, -1]] and v["v3_cell"] == -1
+    assert values("bellman", {**C2, "gamma": 0})["rhs"] == -1
+    # discounted return: G_t = R_t; a continuing tail r / (1 - 0) = r
+    v = values("discounted_return", {"rewards": [1, 0, 4], "gamma": 0, "tail": 2})
+    assert (v["G3"], v["G2"], v["G1"], v["G0"]) == (2, 4, 0, 1)
+    # q-learning: y = R; the max is still the next state's best value
+    v = values("q_learning", {"q": [[0, 1], [2, 0.5], [1, -1]], "target": [[0.5, 0], [1, 3], [0, 0.5], [2, 1]],
+                              "alpha": 0.5, "gamma": 0, "states": ["A", "B", "C"], "actions": [2, 2],
+                              "rewards": [1, 10]})
+    # y_0 = 1, delta_0 = 1 - 1 = 0, Q(A, a_2) stays 1; y_1 = 10, delta_1 = 9.5, Q(B, a_2) = 0.5 + 4.75
+    assert (v["max0"], v["y0"], v["q0"], v["max1"], v["y1"], v["q1"]) == pytest.approx((2, 1, 1, 1, 10, 5.25))
+    # reinforce with theta = 0: G = (0, 1); theta = grad_1 = ((-0.5, -0.5), (0.5, 0.5))
+    v = values("reinforce", {"theta": [[0, 0], [0, 0]], "features": [[1, 0], [1, 1]], "actions": [1, 2],
+                             "rewards": [0, 1], "gamma": 0, "alpha": 1, "baseline": 0.5})
+    assert v["G"] == [0, 1] and v["theta_new"] == [[-0.5, -0.5], [0.5, 0.5]]
+    # value iteration: v_k(s) = max_a R(s'_a) for every k; in s[0,0] all four moves give -1: a tie
+    vi = {"rows": 2, "cols": 3, "terminals": [[0, 2]], "rewards": [[-1, -1, 10], [-1, -1, -1]],
+          "gamma": 0, "sweeps": 2, "cells": [[0, 0], [1, 2]]}
+    v = values("value_iteration", vi)
+    assert v["v1"] == v["v2"] == [[-1, 10, 0], [-1, -1, 10]]
+    q = registry.get("value_iteration").build(registry.get("value_iteration").givens(vi))
+    step = q.step("pi_0_0")
+    assert {step.value, *step.alternatives} == {"up", "down", "left", "right"}
+    assert v["pi_1_2"] == "up" and not q.step("pi_1_2").alternatives  # up enters the goal: 10
+
+
 # --- ties a teacher gives ------------------------------------------------------------------------
 VI = {"rows": 2, "cols": 3, "terminals": [[0, 2]], "rewards": [[-1, -1, 10], [-1, -1, -1]],
       "gamma": 1, "sweeps": 2, "cells": [[1, 0], [0, 0]]}
@@ -241,6 +274,11 @@ def test_bellman_draws_ask_cells_where_the_terminal_and_the_walls_matter():
     assert forms == {"sweeps", "converged"}
 
 
+def test_reinforce_draws_no_baseline_equal_to_a_return():
+    for q, g, v in questions("reinforce"):
+        assert all(abs(x - g.baseline) > 1e-9 for x in v["G"]) and g.baseline != 0, q.seed
+
+
 # --- every stem here -----------------------------------------------------------------------------
 
 
@@ -253,3 +291,16 @@ def test_stated_precision_is_the_tolerance(gid):
         for st in q.steps:
             if st.tolerance is not None:
                 assert st.tolerance.decimals in stated and st.tolerance.sigfigs is None, (q.seed, st.name)
+
+
+@pytest.mark.parametrize("gid", RL)
+def test_calculator_policy(gid):
+    """Hand-computable stems say nothing about calculators; reinforce gives the exponentials it needs."""
+    for q, g, v in questions(gid, range(60)):
+        assert "calculator" not in q.stem.lower(), q.seed
+        if gid == "reinforce":
+            assert "You may use $e^{" in q.stem, q.seed
+    stem = registry.get("reinforce").build(registry.get("reinforce").givens(
+        {"theta": [[0.5, 0], [0, 0]], "features": [[1, 0]], "actions": [1], "rewards": [1], "alpha": 1,
+         "baseline": 0.5})).stem
+    assert "You may use a calculator for the exponentials." in stem and math.isfinite(len(stem))

@@ -17,7 +17,8 @@ import torch.nn.functional as F  # noqa: E402
 from examgen import registry  # noqa: E402
 
 from ..conftest import SEEDS, questions  # noqa: E402
-from .test_unsupervised_rl import check_epsilon_greedy, check_value_iteration, named  # noqa: E402
+from .test_unsupervised_rl import (check_discounted_return, check_epsilon_greedy, check_q_learning,  # noqa: E402
+                                   check_reinforce, check_value_iteration, named)
 
 DT = torch.float64
 
@@ -162,3 +163,20 @@ def test_epsilon_greedy_accepts_ties():
     cases = list(typed("epsilon_greedy", [tied_epsilon_greedy(s) for s in SEEDS]))
     named(cases, check_epsilon_greedy)
     assert sum(bool(q.step("greedy").alternatives) for q, _, _ in cases) > 50
+
+
+# --- gamma = 0 ----------------------------------------------------------------------------------
+
+
+def test_a_discount_of_zero_is_accepted_everywhere():
+    """gamma = 0: the target, the return and the value are the immediate reward alone."""
+    def zero(gid):  # the drawn questions' givens, with gamma = 0
+        return [{**q.givens, "gamma": 0.0} for q, _, _ in questions(gid)]
+
+    for gid, check in (("discounted_return", check_discounted_return), ("q_learning", check_q_learning),
+                       ("reinforce", check_reinforce)):
+        named(typed(gid, zero(gid)), check)
+    for q, g, v in typed("q_learning", zero("q_learning")):
+        assert v["y0"] == g.rewards[0] and v["y1"] == g.rewards[1]
+    for q, g, v in typed("discounted_return", zero("discounted_return")):
+        assert all(v[f"G{t}"] == r for t, r in enumerate(g.rewards))

@@ -190,7 +190,10 @@ def check_q_learning(q, g, v):
         with torch.no_grad():
             y = torch.tensor(g.rewards[t], dtype=DT)
             if nxt is not None:
+                close(v[f"max{t}"], table[nxt].max())  # the max over the next state's actions, a step
                 y = y + g.gamma * table[nxt].max()
+            else:
+                assert f"max{t}" not in v, "no max after a terminal state"
             delta = y - table[s[t], a[t]]
         close(v[f"y{t}"], y)
         close(v[f"delta{t}"], delta)
@@ -268,7 +271,10 @@ def check_value_iteration(q, g, v):
 
 
 def test_reinforce_matches_autograd_of_log_softmax_and_sgd_ascent():
-    named(questions("reinforce"), check_reinforce)
+    def drawn(q, g, v):
+        check_reinforce(q, g, v)
+        assert all(abs(x - g.baseline) > 1e-9 for x in v["G"]), "a return equals the baseline (G_t - b = 0)"
+    named(questions("reinforce"), drawn)
 
 
 def check_reinforce(q, g, v):
