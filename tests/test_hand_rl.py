@@ -108,7 +108,7 @@ def test_bellman_converged_by_hand():
     # from s[1,1]: up s[0,1] = -6, down off the grid (stays) -8, left s[1,0] = -6, right off -8
     assert v["succ"] == [-6, -8, -6, -8]
     assert v["rhs"] == -8  # -1 + (-28) / 4 = v_pi(s[1,1]): the Bellman equation holds
-    assert v["why"].startswith("v_π satisfies the Bellman expectation equation")
+    assert v["why"].startswith("$v_\\pi$ satisfies the Bellman expectation equation")
     # from s[0,1]: up off (stays) -6, down -8, left the terminal 0, right off -6: -1 + (-20) / 4 = -6
     v = values("bellman", {**C2, "cell": [0, 1]})
     assert v["succ"] == [-6, -8, 0, -6] and v["rhs"] == -6
@@ -144,7 +144,7 @@ def test_bellman_converged_why_is_lettered_and_named():
     q = registry.get("bellman").build(registry.get("bellman").givens(C2))
     options = q.step("why").options
     right = LETTERS[options.index(q.step("why").value)]
-    assert f"{right}: v_π satisfies" in q.parts[2].prompt
+    assert f"{right}: $v_\\pi$ satisfies" in q.parts[2].prompt
     answers = key_answers(q)
     answers["c"]["why"] = right
     assert grade_question(q, answers).score == grade_question(q, answers).points

@@ -100,7 +100,7 @@ def check_bellman(q, g, v):
     close(v["rhs"], g.reward + g.gamma * succ.mean())
     # v_pi is the fixed point: the right-hand side from the table is v_pi(s) up to the table's rounding
     assert abs(v["rhs"] - v_pi[r, c].item()) <= g.gamma * 0.005 + 1e-9
-    assert v["why"].startswith("v_π satisfies the Bellman expectation equation")
+    assert v["why"].startswith("$v_\\pi$ satisfies the Bellman expectation equation")
 
 
 def test_bellman_matches_torch_over_the_draws():

@@ -141,9 +141,9 @@ def _telling_cells(rows: int, cols: int, terminals: tuple, reward: float, gamma:
 
 # Part (c) of the converged form: why one more sweep changes nothing (the first is right), and the
 # mistaken reasons, each with why it is wrong.
-WHY = "v_π satisfies the Bellman expectation equation in every cell: the sweep's update maps it to itself"
+WHY = "$v_\\pi$ satisfies the Bellman expectation equation in every cell: the sweep's update maps it to itself"
 WRONG_WHY = (
-    ("fixed_point_as_greedy", "the policy is greedy with respect to v_π, so no move can improve a value",
+    ("fixed_point_as_greedy", "the policy is greedy with respect to $v_\\pi$, so no move can improve a value",
      "confused evaluation with improvement: the random policy is not greedy; the table stays because it "
      "solves the Bellman expectation equation of this policy"),
     ("fixed_point_as_small_change", "the discount makes the change of one more sweep too small to show",
@@ -278,7 +278,7 @@ class Bellman(Generator):
         same = "equals" if exact else "equals, up to the table's rounding,"
         s.step("rhs", float(g.reward + gamma * mean), r"R + \gamma \sum_a \tfrac14\, v_\pi(s'_a)",
                lambda: rf"{num(g.reward)} + {num(g.gamma)} \cdot 0.25\,({' + '.join(par(x) for x in succ)})",
-               label=rf"$R + \gamma \sum_a \pi(a \mid s) v_\pi(s'_a)$ at $s[{r},{c}]$", tol=Tolerance.places(2),
+               label=f"right-hand side at $s[{r},{c}]$", tol=Tolerance.places(2),
                explanation=f"This {same} the table's $v_\\pi(s[{r},{c}]) = {num(table[r, c])}$: the Bellman "
                            f"equation holds in {at}.")
 
