@@ -3,7 +3,6 @@ against an independent PyTorch computation in float64, over ORACLE_SEEDS seeds (
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -65,39 +64,6 @@ def test_batchnorm_matches_torch_batchnorm1d():
             bn.running_var.fill_(v["run_var"])
         bn.eval()
         close(v["y_test"], bn(torch.tensor([[g.x_test]], dtype=DT)).item())
-
-
-def torch_sweep(vk: torch.Tensor, terminal: torch.Tensor, reward: float, gamma: float) -> torch.Tensor:
-    """One synchronous sweep: 'replicate' padding makes a move off the grid stay in place."""
-    p = F.pad(vk[None, None], (1, 1, 1, 1), mode="replicate")[0, 0]
-    neighbours = p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]
-    new = reward + gamma * 0.25 * neighbours
-    return torch.where(terminal, torch.zeros_like(new), new)
-
-
-def test_bellman_matches_a_torch_sweep():
-    for q, g, v in questions("bellman"):
-        terminal = torch.zeros(g.rows, g.cols, dtype=torch.bool)
-        for r, c in g.terminals:
-            terminal[r, c] = True
-        vk = torch.zeros(g.rows, g.cols, dtype=DT)
-        for k in range(1, g.sweeps + 1):
-            vk = torch_sweep(vk, terminal, g.reward, g.gamma)
-            if k < g.sweeps:
-                close(v[f"v{k}"], vk.numpy())
-        close(v[f"v{g.sweeps}_cell"], vk[g.cell[0], g.cell[1]].item())
-
-
-def test_bellman_course_example_by_hand():
-    """The course's grid world: v_1(s[1,1]) = -1 and v_2(s[1,1]) = -2 (4x4, terminal corners)."""
-    gen = registry.get("bellman")
-    q = gen.build(gen.givens(dict(rows=4, cols=4, terminals=[[0, 0], [3, 3]], gamma=1, sweeps=2, cell=[1, 1])))
-    v1 = np.array(q.step("v1").value)
-    assert v1[1, 1] == -1.0 and v1[0, 0] == 0 and v1[3, 3] == 0
-    assert q.step("v2_cell").value == -2.0
-    # a cell next to the terminal corner: -1 + 0.25 (0 - 1 - 1 - 1) = -1.75
-    q = gen.build(gen.givens(dict(rows=4, cols=4, terminals=[[0, 0], [3, 3]], gamma=1, sweeps=2, cell=[0, 1])))
-    assert q.step("v2_cell").value == -1.75
 
 
 def test_vae_kl_matches_torch_distributions():
