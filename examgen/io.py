@@ -95,21 +95,31 @@ def clean(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def parse_json(text: str, where: str) -> Any:
-    """Untrusted JSON text as data (see the module docstring); :class:`InputError` naming ``where``."""
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(text: str, where: str, constants: bool = True) -> Any:
+    """Untrusted JSON text as data (see the module docstring); :class:`InputError` naming ``where``.
+    With ``constants=False`` (files of numbers, such as givens) NaN and Infinity are an error."""
     try:
         # NaN, Infinity, 1e999 and huge integers stay text: the answer they stand for is then
         # unreadable, instead of the whole file being rejected (or Infinity written out as "JSON").
-        data = json.loads(text, parse_constant=str, parse_int=_int, parse_float=_float)
+        data = json.loads(text, parse_constant=str if constants else _no_constant, parse_int=_int,
+                          parse_float=_float)
     except json.JSONDecodeError as e:
         raise InputError(f"{where}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except ValueError as e:  # a constant refused
+        raise InputError(f"{where}: {e}") from None
     except RecursionError:
         raise InputError(f"{where}: the JSON is nested too deeply (more than about 990 levels)") from None
     return clean(data)
 
 
-def read_json(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> Any:
-    return parse_json(read_text(path, max_bytes), str(path))
+def read_json(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES, constants: bool = True) -> Any:
+    """A JSON file, bounded (see the module docstring); ``constants=False``: NaN and Infinity are an
+    error naming the file (files of numbers, such as givens)."""
+    return parse_json(read_text(path, max_bytes), str(path), constants)
 
 
 def load(path: str | os.PathLike, model: type[M], max_bytes: int = MAX_FILE_BYTES) -> M:

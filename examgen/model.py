@@ -17,6 +17,7 @@ ANSWERS_FORMAT = "examgen-answers/1"
 REPORT_FORMAT = "examgen-report/1"
 CLASS_FORMAT = "examgen-class/1"
 GRADEBOOK_FORMAT = "examgen-gradebook/1"
+GIVENS_FORMAT = "examgen-givens/1"
 
 StepKind = Literal[kinds.names()]  # type: ignore[valid-type]
 """How a step's value is written, read and compared: one of the answer kinds in
@@ -207,6 +208,15 @@ class GradeReport(Model):
     policy: str = Field("", description="How scores are computed.")
 
 
+class GivensFile(Model):
+    """The givens of one problem, typed in by a teacher: ``examgen solve GEN --givens-file FILE``
+    (``examgen solve GEN --template --json`` writes one to edit)."""
+
+    format: Literal["examgen-givens/1"] = GIVENS_FORMAT
+    generator: str = Field(description="The generator id the givens are for, e.g. 'bellman'.")
+    givens: dict[str, JsonValue] = Field(description="Given name -> value, as `examgen solve GEN --help` lists them.")
+
+
 class ClassStudent(Student):
     """A student of a class roster, with where their files are and which variant they have."""
 
@@ -280,5 +290,5 @@ class Gradebook(Model):
     rows: list[GradebookRow]
 
 
-SCHEMAS = {"exam": Exam, "answers": AnswerSheet, "report": GradeReport, "class": ClassRecord,
-           "gradebook": Gradebook}
+SCHEMAS = {"exam": Exam, "answers": AnswerSheet, "report": GradeReport, "givens": GivensFile,
+           "class": ClassRecord, "gradebook": Gradebook}

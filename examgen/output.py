@@ -115,6 +115,14 @@ def write_exam(exam: Exam, out: Path, formats: tuple[str, ...] = FORMATS, force:
 
 # --- a class: a keyed variant per student ---------------------------------------------------
 
+def folder_name(student_id: str) -> str:
+    """A safe folder name for one student id (a class names all its folders at once, so that
+    they differ on case-insensitive file systems too: :func:`examgen.classroom.roster.folder_names`)."""
+    from .classroom.roster import folder_names
+
+    return folder_names([student_id])[0]
+
+
 STUDENT_FILES = ("exam.html", "exam.pdf", "answers.json")
 TEACHER_FILES = ("exam.json", "solutions.html", "solutions.pdf")
 CLASS_FILES = ("class.json", "keys.json")
