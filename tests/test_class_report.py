@@ -1,22 +1,17 @@
-"""Item analysis: the statistics against hand-worked cases, and report.html and a feedback page
-opened in a real browser (Playwright driving Debian's Chromium)."""
+"""Item analysis: the statistics against hand-worked cases (the pages in a real browser:
+tests/browser/test_class_pages.py)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from examgen import api
-from examgen.classroom.analysis import analyse, corrected_item_total, cronbach_alpha, report_html, table
-from examgen.classroom.feedback import feedback_page
+from examgen.classroom.analysis import analyse, corrected_item_total, cronbach_alpha, table
 from examgen.model import (ClassStudent, Gradebook, GradebookRow, GradeReport, OutlinePart, OutlineQuestion,
                            PartReport, QuestionReport, StepResult)
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
 
 def test_cronbach_alpha_by_hand():
     # items (columns) of 4 students: a = 1, 2, 3, 4: sample variance 5/3; b = 2, 3, 3, 6: 9/3 = 3;
@@ -69,92 +64,3 @@ def test_item_statistics_by_hand():
     assert a.mean == pytest.approx(10.0) and a.totals == [20, 15, 5, 0]
     text = table(a)
     assert "q1" in text and "m1 ×1" in text and "Cronbach" in text
-
-
-def _browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed")
-    return playwright.sync_playwright()
-
-
-def test_report_html_draws_its_charts_in_chromium(tmp_path):
-    book = _book([[10, 10], [10, 5], [5, None], [None, None], [7, 3], [2, 8]])
-    page_file = tmp_path / "report.html"
-    page_file.write_text(report_html(analyse(book), seed=1), encoding="utf-8")
-    assert "<script" not in page_file.read_text() and "http" not in page_file.read_text().replace(
-        "http://www.w3.org/", "")
-    with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1000, "height": 1400})
-        page.goto(page_file.as_uri())
-        charts = page.locator("svg.chart")
-        assert charts.count() == 3
-        for i in range(3):
-            box = charts.nth(i).bounding_box()
-            assert box and box["width"] > 300 and box["height"] > 50
-        bars = page.locator("svg.chart rect.bar")
-        widths = [bars.nth(i).bounding_box()["width"] for i in range(bars.count())]
-        assert len(widths) >= 10 and sum(w > 1 for w in widths) >= 6, "the bars are drawn"
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
-
-
-def test_a_feedback_page_reads_and_prints_in_chromium(tmp_path):
-    exam = api.generate(topics=["training"], seed=4)
-    q = exam.questions[0]
-    answers = {q.id: {p.id: {n: "1,5,x" for n in p.steps} for p in q.parts}}
-    sheet = api.answer_sheet(exam, key=True).model_copy(update={"answers": {**api.answer_sheet(exam, key=True).answers,
-                                                                            **answers}})
-    report = api.grade(sheet, exam)
-    html = feedback_page(exam, report, ClassStudent(id="s1", name="Ada <b>Lovelace</b>", folder="s1"),
-                         flags=["checked"], file="s1.json")
-    assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in html
-    path = tmp_path / "s1.html"
-    path.write_text(html, encoding="utf-8")
-    with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.goto(path.as_uri())
-        text = page.inner_text("body")
-        assert "format error" in text and "Worked solution of your variant" in text
-        assert page.locator(".status.invalid").count() >= 1 and page.locator(".status.correct").count() >= 1
-        pdf = page.pdf()
-        browser.close()
-    from pypdf import PdfReader
-    import io
-
-    reader = PdfReader(io.BytesIO(pdf))
-    printed = " ".join(pg.extract_text() for pg in reader.pages)
-    assert len(reader.pages) >= 2 and "Feedback" in printed and "format error" in printed
-
-
-def test_save_answers_in_a_students_exam_page_names_the_student(tmp_path):
-    """The exam page's "Save answers.json" (run in Chromium) writes the student into the file, so
-    grade --class matches it to them."""
-    import json
-
-    from examgen import output
-    from examgen.classroom.grade import load_class, match, read
-    from examgen.classroom.roster import read_roster
-    from examgen.exam import make_spec
-
-    (tmp_path / "r.csv").write_text('id,name\n"s<1>","Ada ""A"" Lovelace"\n', encoding="utf-8")
-    roster = read_roster(tmp_path / "r.csv")
-    output.build_class(make_spec(topics=["rl"], seed=2), roster, tmp_path / "c", b"s" * 32, formats=("html",), jobs=1)
-    (page_file,) = (tmp_path / "c" / "students").glob("*/exam.html")
-    with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(accept_downloads=True)
-        page.goto(page_file.as_uri())
-        page.locator("input[data-q]").first.fill("0,25")
-        with page.expect_download() as download:
-            page.click("#download")
-        saved = tmp_path / "saved.json"
-        download.value.save_as(saved)
-        browser.close()
-    sheet = json.loads(saved.read_text())
-    assert sheet["student"] == {"id": "s<1>", "name": 'Ada "A" Lovelace'} and "0,25" in json.dumps(sheet)
-    record = load_class(tmp_path / "c")
-    m = match(read(saved), record, {s.id: s for s in record.students}, {s.exam_id: s for s in record.students})
-    assert m.on_roster and m.flags == [] and m.exam_of.id == "s<1>"
