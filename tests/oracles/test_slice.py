@@ -116,27 +116,6 @@ def test_vae_kl_matches_torch_distributions():
             close(v["sigma"], sigma.numpy())
 
 
-def test_conv_output_matches_torch_layers():
-    for q, g, v in questions("conv_output"):
-        x = torch.zeros(1, g.channels, g.height, g.width)
-        total = 0
-        for i, layer in enumerate(g.layers, 1):
-            if layer.type == "conv":
-                m = torch.nn.Conv2d(x.shape[1], layer.filters, layer.kernel, stride=layer.stride,
-                                    padding=layer.padding, dilation=layer.dilation)
-            elif layer.type == "maxpool":
-                m = torch.nn.MaxPool2d(layer.kernel, stride=layer.stride, padding=layer.padding)
-            else:
-                m = torch.nn.AvgPool2d(layer.kernel, stride=layer.stride, padding=layer.padding)
-            with torch.no_grad():
-                x = m(x)
-            n = sum(p.numel() for p in m.parameters())
-            total += n
-            assert (v[f"c{i}"], v[f"h{i}"], v[f"w{i}"]) == tuple(x.shape[1:]), (q.seed, i)
-            assert v[f"params{i}"] == n
-        assert v["total_params"] == total
-
-
 def test_backprop_matches_torch_autograd_and_sgd():
     for q, g, v in questions("backprop"):
         x = torch.tensor(g.x, dtype=DT)
