@@ -60,7 +60,9 @@ def test_batchnorm_reference_by_hand():
     assert v["mean"] == 2 and v["var"] == 1
     assert v["z_hat"] == [-1, 1, -1, 1] and v["z_tilde"] == [-1.5, 2.5, -1.5, 2.5]
     assert v["run_mean"] == pytest.approx(0.2) and v["run_var"] == pytest.approx(1.0)
+    assert v["x_hat_test"] == pytest.approx(1.0)  # (1.2 - 0.2) / sqrt(1)
     assert v["y_test"] == pytest.approx(2.5)  # 2 (1.2 - 0.2) / 1 + 0.5
+    assert "var_unbiased" not in v  # the running variance uses the batch variance here
 
 
 def test_batchnorm_sample_variance_named_then_follow_through():
@@ -79,9 +81,10 @@ def test_batchnorm_wrong_mean_follows_through_to_variance():
 
 
 def test_batchnorm_test_time_with_batch_statistics_is_named():
-    # 2 (1.2 - 2) / 1 + 0.5 = -1.1
-    q, r = grade("batchnorm", BN, {"d": {"y_test": -1.1}})
-    assert status(r, "y_test") == ("mistake", ["test_uses_batch_statistics"])
+    # (1.2 - 2) / 1 = -0.8 with the batch's statistics, then 2 (-0.8) + 0.5 = -1.1 follows through
+    q, r = grade("batchnorm", BN, {"d": {"x_hat_test": -0.8, "y_test": -1.1}})
+    assert status(r, "x_hat_test") == ("mistake", ["test_uses_batch_statistics"])
+    assert status(r, "y_test")[0] == "follow_through"
 
 
 # --- bellman: 3x3, terminal s[0,0], gamma 1, two sweeps, asked cell s[2,2] ---------------------
