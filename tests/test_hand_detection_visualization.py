@@ -317,6 +317,65 @@ def test_upsampling_follow_through_from_a_wrong_pooling():
         assert status(r, name)[0] == "follow_through", name
 
 
+# a = (1, 2, -1), k = (1, 0, 2), stride 2: y[0:3] += 1k, y[2:5] += 2k, y[4:7] += -1k
+#   = (1, 0, 2 + 2, 0, 4 - 1, 0, -2) = (1, 0, 4, 0, 3, 0, -2), length (3 - 1)·2 + 3 = 7
+SIGNAL = {"input": [1, 2, -1], "kernel": [1, 0, 2], "stride": 2}
+# A = [1 2; -1 1], K = [1 0 2; 1 1 0] (2×3), stride 1: 1K at (0, 0), 2K at (0, 1), -1K at (1, 0), 1K at (1, 1)
+#   row 0: (1, 0, 2, 0) + (0, 2, 0, 4)                                 = (1, 2, 2, 4)
+#   row 1: (1, 1, 0, 0) + (0, 2, 2, 0) + (-1, 0, -2, 0) + (0, 1, 0, 2) = (0, 4, 0, 2)
+#   row 2: (-1, -1, 0, 0) + (0, 1, 1, 0)                               = (-1, 0, 1, 0)
+RECT = {"input": [[1, 2], [-1, 1]], "kernel": [[1, 0, 2], [1, 1, 0]], "stride": 1}
+
+
+def test_transposed_convolution_of_a_signal_by_hand():
+    v = values("upsampling", SIGNAL)
+    assert v["size"] == 7 and v["tconv"] == [1, 0, 4, 0, 3, 0, -2]
+    assert not {"pool", "up", "unpool", "size_w"} & set(v)
+    v = values("upsampling", {**SIGNAL, "padding": 1})  # one entry cropped at each end: (3 - 1)·2 - 2 + 3 = 5
+    assert v["size"] == 5 and v["tconv"] == [0, 4, 0, 3, 0]
+
+
+def test_transposed_convolution_with_a_rectangular_kernel_by_hand():
+    v = values("upsampling", RECT)
+    assert (v["size"], v["size_w"]) == (3, 4)  # (2 - 1) + 2, (2 - 1) + 3
+    assert v["tconv"] == [[1, 2, 2, 4], [0, 4, 0, 2], [-1, 0, 1, 0]]
+    # given both: the pooling parts use x, the transposed convolution the given input
+    v = values("upsampling", {**UP, **RECT})
+    assert v["pool"] == [[5, 8], [9, 4]] and v["tconv"] == [[1, 2, 2, 4], [0, 4, 0, 2], [-1, 0, 1, 0]]
+
+
+def test_transposed_convolution_mistakes_are_named_for_the_new_forms():
+    # overwriting in the order A00, A01, A10, A11: row 0 keeps 2K's (1, 2, 0, 4) ...
+    overwritten = [[1, 2, 0, 4], [-1, 1, 0, 2], [-1, 1, 1, 0]]
+    q, r = grade("upsampling", RECT, {"a": {"tconv": overwritten}})
+    assert status(r, "tconv") == ("mistake", ["overlap_not_summed"])
+    # the kernel flipped (rows and columns): [0 1 1; 2 0 1]
+    q, r = grade("upsampling", RECT, {"a": {"tconv": [[0, 1, 3, 2], [2, 3, 1, 3], [-2, 2, -1, 1]]}})
+    assert status(r, "tconv") == ("mistake", ["kernel_flipped"])
+    q, r = grade("upsampling", {**SIGNAL, "padding": 1}, {"a": {"size": 9}})  # (3 - 1)·2 + 2 + 3
+    assert status(r, "size") == ("mistake", ["padding_added"])
+    # 1-D, overwriting: y[0:3] = 1k, then y[2:5] = 2k = (2, 0, 4), then y[4:7] = -1k = (-1, 0, -2)
+    q, r = grade("upsampling", SIGNAL, {"a": {"tconv": [1, 0, 2, 0, -1, 0, -2]}})
+    assert status(r, "tconv") == ("mistake", ["overlap_not_summed"])
+    # one wrong entry of seven (a sign slip): partial credit
+    q, r = grade("upsampling", SIGNAL, {"a": {"tconv": [1, 0, 4, 0, 3, 0, 2]}})
+    assert status(r, "tconv")[0] == "partial"
+
+
+@pytest.mark.parametrize("givens, words", [
+    ({"kernel": [1, 2], "stride": 1}, "give x"),
+    ({**SIGNAL, "kernel": [[1, 2], [3, 4]]}, "the kernel must be 1-D"),
+    ({**RECT, "kernel": [1, 2]}, "the kernel must be 2-D"),
+    ({**SIGNAL, "method": "nearest"}, "method goes with x"),
+    ({**RECT, "input": [[1, 2], [3]]}, "rectangular"),
+    ({"input": [1], "kernel": [1], "stride": 1, "padding": 1}, "leaves no output"),
+])
+def test_upsampling_givens_errors_are_one_line(givens, words):
+    with pytest.raises(GivenError) as e:
+        registry.get("upsampling").givens(givens)
+    assert words in str(e.value) and "\n" not in str(e.value)
+
+
 # --- saliency ----------------------------------------------------------------------------------
 # z1 = W1 x + b1 = (1 + 1.5, -1 + 0.5 + 0.2, -1 + 1 + 0.5) = (2.5, -0.3, 0.5); h = (2.5, 0, 0.5)
 # s = W2 h + b2 = (2.5 - 0.5, -2.5 + 1 + 0.1) = (2, -1.4): class 1, whose weights are (1, 2, -1)

@@ -76,7 +76,8 @@ def _cropped(work, q, value):
     m = re.fullmatch(r"\\text\{crop (\d+) from \} (.*)", work)
     assert m, work
     p = int(m[1])
-    return exact(sides(m[2])[0][p:-p, p:-p]), value
+    full = sides(m[2])[0]
+    return exact(full[(slice(p, -p),) * full.ndim]), value
 
 
 def _counted(work, q, value):

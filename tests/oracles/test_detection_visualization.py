@@ -16,8 +16,9 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
+from examgen.registry import GivenError  # noqa: E402
 
-from ..conftest import close, questions  # noqa: E402
+from ..conftest import SEEDS, close, questions  # noqa: E402
 
 DT = torch.float64
 
@@ -193,24 +194,52 @@ def test_detection_label_and_loss_match_torch():
 
 # --- upsampling: torch's pooling, unpooling, interpolation and transposed convolution ------------
 
+def _upsampling_cases():
+    """Each drawn question, and typed-in transposed convolutions larger than the draws: maps up to
+    12×12 (or 1-D signals up to 12), rectangular kernels up to 5×5, stride up to 4, padding up to 3."""
+    for q, g, v in questions("upsampling"):
+        yield g, v
+    rng = np.random.default_rng(7)
+    gen = registry.get("upsampling")
+    for _ in range(max(20, len(SEEDS) // 4)):
+        shape = (int(rng.integers(1, 13)),) if rng.random() < 0.3 else tuple(int(n) for n in rng.integers(1, 13, 2))
+        kshape = tuple(int(n) for n in rng.integers(1, 6, len(shape)))
+        d = dict(input=rng.normal(0, 3, shape).round(2).tolist(), kernel=rng.integers(-3, 4, kshape).tolist(),
+                 stride=int(rng.integers(1, 5)), padding=int(rng.integers(0, 4)))
+        try:
+            g = gen.givens(d)
+        except GivenError:  # the padding leaves no output: refused, as it should be
+            continue
+        yield g, {st.name: st.value for st in gen.build(g).steps}
+
+
 def test_upsampling_matches_torch():
     methods, configs = set(), set()
-    for q, g, v in questions("upsampling"):
-        x = t(g.x)[None, None]
-        pooled, idx = F.max_pool2d(x, 2, stride=2, return_indices=True)
-        close(v["pool"], pooled[0, 0].numpy())
-        if g.method == "nearest":
-            up = F.interpolate(pooled, scale_factor=2, mode="nearest")
-        else:  # bed of nails: a stride-2 transposed convolution with a single 1 in the top-left corner
-            up = F.conv_transpose2d(pooled, t([[1.0, 0.0], [0.0, 0.0]])[None, None], stride=2)
-        close(v["up"], up[0, 0].numpy())
-        close(v["unpool"], F.max_unpool2d(pooled, idx, 2, stride=2)[0, 0].numpy())
-        out = F.conv_transpose2d(pooled, t(g.kernel)[None, None], stride=g.stride, padding=g.padding)
-        assert v["size"] == out.shape[-2], q.seed
-        close(v["tconv"], out[0, 0].numpy())
-        methods.add(g.method)
-        configs.add((len(g.kernel), g.stride, g.padding))
-    assert methods == {"nearest", "bed_of_nails"} and len(configs) >= 5
+    for g, v in _upsampling_cases():
+        if g.x is not None:
+            x = t(g.x)[None, None]
+            pooled, idx = F.max_pool2d(x, 2, stride=2, return_indices=True)
+            close(v["pool"], pooled[0, 0].numpy())
+            if g.method == "nearest":
+                up = F.interpolate(pooled, scale_factor=2, mode="nearest")
+            else:  # bed of nails: a stride-2 transposed convolution with a single 1 in the top-left corner
+                up = F.conv_transpose2d(pooled, t([[1.0, 0.0], [0.0, 0.0]])[None, None], stride=2)
+            close(v["up"], up[0, 0].numpy())
+            close(v["unpool"], F.max_unpool2d(pooled, idx, 2, stride=2)[0, 0].numpy())
+            methods.add(g.method)
+        a = t(g.input)[None, None] if g.input is not None else pooled
+        k = t(g.kernel)
+        tconv = F.conv_transpose1d if a.dim() == 3 else F.conv_transpose2d
+        out = tconv(a, k[None, None], stride=g.stride, padding=g.padding)[0, 0]
+        assert v["size"] == out.shape[0]
+        if out.dim() == 2 and (a.shape[-1] != a.shape[-2] or k.shape[0] != k.shape[1]):
+            assert v["size_w"] == out.shape[1]
+        else:
+            assert "size_w" not in v
+        close(v["tconv"], out.numpy())
+        configs.add((g.x is None, out.dim(), tuple(k.shape), g.stride, g.padding))
+    assert methods == {"nearest", "bed_of_nails"} and len(configs) >= 20
+    assert {(x_none, dim) for x_none, dim, *_ in configs} == {(False, 2), (True, 2), (True, 1)}
 
 
 # --- saliency: autograd, and guided backprop as a custom ReLU ------------------------------------
