@@ -268,6 +268,41 @@ def test_detection_label_follow_through():
     assert r.parts[0].score < 10 and r.parts[1].score < 10
 
 
+# --- overlap_metrics: 1-D masks --------------------------------------------------------------------
+# A = (0 1 1 1 0 0 1), B = (0 0 1 1 1 0 0): |A| = 4, |B| = 3, both at samples 2 and 3: |A ∩ B| = 2;
+# |A ∪ B| = 4 + 3 - 2 = 5, IoU = 2/5, Dice = 2·2/(4 + 3) = 4/7
+MASK1D = {"mask_a": [0, 1, 1, 1, 0, 0, 1], "mask_b": [0, 0, 1, 1, 1, 0, 0]}
+
+
+def test_overlap_one_d_masks_by_hand():
+    v = values("overlap_metrics", MASK1D)
+    assert (v["area_a"], v["area_b"], v["inter"], v["union"]) == (4, 3, 2, 5)
+    assert v["iou"] == pytest.approx(0.4) and v["dice"] == pytest.approx(4 / 7)
+
+
+def test_overlap_one_d_masks_follow_through_and_mistakes():
+    # |A ∩ B| = 3 (wrong): union 4 + 3 - 3 = 4 and IoU 3/4 follow through
+    q, r = grade("overlap_metrics", MASK1D, {"a": {"inter": 3}, "b": {"union": 4, "iou": 0.75}})
+    assert status(r, "inter")[0] == "wrong"
+    assert status(r, "union")[0] == "follow_through" and status(r, "iou")[0] == "follow_through"
+    q, r = grade("overlap_metrics", MASK1D, {"b": {"union": 7}})  # 4 + 3
+    assert status(r, "union") == ("mistake", ["union_is_sum"])
+    q, r = grade("overlap_metrics", MASK1D, {"c": {"dice": 2 / 7}})  # 2 / (4 + 3)
+    assert status(r, "dice") == ("mistake", ["dice_missing_two"])
+
+
+@pytest.mark.parametrize("givens, words", [
+    ({"mask_a": [0, 1, 1], "mask_b": [1, 1]}, "same length"),
+    ({"mask_a": [0, 1], "mask_b": [[1, 1]]}, "both as rows"),
+    ({"mask_a": [0, 2], "mask_b": [1, 1]}, "0 or 1"),
+    ({"mask_a": [0, 0], "mask_b": [1, 1]}, "at least one pixel"),
+])
+def test_overlap_one_d_givens_errors(givens, words):
+    with pytest.raises(GivenError) as e:
+        registry.get("overlap_metrics").givens(givens)
+    assert words in str(e.value) and "\n" not in str(e.value)
+
+
 # --- upsampling --------------------------------------------------------------------------------
 # Windows of X: [1 5; 3 4] max 5 at (0, 1); [2 0; 8 6] max 8 at (1, 2); [7 2; 0 9] max 9 at (3, 1);
 # [1 3; 4 2] max 4 at (3, 2).

@@ -65,7 +65,22 @@ def test_classification_metrics_from_raw_predictions():
 # --- overlap_metrics: explicit pixel sets ------------------------------------------------------
 
 def _pixels(mask):
+    if not isinstance(mask[0], list):  # a 1-D mask: the set of its samples
+        return {i for i, x in enumerate(mask) if x}
     return {(i, j) for i, r in enumerate(mask) for j, x in enumerate(r) if x}
+
+
+def _typed_in_masks():
+    """Masks a teacher may type, larger than the draws: 1-D masks of up to 64 samples, 12×12 masks."""
+    rng = np.random.default_rng(9)
+    gen = registry.get("overlap_metrics")
+    for _ in range(max(20, len(SEEDS) // 4)):
+        shape = (int(rng.integers(1, 65)),) if rng.random() < 0.5 else tuple(int(n) for n in rng.integers(1, 13, 2))
+        a, b = (rng.random(shape) < rng.uniform(0.2, 0.8) for _ in range(2))
+        if not a.any() or not b.any():
+            continue
+        g = gen.givens(dict(mask_a=a.astype(int).tolist(), mask_b=b.astype(int).tolist()))
+        yield None, g, {st.name: st.value for st in gen.build(g).steps}
 
 
 def _box_cells(box, fmt, step=0.5):
@@ -86,11 +101,11 @@ def _box_cells(box, fmt, step=0.5):
 
 def test_overlap_metrics_by_explicit_set_operations():
     modes = set()
-    for q, g, v in questions("overlap_metrics"):
+    for q, g, v in [*questions("overlap_metrics"), *_typed_in_masks()]:
         if g.mask_a is not None:
             a, b = _pixels(g.mask_a), _pixels(g.mask_b)
             unit = 1.0
-            modes.add("masks")
+            modes.add("masks" if isinstance(g.mask_a[0], list) else "1-D masks")
         else:
             a, unit = _box_cells(g.box_a, g.box_format)
             b, _ = _box_cells(g.box_b, g.box_format)
@@ -109,7 +124,7 @@ def test_overlap_metrics_by_explicit_set_operations():
         close(v["union"], len(a | b) * area)
         close(v["iou"], len(a & b) / len(a | b))
         close(v["dice"], 2 * len(a & b) / (len(a) + len(b)))
-    assert modes == {"masks", "corners", "centre", "pixels"}
+    assert modes == {"masks", "1-D masks", "corners", "centre", "pixels"}
 
 
 def test_overlap_box_formats_agree():
