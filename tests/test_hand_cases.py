@@ -10,7 +10,7 @@ import pytest
 
 from examgen import registry, solve
 
-from .conftest import grade, status, step_result
+from .conftest import grade, status, step_result, values
 
 
 # --- adam: w0 = 1, g1 = 0.5, lr = 0.1, rho = (0.9, 0.999) --------------------------------------
@@ -135,11 +135,24 @@ def test_vae_kl_reference_by_hand():
 
 
 def test_vae_kl_sigma_for_variance_then_follow_through():
-    # sigma^2 taken as (1, 2): kl_2 = (1 + 2 - ln 2 - 1) / 2 = 0.653426
+    # sigma^2 taken as (1, 2): log sigma^2 = (0, ln 2), kl_2 = (1 + 2 - ln 2 - 1) / 2 = 0.653426
     kl2 = 0.5 * (2 - math.log(2))
-    q, r = grade("vae_kl", VAE, {"a": {"sigma2": [1, 2], "kl": [0, kl2], "kl_total": kl2}})
+    q, r = grade("vae_kl", VAE, {"a": {"sigma2": [1, 2], "logvar": [0, math.log(2)], "kl": [0, kl2],
+                                       "kl_total": kl2}})
     assert status(r, "sigma2") == ("mistake", ["sigma_for_variance"])
+    assert status(r, "logvar")[0] == "follow_through"
     assert status(r, "kl")[0] == "follow_through" and status(r, "kl_total")[0] == "follow_through"
+
+
+def test_vae_kl_log_variance_step_by_hand():
+    # log sigma^2 = (ln 1, ln 4) = (0, 1.386294); ln sigma = (0, ln 2) is the named mistake, and the
+    # latent loss from it follows through: (1 + 4 - ln 2 - 1) / 2 = 1.653426
+    assert values("vae_kl", VAE)["logvar"] == pytest.approx([0, math.log(4)])
+    kl2 = 0.5 * (4 - math.log(2))
+    q, r = grade("vae_kl", VAE, {"a": {"logvar": [0, math.log(2)], "kl": [0, kl2]}})
+    assert status(r, "logvar") == ("mistake", ["log_of_sigma"])
+    assert status(r, "kl")[0] == "follow_through"
+    assert "logvar" not in values("vae_kl", {"mu": [0, 1], "logvar": [0, 2], "eps": [0.5, -1]})
 
 
 def test_vae_kl_missing_half_and_variance_in_z_are_named():

@@ -124,10 +124,24 @@ def test_bellman_course_example_by_hand():
     assert q.step("v2_cell").value == -1.75
 
 
+def _vae_kl_cases():
+    """Each drawn question, and typed-in encoders larger than the draws: up to 8 dimensions,
+    unrounded sigma (or log-variances) and samples."""
+    for q, g, v in questions("vae_kl"):
+        yield g, v
+    rng = np.random.default_rng(13)
+    gen = registry.get("vae_kl")
+    for i in range(max(20, len(SEEDS) // 4)):
+        d = int(rng.integers(1, 9))
+        spread = dict(sigma=rng.uniform(0.01, 20, d).tolist()) if i % 2 else dict(logvar=rng.uniform(-20, 20, d).tolist())
+        g = gen.givens(dict(mu=rng.normal(0, 5, d).tolist(), eps=rng.normal(0, 1, d).tolist(), **spread))
+        yield g, {s.name: s.value for s in gen.build(g).steps}
+
+
 def test_vae_kl_matches_torch_distributions():
     from torch.distributions import Normal, kl_divergence
 
-    for q, g, v in questions("vae_kl"):
+    for g, v in _vae_kl_cases():
         mu = torch.tensor(g.mu, dtype=DT)
         sigma = torch.tensor(g.sigma, dtype=DT) if g.sigma is not None else torch.exp(0.5 * torch.tensor(g.logvar, dtype=DT))
         kl = kl_divergence(Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(mu)))
@@ -138,6 +152,11 @@ def test_vae_kl_matches_torch_distributions():
         close(v["z"], (mu + eps * sigma).numpy())
         if g.logvar is not None:
             close(v["sigma"], sigma.numpy())
+            assert "logvar" not in v
+        else:  # log sigma^2 from the distribution's own log-density: log p(mu) = -log sigma - log(2 pi)/2
+            log_var = -2 * (Normal(mu, sigma).log_prob(mu) + 0.5 * np.log(2 * np.pi))
+            close(v["logvar"], log_var.numpy())
+            assert "sigma" not in v
 
 
 def test_backprop_matches_torch_autograd_and_sgd():
