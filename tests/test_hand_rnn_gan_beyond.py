@@ -155,6 +155,20 @@ def test_rnn_params_input_not_doubled_then_follow_through():
     assert status(r, "total")[0] == "follow_through"
 
 
+def test_rnn_params_input_size_reused_is_named():
+    # in2 = D = 10 (the network's input size): 2 * 3 * (20 * 10 + 400 + 40) = 3840 follows through
+    q, r = grade("rnn_params", PAR, {"b": {"in2": 10, "params2": 3840}})
+    assert status(r, "in2") == ("mistake", ["input_size_reused"])
+    assert status(r, "params2")[0] == "follow_through"
+
+
+def test_rnn_params_draws_keep_d_apart_from_h_and_2h():
+    gen = get("rnn_params")
+    for seed in range(200):
+        g = gen.generate(seed).givens
+        assert g["input_size"] not in (g["hidden_size"], 2 * g["hidden_size"]), seed
+
+
 def test_rnn_params_plain_rnn_one_layer():
     v = values("rnn_params", {**PAR, "cell": "RNN", "num_layers": 1, "bidirectional": False})
     assert v["params1"] == 20 * 10 + 20 * 20 + 2 * 20 == 640
