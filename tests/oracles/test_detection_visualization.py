@@ -175,8 +175,12 @@ def test_average_precision_matches_the_voc_devkit():
             if eleven:
                 levels = [max([p for r, p in zip(rec, prec) if r >= Fraction(j, 10)], default=0) for j in range(11)]
                 close(v[f"pint{c}"], [float(x) for x in levels])
+                shape = {x for x in levels if x > 0}
             else:  # the envelope: a running maximum from the last rank backwards
-                close(v[f"pint{c}"], torch.flip(torch.cummax(torch.flip(tp / k, [0]), 0).values, [0]).numpy())
+                env = torch.flip(torch.cummax(torch.flip(tp / k, [0]), 0).values, [0])
+                close(v[f"pint{c}"], env.numpy())
+                shape = {round(e, 9) for e, hit in zip(env.tolist(), h) if hit}
+            assert len(shape) >= 2, (q.seed, c, "a flat interpolated precision: AP is one product")
             ap = voc_ap(rec, prec, eleven)
             close(v[f"ap{c}"], float(ap))
             aps.append(ap)
