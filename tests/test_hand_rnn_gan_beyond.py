@@ -198,7 +198,17 @@ def test_bptt_exploding_and_no_clipping():
     h2 = math.tanh(2 * h1 - 0.3)
     assert v["dhT_dh0"] == pytest.approx(2 * (1 - h1 ** 2) * 2 * (1 - h2 ** 2))
     assert v["verdict"] == "exploding"
-    assert v["g_clipped"] == [3.0, 4.0]  # ||g|| = 5 <= 10: unchanged
+    assert v["g_clipped"] == [3.0, 4.0]  # ||g|| = 5 <= 10: unchanged, and the solution says so
+    q = solve("bptt_gradient", {**BPTT, "w": 2.0, "x": [0.2, -0.3], "clip": 10.0})
+    assert "unchanged" in q.step("g_clipped").explanation
+    assert solve("bptt_gradient", BPTT).step("g_clipped").explanation is None
+
+
+def test_bptt_draws_always_clip():
+    gen = get("bptt_gradient")
+    for seed in range(200):
+        g = gen.generate(seed).givens
+        assert math.hypot(*g["grad"]) > g["clip"], seed
 
 
 def test_bptt_follow_through_and_mistakes():

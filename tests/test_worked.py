@@ -97,7 +97,6 @@ SPECIAL = {
                                         "level's maximum runs", None),
     ("upsampling", "unpool"): ("names the max-pooling switches the values go back to", None),
     ("upsampling", "tconv"): ("the transposed convolution before cropping p rows and columns", _cropped),
-    ("bptt_gradient", "g_clipped"): ("says the gradient is left unchanged (its norm is below c)", None),
     ("autoencoder", "x_tilde"): ("masking noise: names the inputs set to zero", None),
     ("conv2d_values", "z"): ("expands z_11 only", shown(r"^z_\{11\} = (?P<line>.*?), \\ \\dots", (0, 0))),
     ("pooling_values", "y"): ("expands y_11 only", shown(r"^y_\{11\} = (?P<line>.*?), \\ \\dots", (0, 0))),
