@@ -463,6 +463,33 @@ def test_saliency_linear_model_by_hand():
     assert status(r, "top")[0] == "follow_through"
 
 
+# A tie for the highest score: class 2's weights (0, 5, 4) give s_2 = 0 + 0 + 4 · 0.5 = 2 = s_1.
+# Class 2 then: dz1 = (0, 5, 4) * (1, 0, 1) = (0, 0, 4), grad = 4 · row 3 of W1 = (-4, 0, 8, 4),
+# saliency (4, 0, 8, 4), top pixel 3; guided (0, 0, 4) gives the same (-4, 0, 8, 4).
+SAL_TIE = {**SAL, "W2": [[1, 2, -1], [0, 5, 4]], "b2": [0, 0]}
+
+
+def test_saliency_tied_classes_are_both_right():
+    q = solve("saliency", SAL_TIE)
+    assert q.step("pred").value == 1 and q.step("pred").alternatives == [2]
+    q, r = grade("saliency", SAL_TIE, {"a": {"pred": 2},
+                                       "b": {"dz1": [0, 0, 4], "grad": [-4, 0, 8, 4], "saliency": [4, 0, 8, 4],
+                                             "top": 3},
+                                       "c": {"guided_dz1": [0, 0, 4], "guided": [-4, 0, 8, 4]}})
+    assert r.score == r.points  # the other tied class, and everything that follows from it, is right
+
+
+def test_saliency_tied_pixels_are_both_right():
+    # linear model: grad = row 1 = (0.5, -1, 1, 0.4), |grad| = (0.5, 1, 1, 0.4): pixels 2 and 3 tie
+    lin = {"x": [1, 0, 0.5, 0.5], "W2": [[0.5, -1, 1, 0.4], [-0.6, 0.3, 0.8, -0.2]], "b2": [0, 0.1]}
+    q = solve("saliency", lin)
+    assert q.step("top").value == 2 and q.step("top").alternatives == [3]
+    q, r = grade("saliency", lin, {"b": {"top": 3}})
+    assert status(r, "top")[0] == "correct"
+    q, r = grade("saliency", lin, {"b": {"top": 1}})
+    assert status(r, "top")[0] == "wrong"
+
+
 # --- class_activation_map ----------------------------------------------------------------------
 # F = (4/4, 6/4) = (1, 1.5); S = (1 - 0.75, -1 + 1.5) = (0.25, 0.5): class 2;
 # M_2 = -f_1 + f_2 = [-1 2; 0 1], whose mean 0.5 is S_2; rescaled (M + 1) / 3
@@ -494,6 +521,17 @@ def test_cam_follow_through_to_another_class():
     assert status(r, "gap")[0] == "partial"
     for name in ("scores", "pred", "cam", "cam_norm"):
         assert status(r, name)[0] == "follow_through", name
+
+
+def test_cam_tied_classes_are_both_right():
+    # F = (2/4, 2/4) = (0.5, 0.5); S = (0.5, 0.5, -0.5): classes 1 and 2 tie. M_1 = f_1, M_2 = f_2;
+    # class 2: M_2 = [2 0; 0 0], rescaled M_2 / 2 = [1 0; 0 0]
+    tie = {"maps": [[[1, 0], [0, 1]], [[2, 0], [0, 0]]], "weights": [[1, 0], [0, 1], [-1, 0]]}
+    q = solve("class_activation_map", tie)
+    assert q.step("pred").value == 1 and q.step("pred").alternatives == [2]
+    q, r = grade("class_activation_map", tie, {"a": {"pred": 2}, "b": {"cam": [[2, 0], [0, 0]]},
+                                               "c": {"cam_norm": [[1, 0], [0, 0]]}})
+    assert r.score == r.points
 
 
 # --- fgsm --------------------------------------------------------------------------------------
@@ -550,7 +588,6 @@ def test_fgsm_follow_through_and_a_wrong_flip():
     ("detection_label", {**DL, "box": [40, 20, 220, 80]}, "inside the image"),
     ("detection_label", {**DL, "pred": [0.9, 0.5]}, "5 + K"),
     ("upsampling", {**UP, "x": [[1, 1, 0, 0], [0, 0, 0, 0], [1, 2, 3, 4], [5, 6, 7, 8]]}, "unique maximum"),
-    ("saliency", {**SAL, "W2": [[1, 2, -1], [1, 2, -1]], "b2": [0, 0]}, "tie"),
     ("class_activation_map", {**CAM, "weights": [[1, 1]]}, "at least 2"),
     ("fgsm", {**FG, "w": [2, 0, 1]}, "zero weight"),
     ("fgsm", {**FG, "eps": 0}, "eps"),

@@ -301,6 +301,8 @@ def test_saliency_matches_autograd_and_guided_backprop():
         close(v["grad"], grad.numpy())
         close(v["saliency"], grad.abs().numpy())
         assert v["top"] == int(torch.argmax(grad.abs())) + 1
+        top2 = torch.topk(grad.abs(), 2).values
+        assert top2[0] - top2[1] > 1e-9, (q.seed, "drawn questions have one most salient pixel")
         if g.W1 is None:
             models.add("linear")
             continue
