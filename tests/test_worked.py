@@ -150,17 +150,6 @@ KNOWN_WRONG: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("derive_softmax", "loss"): (_LOG_OF_SMALL_P, {5, 13, 17, 25, 95, 100, 122, 150, 162, 179}),
     ("softmax_ce", "loss"): (_LOG_OF_SMALL_P, {11, 17, 23, 28, 34, 57, 60, 106, 124, 134, 148, 154, 166,
                                                169, 184, 197}),
-    ("adam", "v_hat2"): ("rounding: var^(1) shown to 4 decimals (2 significant figures) and divided by "
-                         "1 - rho_2^2 = 0.002: off by more than the 1 % asked; show var to 4 significant "
-                         "figures", {20, 22, 58, 73, 91, 136, 188}),
-    ("adam", "v3"): ("rounding: var^(2) carried over to 4 decimals (2 significant figures): off by more "
-                     "than the 1 % asked", {20, 22, 73, 136}),
-    ("adam", "v_hat3"): ("rounding: var^(3) shown to 4 decimals (2 significant figures) and divided by "
-                         "1 - rho_2^3 = 0.003: off by more than the 1 % asked", {20, 22, 33, 53, 73, 136, 156}),
-    ("optimizers", "g2"): ("rounding: w_1 shown to 4 decimals, times 2 + alpha > 2: up to (2 + alpha) "
-                           "5e-5 off, beyond the 1e-4 asked; show w to 5 decimals", {45}),
-    ("optimizers", "g3"): ("rounding: w_2 shown to 4 decimals, times 2 + alpha > 2: up to (2 + alpha) "
-                           "5e-5 off, beyond the 1e-4 asked", {50, 58}),
     ("sne", "kl"): ("rounding: p_ij and q_ij shown to 4 decimals; the sum of p ln(p/q) is off by more "
                     "than the 1 % asked", {6, 17, 82, 151, 195}),
     ("sne", "q_sne"): ("rounding: the normaliser sum exp(-|y_k - y_l|^2), below 0.01, shown to 4 decimals "
