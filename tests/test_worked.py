@@ -150,10 +150,6 @@ KNOWN_WRONG: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("derive_softmax", "loss"): (_LOG_OF_SMALL_P, {5, 13, 17, 25, 95, 100, 122, 150, 162, 179}),
     ("softmax_ce", "loss"): (_LOG_OF_SMALL_P, {11, 17, 23, 28, 34, 57, 60, 106, 124, 134, 148, 154, 166,
                                                169, 184, 197}),
-    ("sne", "kl"): ("rounding: p_ij and q_ij shown to 4 decimals; the sum of p ln(p/q) is off by more "
-                    "than the 1 % asked", {6, 17, 82, 151, 195}),
-    ("sne", "q_sne"): ("rounding: the normaliser sum exp(-|y_k - y_l|^2), below 0.01, shown to 4 decimals "
-                       "(1-2 significant figures)", {19, 79, 164, 168}),
     ("autoencoder", "kl"): ("rounding: rho_hat shown to 4 decimals; a KL this small (1e-5 to 1e-3) needs "
                             "more digits for the 1 % asked", {36, 53}),
 }
