@@ -143,15 +143,10 @@ NOT_NUMBERS = {  # kinds with a work whose value is not a number
 _LOG_OF_SMALL_P = ("rounding: -log of a probability below 0.05 shown to 4 decimals (2-3 significant "
                    "figures) is off by more than the 0.001 asked; show it to 4 significant figures")
 KNOWN_WRONG: dict[tuple[str, str], tuple[str, set[int]]] = {
-    ("significance", "n_needed"): ("rounding: p_hat (1 - p_hat) from 4-decimal factors crosses the next "
-                                   "integer before the ceiling; show p_hat as k/n or to 6 decimals",
-                                   {40, 98, 110, 122, 124, 163}),
     ("backprop", "loss"): (_LOG_OF_SMALL_P, {79, 122}),
     ("derive_softmax", "loss"): (_LOG_OF_SMALL_P, {5, 13, 17, 25, 95, 100, 122, 150, 162, 179}),
     ("softmax_ce", "loss"): (_LOG_OF_SMALL_P, {11, 17, 23, 28, 34, 57, 60, 106, 124, 134, 148, 154, 166,
                                                169, 184, 197}),
-    ("autoencoder", "kl"): ("rounding: rho_hat shown to 4 decimals; a KL this small (1e-5 to 1e-3) needs "
-                            "more digits for the 1 % asked", {36, 53}),
 }
 
 
