@@ -9,6 +9,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import decimal, pick
 from .._mistakes import NO_SQUARE_ROOT
+from .._stems import calculator
 
 MOMENT = Tolerance.places(4)
 VARIANCE = Tolerance.significant(3)
@@ -61,6 +62,7 @@ class Adam(Generator):
             f"$\\epsilon = {num(g.eps)}$ and the gradients ${grads}$. "
             "Give $\\mu_{\\partial w}$, $\\hat\\mu_t$ and $w$ to 4 decimals, and the variances "
             "$\\mathrm{var}_{\\partial w}$, $\\hat v_t$ to 3 significant figures."
+            + ("" if len(g.grads) == 1 else " " + calculator("the square roots"))
         )
 
     def solve(self, s: Steps, g: AdamGivens):

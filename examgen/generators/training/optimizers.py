@@ -11,6 +11,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Degenerate, Steps
 from .._draw import decimal, pick
 from .._mistakes import GRADIENT_ASCENT, NO_SQUARE_ROOT
+from .._stems import calculator
 
 WEIGHT = Tolerance.places(4)
 VARIANCE = Tolerance.significant(3)
@@ -174,7 +175,8 @@ class Optimizers(Generator):
                      f"$\\gamma = {num(g.lr_decay)}$ after every iteration, so iteration $t$ uses "
                      r"$\lambda_t = \lambda\,\gamma^{t-1}$.")
         prec = ("Give answers to 4 decimals" +
-                (", and the accumulators to 3 significant figures." if g.method in ("rmsprop", "adagrad") else "."))
+                (", and the accumulators to 3 significant figures. " + calculator("the square roots")
+                 if g.method in ("rmsprop", "adagrad") else "."))
         return text + "\n\n" + prec
 
     def solve(self, s: Steps, g: OptimizersGivens):
