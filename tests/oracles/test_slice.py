@@ -1,5 +1,5 @@
-"""Oracles for the first six generators: every reference solver against an independent PyTorch
-computation in float64, over ORACLE_SEEDS seeds (default 200)."""
+"""Oracles for the first six generators (backprop's is in test_backprop.py): every reference solver
+against an independent PyTorch computation in float64, over ORACLE_SEEDS seeds (default 200)."""
 
 from __future__ import annotations
 
@@ -158,31 +158,3 @@ def test_vae_kl_matches_torch_distributions():
             close(v["logvar"], log_var.numpy())
             assert "sigma" not in v
 
-
-def test_backprop_matches_torch_autograd_and_sgd():
-    for q, g, v in questions("backprop"):
-        x = torch.tensor(g.x, dtype=DT)
-        W1 = torch.tensor(g.W1, dtype=DT, requires_grad=True)
-        b1 = torch.tensor(g.b1, dtype=DT, requires_grad=True)
-        W2 = torch.tensor(g.W2, dtype=DT, requires_grad=True)
-        b2 = torch.tensor(g.b2, dtype=DT, requires_grad=True)
-        z1 = W1 @ x + b1
-        z1.retain_grad()
-        a1 = torch.sigmoid(z1) if g.activation == "sigmoid" else torch.relu(z1)
-        z2 = W2 @ a1 + b2
-        z2.retain_grad()
-        loss = F.cross_entropy(z2[None], torch.tensor([g.target]))
-        loss.backward()
-        close(v["z1"], z1.detach().numpy())
-        close(v["a1"], a1.detach().numpy())
-        close(v["z2"], z2.detach().numpy())
-        close(v["p"], torch.softmax(z2, 0).detach().numpy())
-        close(v["loss"], loss.item())
-        close(v["delta2"], z2.grad.numpy())
-        close(v["dW2"], W2.grad.numpy())
-        close(v["delta1"], z1.grad.numpy())
-        close(v["dW1"], W1.grad.numpy())
-        opt = torch.optim.SGD([W1, b1, W2, b2], lr=g.lr)
-        opt.step()
-        close(v["W1_new"], W1.detach().numpy())
-        close(v["W2_new"], W2.detach().numpy())
