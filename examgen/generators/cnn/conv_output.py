@@ -1,9 +1,9 @@
 """Output shapes and parameter counts of a CNN (images or 1-D signals), with its classifier head."""
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from ...registry import Generator, Givens, generator
 from ...render.figures import layer_stack
@@ -14,20 +14,45 @@ from .._mistakes import (BIASES_NOT_COUNTED, CEIL_INSTEAD_OF_FLOOR, DILATION_IGN
 from ._layers import WindowLayer
 
 
+HEAD_TYPES = ("flatten", "gap", "dense")
+"""Layers of the classifier head: they make (or take) a vector, and have no window."""
+
+
 class Layer(WindowLayer):
+    """A convolution or pooling layer (a window), or a head layer: flatten, global average pooling
+    ("gap") or a dense layer (one model with a ``type``, so every field is listed in the givens help)."""
+
+    type: Literal["conv", "maxpool", "avgpool", "flatten", "gap", "dense"] = Field(
+        description="conv, maxpool or avgpool (a window); flatten, gap (global average pooling) or dense")
+    kernel: int | None = Field(None, ge=1, le=15, description="window size k (conv and pooling layers)")
     padding: int = Field(0, ge=0, le=10)
     dilation: int = Field(1, ge=1, le=8)
     filters: int | None = Field(None, ge=1, le=4096, description="number of filters (conv only)")
+    units: int | None = Field(None, ge=1, le=100_000, description="number of units (dense only)")
 
     @model_validator(mode="after")
-    def _filters_for_conv(self):
+    def _fields_of_the_type(self):
         if (self.type == "conv") != (self.filters is not None):
-            raise ValueError("a conv layer needs 'filters'; a pooling layer has none")
+            raise ValueError("a conv layer needs 'filters'; other layers have none")
+        if (self.type == "dense") != (self.units is not None):
+            raise ValueError("a dense layer needs 'units'; other layers have none")
+        if self.type in HEAD_TYPES:
+            if self.kernel is not None or (self.stride, self.padding, self.dilation) != (1, 0, 1):
+                raise ValueError(f"a {self.type} layer has no kernel, stride, padding or dilation")
+            return self
+        if self.kernel is None:
+            raise ValueError(f"a {self.type} layer needs 'kernel'")
         if self.type != "conv" and 2 * self.padding > self.kernel:
             raise ValueError("a pooling layer's padding can be at most half its kernel size (as in PyTorch)")
         return self
 
     def describe(self, one_d: bool = False) -> str:
+        if self.type == "flatten":
+            return "flatten (the feature map becomes one vector)"
+        if self.type == "gap":
+            return "global average pooling"
+        if self.type == "dense":
+            return f"dense (fully connected) layer with {self.units} units"
         size = str(self.kernel) if one_d else self.window
         if self.type == "conv":
             return (f"convolution with {self.filters} filters of size {size}, stride {self.stride}, "
@@ -35,41 +60,12 @@ class Layer(WindowLayer):
         return f"{self.pooling} pooling {size}, stride {self.stride}, padding {self.padding}"
 
 
-class _Head(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Flatten(_Head):
-    type: Literal["flatten"]
-
-    def describe(self, one_d: bool = False) -> str:
-        return "flatten (the feature map becomes one vector)"
-
-
-class GlobalAvgPool(_Head):
-    type: Literal["gap"] = Field(description="global average pooling: one value per channel")
-
-    def describe(self, one_d: bool = False) -> str:
-        return "global average pooling"
-
-
-class Dense(_Head):
-    type: Literal["dense"]
-    units: int = Field(ge=1, le=100_000, description="number of units (outputs) of the fully connected layer")
-
-    def describe(self, one_d: bool = False) -> str:
-        return f"dense (fully connected) layer with {self.units} units"
-
-
-AnyLayer = Annotated[Union[Layer, Flatten, GlobalAvgPool, Dense], Field(discriminator="type")]
-
-
 class ConvOutputGivens(Givens):
     height: int | None = Field(None, ge=1, le=1024, description="image height (give length for a 1-D input)")
     width: int | None = Field(None, ge=1, le=1024, description="image width")
     length: int | None = Field(None, ge=1, le=100_000, description="length of a 1-D input (instead of height, width)")
     channels: int = Field(ge=1, le=1024)
-    layers: list[AnyLayer] = Field(min_length=1, max_length=8)
+    layers: list[Layer] = Field(min_length=1, max_length=8)
 
     @model_validator(mode="after")
     def _shape_and_order(self):
@@ -84,7 +80,7 @@ class ConvOutputGivens(Givens):
             if layer.type != "dense" and vector:
                 raise ValueError(f"layer {i}: a {layer.type} layer needs a feature map, but the layers before "
                                  "it already made a vector")
-            vector = layer.type in ("flatten", "gap", "dense")
+            vector = layer.type in HEAD_TYPES
         return self
 
     @property
@@ -142,11 +138,12 @@ class ConvOutput(Generator):
             ok = hh >= 2 and ww >= 2 and tiles == exact
             if ok and (not flat or (hh if one_d else hh * ww) <= 64):  # a flatten length worked by hand
                 break
-        layers: list = [Layer.model_construct(type=t, kernel=k, stride=st, padding=p, dilation=d, filters=f)
-                        for t, k, st, p, d, f in specs]
+        def layer(t, k=None, st=1, p=0, d=1, f=None, units=None):
+            return Layer.model_construct(type=t, kernel=k, stride=st, padding=p, dilation=d, filters=f, units=units)
+        layers = [layer(*spec) for spec in specs]
         if head is not None:
-            layers.append(Flatten.model_construct(type="flatten") if flat else GlobalAvgPool.model_construct(type="gap"))
-            layers += [Dense.model_construct(type="dense", units=u) for u in head[1:]]
+            layers.append(layer("flatten" if flat else "gap"))
+            layers += [layer("dense", units=u) for u in head[1:]]
         if one_d:
             return ConvOutputGivens.model_construct(height=None, width=None, length=h, channels=c, layers=layers)
         return ConvOutputGivens.model_construct(height=h, width=w, length=None, channels=c, layers=layers)
@@ -165,7 +162,7 @@ class ConvOutput(Generator):
     def figure(self, g):
         blocks = [("Input", f"{g.length}×{g.channels}" if g.one_d else f"{g.height}×{g.width}×{g.channels}")]
         for i, layer in enumerate(g.layers, 1):
-            if layer.type in ("flatten", "gap", "dense"):
+            if layer.type in HEAD_TYPES:
                 blocks.append((f"{i}: {dict(flatten='flatten', gap='global avg pool', dense='dense')[layer.type]}",
                                f"{layer.units} units" if layer.type == "dense" else ""))
                 continue

@@ -6,6 +6,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...fmt import matrix as mat, num, row
+from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...render.figures import grids
 from ...steps import Steps
@@ -105,6 +106,16 @@ def _up_nails(p) -> np.ndarray:
     return out
 
 
+def _whole(g: UpsamplingGivens) -> bool:
+    """Are all the givens whole numbers (then every answer is one, given exactly)?"""
+    values = [np.ravel(np.asarray(v, dtype=float)) for v in (g.x, g.input, g.kernel) if v is not None]
+    return all(float(v).is_integer() for v in np.concatenate(values))
+
+
+def _tol(g: UpsamplingGivens) -> Tolerance:
+    return Tolerance.exact() if _whole(g) else Tolerance.places(3)
+
+
 def _show(a) -> str:
     """A map as a matrix, a 1-D signal as a row."""
     return row(a) if np.ndim(a) == 1 else mat(a)
@@ -200,8 +211,7 @@ class Upsampling(Generator):
                  "overlapping contributions are summed and the kernel is not flipped. "
                  f"Before cropping, the result has {size}; {crop} "
                  f"(PyTorch's convention for ConvTranspose{'1' if one_d else '2'}d, without output padding).")
-        whole = all(float(v).is_integer() for v in np.concatenate([a.ravel(), k.ravel()]))
-        precision = "All the values are whole numbers." if whole else "Give values to 3 decimals."
+        precision = "Give the values exactly (they are whole numbers)." if _whole(g) else "Give values to 3 decimals."
         if g.x is None:
             what = (f"the 1-D signal $a = {row(g.input)}$" if one_d else f"the feature map $$A = {mat(g.input)}$$")
             return (f"In the decoder of a segmentation network, a transposed convolution upsamples {what} with "
@@ -258,7 +268,7 @@ class Upsampling(Generator):
                    rf"Y_{{s i + u - p,\, s j + v - p}} \leftarrow Y_{{s i + u - p,\, s j + v - p}} + {name}_{{ij}} K_{{uv}}")
         s.step("tconv", _conv_transpose(a, kern, st, pad, summed), formula,
                (lambda: rf"\text{{crop {pad} from }} {_show(_conv_transpose(a, kern, st, 0))}") if pad else None,
-               label="transposed-convolution output", answer=True)
+               label="transposed-convolution output", answer=True, tol=_tol(g))
 
     @staticmethod
     def _unpooling(s: Steps, g: UpsamplingGivens) -> np.ndarray:
@@ -268,7 +278,7 @@ class Upsampling(Generator):
         s.part("Compute the max-pooled map $P$ (2×2 windows, stride 2).")
         blocks = x.reshape(h // 2, 2, w // 2, 2)
         p = s.step("pool", blocks.max(axis=(1, 3)), r"P_{ij} = \max_{a, b \in \{0, 1\}} X_{2i+a,\, 2j+b}",
-                   label="$P$")
+                   label="$P$", tol=_tol(g))
 
         nails = g.method == "bed_of_nails"
         name = "bed of nails" if nails else "nearest neighbour"
@@ -279,7 +289,7 @@ class Upsampling(Generator):
             nails = not nails
         up = _up_nails(p) if nails else _up_nearest(p)
         s.step("up", up, r"U_{2i+a,\, 2j+b} = P_{ij}\,[a = b = 0]" if g.method == "bed_of_nails"
-               else r"U_{2i+a,\, 2j+b} = P_{ij}", label=f"{name} output")
+               else r"U_{2i+a,\, 2j+b} = P_{ij}", label=f"{name} output", tol=_tol(g))
 
         s.part("Max-unpool $P$ with the switches remembered from the pooling.")
         sw = _switches(x)
@@ -291,5 +301,5 @@ class Upsampling(Generator):
         switches = [f"({2 * i + a}, {2 * j + b})" for i in range(h // 2) for j in range(w // 2)
                     for a in range(2) for b in range(2) if sw[2 * i + a, 2 * j + b]]
         s.step("unpool", unpool, r"\text{value } P_{ij} \text{ at the switch of window } (i, j)",
-               lambda: r"\text{switches (row, column): } " + ", ".join(switches), label="max-unpooled map")
+               lambda: r"\text{switches (row, column): } " + ", ".join(switches), label="max-unpooled map", tol=_tol(g))
         return p
