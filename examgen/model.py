@@ -51,6 +51,12 @@ class Tolerance(Model):
         return cls(abs=10.0 ** -decimals if decimals > 0 else 0.5, decimals=decimals)
 
     @classmethod
+    def exact(cls) -> "Tolerance":
+        """Whole numbers given exactly ('give the values exactly'): a map of whole numbers, entry by
+        entry. Unlike ``places(0)`` (±0.5), a value one off is wrong, not a near miss."""
+        return cls(abs=1e-9, decimals=0)
+
+    @classmethod
     def significant(cls, sigfigs: int) -> "Tolerance":
         """Answer to ``sigfigs`` significant figures."""
         return cls(rel=10.0 ** (1 - sigfigs), abs=1e-12, sigfigs=sigfigs)

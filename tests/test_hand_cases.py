@@ -10,7 +10,7 @@ import pytest
 
 from examgen import registry, solve
 
-from .conftest import grade, status, step_result
+from .conftest import grade, status, step_result, values
 
 
 # --- adam: w0 = 1, g1 = 0.5, lr = 0.1, rho = (0.9, 0.999) --------------------------------------
@@ -60,7 +60,9 @@ def test_batchnorm_reference_by_hand():
     assert v["mean"] == 2 and v["var"] == 1
     assert v["z_hat"] == [-1, 1, -1, 1] and v["z_tilde"] == [-1.5, 2.5, -1.5, 2.5]
     assert v["run_mean"] == pytest.approx(0.2) and v["run_var"] == pytest.approx(1.0)
+    assert v["x_hat_test"] == pytest.approx(1.0)  # (1.2 - 0.2) / sqrt(1)
     assert v["y_test"] == pytest.approx(2.5)  # 2 (1.2 - 0.2) / 1 + 0.5
+    assert "var_unbiased" not in v  # the running variance uses the batch variance here
 
 
 def test_batchnorm_sample_variance_named_then_follow_through():
@@ -79,9 +81,10 @@ def test_batchnorm_wrong_mean_follows_through_to_variance():
 
 
 def test_batchnorm_test_time_with_batch_statistics_is_named():
-    # 2 (1.2 - 2) / 1 + 0.5 = -1.1
-    q, r = grade("batchnorm", BN, {"d": {"y_test": -1.1}})
-    assert status(r, "y_test") == ("mistake", ["test_uses_batch_statistics"])
+    # (1.2 - 2) / 1 = -0.8 with the batch's statistics, then 2 (-0.8) + 0.5 = -1.1 follows through
+    q, r = grade("batchnorm", BN, {"d": {"x_hat_test": -0.8, "y_test": -1.1}})
+    assert status(r, "x_hat_test") == ("mistake", ["test_uses_batch_statistics"])
+    assert status(r, "y_test")[0] == "follow_through"
 
 
 # --- bellman: 3x3, terminal s[0,0], gamma 1, two sweeps, asked cell s[2,2] ---------------------
@@ -132,11 +135,24 @@ def test_vae_kl_reference_by_hand():
 
 
 def test_vae_kl_sigma_for_variance_then_follow_through():
-    # sigma^2 taken as (1, 2): kl_2 = (1 + 2 - ln 2 - 1) / 2 = 0.653426
+    # sigma^2 taken as (1, 2): log sigma^2 = (0, ln 2), kl_2 = (1 + 2 - ln 2 - 1) / 2 = 0.653426
     kl2 = 0.5 * (2 - math.log(2))
-    q, r = grade("vae_kl", VAE, {"a": {"sigma2": [1, 2], "kl": [0, kl2], "kl_total": kl2}})
+    q, r = grade("vae_kl", VAE, {"a": {"sigma2": [1, 2], "logvar": [0, math.log(2)], "kl": [0, kl2],
+                                       "kl_total": kl2}})
     assert status(r, "sigma2") == ("mistake", ["sigma_for_variance"])
+    assert status(r, "logvar")[0] == "follow_through"
     assert status(r, "kl")[0] == "follow_through" and status(r, "kl_total")[0] == "follow_through"
+
+
+def test_vae_kl_log_variance_step_by_hand():
+    # log sigma^2 = (ln 1, ln 4) = (0, 1.386294); ln sigma = (0, ln 2) is the named mistake, and the
+    # latent loss from it follows through: (1 + 4 - ln 2 - 1) / 2 = 1.653426
+    assert values("vae_kl", VAE)["logvar"] == pytest.approx([0, math.log(4)])
+    kl2 = 0.5 * (4 - math.log(2))
+    q, r = grade("vae_kl", VAE, {"a": {"logvar": [0, math.log(2)], "kl": [0, kl2]}})
+    assert status(r, "logvar") == ("mistake", ["log_of_sigma"])
+    assert status(r, "kl")[0] == "follow_through"
+    assert "logvar" not in values("vae_kl", {"mu": [0, 1], "logvar": [0, 2], "eps": [0.5, -1]})
 
 
 def test_vae_kl_missing_half_and_variance_in_z_are_named():

@@ -230,6 +230,65 @@ def test_separable_mistakes_are_named():
     assert status(r, "dense_head") == ("mistake", ["flatten_spatial_ignored"])
 
 
+# --- conv_output: heads (flatten, global average pooling, dense) and 1-D inputs ---------------------
+# 32×32×3, conv 3×3 16 filters padding 1: (32 + 2 - 2 - 1) / 1 + 1 = 32, (3·3·3 + 1)·16 = 448;
+# max pool 2/2: 16×16×16; flatten: 16·16·16 = 4096; dense 10: (4096 + 1)·10 = 40970; total 41418
+FLAT = {"height": 32, "width": 32, "channels": 3,
+        "layers": [{"type": "conv", "kernel": 3, "padding": 1, "filters": 16},
+                   {"type": "maxpool", "kernel": 2, "stride": 2}, {"type": "flatten"},
+                   {"type": "dense", "units": 10}]}
+# 8×8×3, conv 3×3 8 filters: 6×6×8, (27 + 1)·8 = 224; global average pooling: 8 values, no parameters;
+# dense 5: (8 + 1)·5 = 45; total 269
+GAP = {"height": 8, "width": 8, "channels": 3,
+       "layers": [{"type": "conv", "kernel": 3, "filters": 8}, {"type": "gap"}, {"type": "dense", "units": 5}]}
+# length 100, C = 2: conv k = 5, 4 filters: 96, (5·2 + 1)·4 = 44; max pool 2/2: 48;
+# conv k = 3, stride 2, padding 1, 8 filters: floor((48 + 2 - 2 - 1) / 2) + 1 = 24, (3·4 + 1)·8 = 104;
+# flatten: 24·8 = 192; dense 3: (192 + 1)·3 = 579; total 44 + 104 + 579 = 727
+SIGNAL = {"length": 100, "channels": 2,
+          "layers": [{"type": "conv", "kernel": 5, "filters": 4}, {"type": "maxpool", "kernel": 2, "stride": 2},
+                     {"type": "conv", "kernel": 3, "stride": 2, "padding": 1, "filters": 8},
+                     {"type": "flatten"}, {"type": "dense", "units": 3}]}
+
+
+def test_conv_output_heads_by_hand():
+    v = values("conv_output", FLAT)
+    assert (v["h1"], v["c1"], v["params1"], v["h2"], v["c2"]) == (32, 16, 448, 16, 16)
+    assert v["flat3"] == 4096 and "params3" not in v
+    assert v["params4"] == 40970 and v["total_params"] == 41418
+    v = values("conv_output", GAP)
+    assert (v["h1"], v["w1"], v["c1"], v["params1"]) == (6, 6, 8, 224)
+    assert (v["c2"], v["params2"], v["params3"], v["total_params"]) == (8, 0, 45, 269)
+
+
+def test_conv_output_one_d_by_hand():
+    v = values("conv_output", SIGNAL)
+    assert (v["n1"], v["c1"], v["params1"]) == (96, 4, 44)
+    assert (v["n2"], v["c2"], v["params2"]) == (48, 4, 0)
+    assert (v["n3"], v["c3"], v["params3"]) == (24, 8, 104)
+    assert v["flat4"] == 192 and v["params5"] == 579 and v["total_params"] == 727
+    assert not any(n.startswith(("h", "w")) for n in v)
+
+
+def test_conv_output_follow_through_from_a_wrong_flatten_length():
+    # flatten 4000 (wrong): (4000 + 1)·10 = 40010, and 448 + 0 + 40010 = 40458, right given it
+    q, r = grade("conv_output", FLAT, {"c": {"flat3": 4000}, "d": {"params4": 40010}, "e": {"total_params": 40458}})
+    assert status(r, "flat3")[0] == "wrong"
+    assert status(r, "params4")[0] == "follow_through" and status(r, "total_params")[0] == "follow_through"
+
+
+def test_conv_output_head_mistakes_are_named():
+    q, r = grade("conv_output", FLAT, {"c": {"flat3": 16}})  # the channels only
+    assert status(r, "flat3") == ("mistake", ["flatten_spatial_ignored"])
+    q, r = grade("conv_output", FLAT, {"c": {"flat3": 256}})  # 16·16, one channel
+    assert status(r, "flat3") == ("mistake", ["flatten_channels_ignored"])
+    q, r = grade("conv_output", FLAT, {"d": {"params4": 40960}})  # 4096·10, no biases
+    assert status(r, "params4") == ("mistake", ["biases_not_counted"])
+    q, r = grade("conv_output", GAP, {"b": {"c2": 288}})  # 6·6·8: every position kept
+    assert status(r, "c2") == ("mistake", ["gap_as_flatten"])
+    q, r = grade("conv_output", SIGNAL, {"a": {"params1": 24}})  # (5 + 1)·4: one input channel
+    assert status(r, "params1") == ("mistake", ["input_channels_ignored"])
+
+
 # --- givens typed in by a teacher ---------------------------------------------------------------
 
 
@@ -243,6 +302,12 @@ def test_separable_mistakes_are_named():
     ("receptive_field", {"layers": [{"type": "maxpool", "kernel": 2, "dilation": 2}]}, "dilation 1"),
     ("separable_params", dict(SEP, c_in=0), "c_in"),
     ("separable_params", dict(SEP, depth=3), "depth"),
+    ("conv_output", dict(GAP, layers=[{"type": "dense", "units": 3}]), "put a flatten"),
+    ("conv_output", dict(FLAT, layers=[{"type": "flatten"}, {"type": "conv", "kernel": 1, "filters": 2}]),
+     "needs a feature map"),
+    ("conv_output", dict(SIGNAL, height=8), "not both"),
+    ("conv_output", dict(GAP, layers=[{"type": "maxpool", "kernel": 2, "padding": 2}]), "at most half"),
+    ("conv_output", dict(GAP, layers=[{"type": "dense"}]), "units"),
 ])
 def test_bad_givens_are_one_line_errors(gid, givens, words):
     with pytest.raises(GivenError) as e:

@@ -268,6 +268,41 @@ def test_detection_label_follow_through():
     assert r.parts[0].score < 10 and r.parts[1].score < 10
 
 
+# --- overlap_metrics: 1-D masks --------------------------------------------------------------------
+# A = (0 1 1 1 0 0 1), B = (0 0 1 1 1 0 0): |A| = 4, |B| = 3, both at samples 2 and 3: |A ∩ B| = 2;
+# |A ∪ B| = 4 + 3 - 2 = 5, IoU = 2/5, Dice = 2·2/(4 + 3) = 4/7
+MASK1D = {"mask_a": [0, 1, 1, 1, 0, 0, 1], "mask_b": [0, 0, 1, 1, 1, 0, 0]}
+
+
+def test_overlap_one_d_masks_by_hand():
+    v = values("overlap_metrics", MASK1D)
+    assert (v["area_a"], v["area_b"], v["inter"], v["union"]) == (4, 3, 2, 5)
+    assert v["iou"] == pytest.approx(0.4) and v["dice"] == pytest.approx(4 / 7)
+
+
+def test_overlap_one_d_masks_follow_through_and_mistakes():
+    # |A ∩ B| = 3 (wrong): union 4 + 3 - 3 = 4 and IoU 3/4 follow through
+    q, r = grade("overlap_metrics", MASK1D, {"a": {"inter": 3}, "b": {"union": 4, "iou": 0.75}})
+    assert status(r, "inter")[0] == "wrong"
+    assert status(r, "union")[0] == "follow_through" and status(r, "iou")[0] == "follow_through"
+    q, r = grade("overlap_metrics", MASK1D, {"b": {"union": 7}})  # 4 + 3
+    assert status(r, "union") == ("mistake", ["union_is_sum"])
+    q, r = grade("overlap_metrics", MASK1D, {"c": {"dice": 2 / 7}})  # 2 / (4 + 3)
+    assert status(r, "dice") == ("mistake", ["dice_missing_two"])
+
+
+@pytest.mark.parametrize("givens, words", [
+    ({"mask_a": [0, 1, 1], "mask_b": [1, 1]}, "same length"),
+    ({"mask_a": [0, 1], "mask_b": [[1, 1]]}, "both as rows"),
+    ({"mask_a": [0, 2], "mask_b": [1, 1]}, "0 or 1"),
+    ({"mask_a": [0, 0], "mask_b": [1, 1]}, "at least one pixel"),
+])
+def test_overlap_one_d_givens_errors(givens, words):
+    with pytest.raises(GivenError) as e:
+        registry.get("overlap_metrics").givens(givens)
+    assert words in str(e.value) and "\n" not in str(e.value)
+
+
 # --- upsampling --------------------------------------------------------------------------------
 # Windows of X: [1 5; 3 4] max 5 at (0, 1); [2 0; 8 6] max 8 at (1, 2); [7 2; 0 9] max 9 at (3, 1);
 # [1 3; 4 2] max 4 at (3, 2).
@@ -315,6 +350,65 @@ def test_upsampling_follow_through_from_a_wrong_pooling():
     assert status(r, "pool")[0] == "partial"
     for name in ("up", "unpool", "tconv"):
         assert status(r, name)[0] == "follow_through", name
+
+
+# a = (1, 2, -1), k = (1, 0, 2), stride 2: y[0:3] += 1k, y[2:5] += 2k, y[4:7] += -1k
+#   = (1, 0, 2 + 2, 0, 4 - 1, 0, -2) = (1, 0, 4, 0, 3, 0, -2), length (3 - 1)·2 + 3 = 7
+SIGNAL = {"input": [1, 2, -1], "kernel": [1, 0, 2], "stride": 2}
+# A = [1 2; -1 1], K = [1 0 2; 1 1 0] (2×3), stride 1: 1K at (0, 0), 2K at (0, 1), -1K at (1, 0), 1K at (1, 1)
+#   row 0: (1, 0, 2, 0) + (0, 2, 0, 4)                                 = (1, 2, 2, 4)
+#   row 1: (1, 1, 0, 0) + (0, 2, 2, 0) + (-1, 0, -2, 0) + (0, 1, 0, 2) = (0, 4, 0, 2)
+#   row 2: (-1, -1, 0, 0) + (0, 1, 1, 0)                               = (-1, 0, 1, 0)
+RECT = {"input": [[1, 2], [-1, 1]], "kernel": [[1, 0, 2], [1, 1, 0]], "stride": 1}
+
+
+def test_transposed_convolution_of_a_signal_by_hand():
+    v = values("upsampling", SIGNAL)
+    assert v["size"] == 7 and v["tconv"] == [1, 0, 4, 0, 3, 0, -2]
+    assert not {"pool", "up", "unpool", "size_w"} & set(v)
+    v = values("upsampling", {**SIGNAL, "padding": 1})  # one entry cropped at each end: (3 - 1)·2 - 2 + 3 = 5
+    assert v["size"] == 5 and v["tconv"] == [0, 4, 0, 3, 0]
+
+
+def test_transposed_convolution_with_a_rectangular_kernel_by_hand():
+    v = values("upsampling", RECT)
+    assert (v["size"], v["size_w"]) == (3, 4)  # (2 - 1) + 2, (2 - 1) + 3
+    assert v["tconv"] == [[1, 2, 2, 4], [0, 4, 0, 2], [-1, 0, 1, 0]]
+    # given both: the pooling parts use x, the transposed convolution the given input
+    v = values("upsampling", {**UP, **RECT})
+    assert v["pool"] == [[5, 8], [9, 4]] and v["tconv"] == [[1, 2, 2, 4], [0, 4, 0, 2], [-1, 0, 1, 0]]
+
+
+def test_transposed_convolution_mistakes_are_named_for_the_new_forms():
+    # overwriting in the order A00, A01, A10, A11: row 0 keeps 2K's (1, 2, 0, 4) ...
+    overwritten = [[1, 2, 0, 4], [-1, 1, 0, 2], [-1, 1, 1, 0]]
+    q, r = grade("upsampling", RECT, {"a": {"tconv": overwritten}})
+    assert status(r, "tconv") == ("mistake", ["overlap_not_summed"])
+    # the kernel flipped (rows and columns): [0 1 1; 2 0 1]
+    q, r = grade("upsampling", RECT, {"a": {"tconv": [[0, 1, 3, 2], [2, 3, 1, 3], [-2, 2, -1, 1]]}})
+    assert status(r, "tconv") == ("mistake", ["kernel_flipped"])
+    q, r = grade("upsampling", {**SIGNAL, "padding": 1}, {"a": {"size": 9}})  # (3 - 1)·2 + 2 + 3
+    assert status(r, "size") == ("mistake", ["padding_added"])
+    # 1-D, overwriting: y[0:3] = 1k, then y[2:5] = 2k = (2, 0, 4), then y[4:7] = -1k = (-1, 0, -2)
+    q, r = grade("upsampling", SIGNAL, {"a": {"tconv": [1, 0, 2, 0, -1, 0, -2]}})
+    assert status(r, "tconv") == ("mistake", ["overlap_not_summed"])
+    # one wrong entry of seven (a sign slip): partial credit
+    q, r = grade("upsampling", SIGNAL, {"a": {"tconv": [1, 0, 4, 0, 3, 0, 2]}})
+    assert status(r, "tconv")[0] == "partial"
+
+
+@pytest.mark.parametrize("givens, words", [
+    ({"kernel": [1, 2], "stride": 1}, "give x"),
+    ({**SIGNAL, "kernel": [[1, 2], [3, 4]]}, "the kernel must be 1-D"),
+    ({**RECT, "kernel": [1, 2]}, "the kernel must be 2-D"),
+    ({**SIGNAL, "method": "nearest"}, "method goes with x"),
+    ({**RECT, "input": [[1, 2], [3]]}, "rectangular"),
+    ({"input": [1], "kernel": [1], "stride": 1, "padding": 1}, "leaves no output"),
+])
+def test_upsampling_givens_errors_are_one_line(givens, words):
+    with pytest.raises(GivenError) as e:
+        registry.get("upsampling").givens(givens)
+    assert words in str(e.value) and "\n" not in str(e.value)
 
 
 # --- saliency ----------------------------------------------------------------------------------
@@ -369,6 +463,33 @@ def test_saliency_linear_model_by_hand():
     assert status(r, "top")[0] == "follow_through"
 
 
+# A tie for the highest score: class 2's weights (0, 5, 4) give s_2 = 0 + 0 + 4 · 0.5 = 2 = s_1.
+# Class 2 then: dz1 = (0, 5, 4) * (1, 0, 1) = (0, 0, 4), grad = 4 · row 3 of W1 = (-4, 0, 8, 4),
+# saliency (4, 0, 8, 4), top pixel 3; guided (0, 0, 4) gives the same (-4, 0, 8, 4).
+SAL_TIE = {**SAL, "W2": [[1, 2, -1], [0, 5, 4]], "b2": [0, 0]}
+
+
+def test_saliency_tied_classes_are_both_right():
+    q = solve("saliency", SAL_TIE)
+    assert q.step("pred").value == 1 and q.step("pred").alternatives == [2]
+    q, r = grade("saliency", SAL_TIE, {"a": {"pred": 2},
+                                       "b": {"dz1": [0, 0, 4], "grad": [-4, 0, 8, 4], "saliency": [4, 0, 8, 4],
+                                             "top": 3},
+                                       "c": {"guided_dz1": [0, 0, 4], "guided": [-4, 0, 8, 4]}})
+    assert r.score == r.points  # the other tied class, and everything that follows from it, is right
+
+
+def test_saliency_tied_pixels_are_both_right():
+    # linear model: grad = row 1 = (0.5, -1, 1, 0.4), |grad| = (0.5, 1, 1, 0.4): pixels 2 and 3 tie
+    lin = {"x": [1, 0, 0.5, 0.5], "W2": [[0.5, -1, 1, 0.4], [-0.6, 0.3, 0.8, -0.2]], "b2": [0, 0.1]}
+    q = solve("saliency", lin)
+    assert q.step("top").value == 2 and q.step("top").alternatives == [3]
+    q, r = grade("saliency", lin, {"b": {"top": 3}})
+    assert status(r, "top")[0] == "correct"
+    q, r = grade("saliency", lin, {"b": {"top": 1}})
+    assert status(r, "top")[0] == "wrong"
+
+
 # --- class_activation_map ----------------------------------------------------------------------
 # F = (4/4, 6/4) = (1, 1.5); S = (1 - 0.75, -1 + 1.5) = (0.25, 0.5): class 2;
 # M_2 = -f_1 + f_2 = [-1 2; 0 1], whose mean 0.5 is S_2; rescaled (M + 1) / 3
@@ -400,6 +521,17 @@ def test_cam_follow_through_to_another_class():
     assert status(r, "gap")[0] == "partial"
     for name in ("scores", "pred", "cam", "cam_norm"):
         assert status(r, name)[0] == "follow_through", name
+
+
+def test_cam_tied_classes_are_both_right():
+    # F = (2/4, 2/4) = (0.5, 0.5); S = (0.5, 0.5, -0.5): classes 1 and 2 tie. M_1 = f_1, M_2 = f_2;
+    # class 2: M_2 = [2 0; 0 0], rescaled M_2 / 2 = [1 0; 0 0]
+    tie = {"maps": [[[1, 0], [0, 1]], [[2, 0], [0, 0]]], "weights": [[1, 0], [0, 1], [-1, 0]]}
+    q = solve("class_activation_map", tie)
+    assert q.step("pred").value == 1 and q.step("pred").alternatives == [2]
+    q, r = grade("class_activation_map", tie, {"a": {"pred": 2}, "b": {"cam": [[2, 0], [0, 0]]},
+                                               "c": {"cam_norm": [[1, 0], [0, 0]]}})
+    assert r.score == r.points
 
 
 # --- fgsm --------------------------------------------------------------------------------------
@@ -456,7 +588,6 @@ def test_fgsm_follow_through_and_a_wrong_flip():
     ("detection_label", {**DL, "box": [40, 20, 220, 80]}, "inside the image"),
     ("detection_label", {**DL, "pred": [0.9, 0.5]}, "5 + K"),
     ("upsampling", {**UP, "x": [[1, 1, 0, 0], [0, 0, 0, 0], [1, 2, 3, 4], [5, 6, 7, 8]]}, "unique maximum"),
-    ("saliency", {**SAL, "W2": [[1, 2, -1], [1, 2, -1]], "b2": [0, 0]}, "tie"),
     ("class_activation_map", {**CAM, "weights": [[1, 1]]}, "at least 2"),
     ("fgsm", {**FG, "w": [2, 0, 1]}, "zero weight"),
     ("fgsm", {**FG, "eps": 0}, "eps"),

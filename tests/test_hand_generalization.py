@@ -44,6 +44,33 @@ def test_vc_bound_useful_case_by_hand():
     assert v["eps_conf"] == pytest.approx(math.sqrt(0.008 * (4 * LN2 + 7 * LN10)), abs=1e-7)
 
 
+def test_vc_bound_large_d_and_tiny_exponential_by_hand():
+    # d = 3 (d_vc = 4), N = 2500, eps = 0.35: m_H(5000) = 5000^4 + 1 = 625 000 000 000 001,
+    # eps^2 N / 8 = 0.1225 * 2500 / 8 = 38.28125, e^{-38.28125} = 2.3695e-17: the bound 0.0592 is useful
+    g = {"d": 3, "N": 2500, "eps": 0.35, "delta": 0.05}
+    v = values("vc_bound", g)
+    assert v["growth"] == 625_000_000_000_001
+    assert v["exp_factor"] == pytest.approx(math.exp(-38.28125), rel=1e-12)
+    assert v["bound"] == pytest.approx(4 * 625_000_000_000_001 * math.exp(-38.28125), rel=1e-12)
+    assert v["useful"] == "yes"
+    # the exponential is graded relative to its size: 0 (or 1e-13) is not within 1e-12 "of it"
+    q, r = grade("vc_bound", g, {"c": {"exp_factor": 0}})
+    assert status(r, "exp_factor")[0] == "wrong"
+    q, r = grade("vc_bound", g, {"c": {"exp_factor": "2.37e-17"}})
+    assert status(r, "exp_factor")[0] == "correct"
+    assert "Yes" in q.step("useful").explanation
+
+
+def test_vc_bound_says_what_a_bound_above_one_and_an_epsilon_above_one_mean():
+    q = registry.get("vc_bound").build(registry.get("vc_bound").givens(VC))
+    assert "at most 1" in q.step("useful").explanation and q.step("eps_conf").explanation is None
+    # N = 100, d = 2, delta = 0.05: eps^2 = 0.08 ln(4 (200^3 + 1) / 0.05) = 0.08 ln(6.4e8) = 1.622, eps = 1.27
+    g = registry.get("vc_bound").givens({"d": 2, "N": 100, "eps": 0.5, "delta": 0.05})
+    q = registry.get("vc_bound").build(g)
+    assert q.step("eps_conf").value == pytest.approx(math.sqrt(0.08 * math.log(4 * 8_000_001 / 0.05)))
+    assert q.step("eps_conf").value > 1 and "guarantees nothing" in q.step("eps_conf").explanation
+
+
 def test_vc_bound_epsilon_plugged_back_gives_delta():
     v = values("vc_bound", VC)
     e = v["eps_conf"]

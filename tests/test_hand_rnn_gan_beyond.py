@@ -155,6 +155,20 @@ def test_rnn_params_input_not_doubled_then_follow_through():
     assert status(r, "total")[0] == "follow_through"
 
 
+def test_rnn_params_input_size_reused_is_named():
+    # in2 = D = 10 (the network's input size): 2 * 3 * (20 * 10 + 400 + 40) = 3840 follows through
+    q, r = grade("rnn_params", PAR, {"b": {"in2": 10, "params2": 3840}})
+    assert status(r, "in2") == ("mistake", ["input_size_reused"])
+    assert status(r, "params2")[0] == "follow_through"
+
+
+def test_rnn_params_draws_keep_d_apart_from_h_and_2h():
+    gen = get("rnn_params")
+    for seed in range(200):
+        g = gen.generate(seed).givens
+        assert g["input_size"] not in (g["hidden_size"], 2 * g["hidden_size"]), seed
+
+
 def test_rnn_params_plain_rnn_one_layer():
     v = values("rnn_params", {**PAR, "cell": "RNN", "num_layers": 1, "bidirectional": False})
     assert v["params1"] == 20 * 10 + 20 * 20 + 2 * 20 == 640
@@ -184,7 +198,17 @@ def test_bptt_exploding_and_no_clipping():
     h2 = math.tanh(2 * h1 - 0.3)
     assert v["dhT_dh0"] == pytest.approx(2 * (1 - h1 ** 2) * 2 * (1 - h2 ** 2))
     assert v["verdict"] == "exploding"
-    assert v["g_clipped"] == [3.0, 4.0]  # ||g|| = 5 <= 10: unchanged
+    assert v["g_clipped"] == [3.0, 4.0]  # ||g|| = 5 <= 10: unchanged, and the solution says so
+    q = solve("bptt_gradient", {**BPTT, "w": 2.0, "x": [0.2, -0.3], "clip": 10.0})
+    assert "unchanged" in q.step("g_clipped").explanation
+    assert solve("bptt_gradient", BPTT).step("g_clipped").explanation is None
+
+
+def test_bptt_draws_always_clip():
+    gen = get("bptt_gradient")
+    for seed in range(200):
+        g = gen.generate(seed).givens
+        assert math.hypot(*g["grad"]) > g["clip"], seed
 
 
 def test_bptt_follow_through_and_mistakes():

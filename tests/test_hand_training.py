@@ -360,3 +360,69 @@ def test_log_scale_search_follow_through():
     for name in ("exponents", "samples", "p_log", "ratio", "grid"):
         assert status(r, name)[0] == "follow_through", name
     assert status(r, "p_linear")[0] == "correct"
+
+
+# --- batchnorm: several features, the unbiased variance, the test-time normalised value -----------
+# Z (4 examples x 2 features): feature 1 = (1, 3, 1, 3): mean 2, variance (1 + 1 + 1 + 1)/4 = 1;
+# feature 2 = (4, 0, 0, 4): mean 2, variance (4 + 4 + 4 + 4)/4 = 4 (standard deviation 2).
+BN2 = {"z": [[1, 4], [3, 0], [1, 0], [3, 4]], "gamma": [2, 1], "beta": [0.5, -1], "momentum": 0.1,
+       "running_mean": [0, 1], "running_var": [1, 2], "running_var_unbiased": True, "x_test": [1.2, 3]}
+S2 = [4 / 3 * 1, 4 / 3 * 4]  # s^2 = N/(N-1) sigma_B^2
+RUN_VAR = [0.9 * 1 + 0.1 * S2[0], 0.9 * 2 + 0.1 * S2[1]]  # 1.03333, 2.33333
+X_HAT = [(1.2 - 0.2) / math.sqrt(RUN_VAR[0]), (3 - 1.1) / math.sqrt(RUN_VAR[1])]  # 0.98374, 1.24384
+
+
+def test_batchnorm_features_by_hand():
+    v = values("batchnorm", BN2)
+    assert v["mean"] == [2, 2] and v["var"] == [1, 4]
+    # z_hat: feature 1 (z - 2)/1, feature 2 (z - 2)/2; z_tilde: 2 z_hat + 0.5 and z_hat - 1
+    assert v["z_hat"] == [[-1, 1], [1, -1], [-1, -1], [1, 1]]
+    assert v["z_tilde"] == [[-1.5, 0], [2.5, -2], [-1.5, -2], [2.5, 0]]
+    assert v["var_unbiased"] == pytest.approx(S2)
+    assert v["run_mean"] == pytest.approx([0.2, 1.1])  # 0.9·0 + 0.1·2, 0.9·1 + 0.1·2
+    assert v["run_var"] == pytest.approx(RUN_VAR)
+    assert v["x_hat_test"] == pytest.approx(X_HAT)
+    assert v["y_test"] == pytest.approx([2 * X_HAT[0] + 0.5, X_HAT[1] - 1])
+
+
+def test_batchnorm_one_feature_unbiased_variance_by_hand():
+    # z = (1, 3, 1, 3): sigma_B^2 = 1, s^2 = 4/3; run_var = 0.5·2 + 0.5·4/3 = 5/3, run_mean = 0.5·1 + 0.5·2 = 1.5
+    g = {"z": [1, 3, 1, 3], "gamma": 1, "beta": 0, "momentum": 0.5, "running_mean": 1, "running_var": 2,
+         "running_var_unbiased": True, "x_test": 3.5}
+    v = values("batchnorm", g)
+    assert v["var_unbiased"] == pytest.approx(4 / 3) and v["run_var"] == pytest.approx(5 / 3)
+    assert v["x_hat_test"] == pytest.approx((3.5 - 1.5) / math.sqrt(5 / 3)) == v["y_test"]
+
+
+def test_batchnorm_features_follow_through_from_a_wrong_unbiased_variance():
+    # s^2 = (2, 5) (wrong): run_var = (0.9·1 + 0.1·2, 0.9·2 + 0.1·5) = (1.1, 2.3) is right given it
+    q, r = grade("batchnorm", BN2, {"c": {"var_unbiased": [2, 5], "run_var": [1.1, 2.3]}})
+    assert status(r, "var_unbiased")[0] == "wrong"
+    assert status(r, "run_var")[0] == "follow_through"
+
+
+def test_batchnorm_features_mistakes_are_named():
+    q, r = grade("batchnorm", BN2, {"a": {"var": [4 / 3, 16 / 3]}})  # divided by N - 1
+    assert status(r, "var") == ("mistake", ["sample_variance"])
+    q, r = grade("batchnorm", BN2, {"c": {"var_unbiased": [1, 4]}})  # the batch variance kept
+    assert status(r, "var_unbiased") == ("mistake", ["running_var_estimator"])
+    # the batch's statistics at test time: ((1.2 - 2)/1, (3 - 2)/2) = (-0.8, 0.5)
+    q, r = grade("batchnorm", BN2, {"d": {"x_hat_test": [-0.8, 0.5]}})
+    assert status(r, "x_hat_test") == ("mistake", ["test_uses_batch_statistics"])
+    q, r = grade("batchnorm", BN2, {"d": {"y_test": [round(x, 4) for x in X_HAT]}})  # gamma, beta left out
+    assert status(r, "y_test") == ("mistake", ["scale_shift_forgotten"])
+    q, r = grade("batchnorm", BN2, {"b": {"z_tilde": [[-1, 1], [1, -1], [-1, -1], [1, 1]]}})
+    assert status(r, "z_tilde") == ("mistake", ["scale_shift_forgotten"])
+
+
+@pytest.mark.parametrize("givens, words", [
+    (dict(BN2, z=[[1, 4], [3]]), "same number of features"),
+    (dict(BN2, gamma=[1, 2, 3]), "one per feature (2)"),
+    (dict(BN2, z=[[1, 4], [1, 0]]), "variance is 0"),
+    (dict(BN2, z=[1, 3, 1, 3]), "give one number"),
+    (dict(BN2, running_var=[1, -1]), "positive"),
+])
+def test_batchnorm_givens_errors_are_one_line(givens, words):
+    with pytest.raises(GivenError) as e:
+        registry.get("batchnorm").givens(givens)
+    assert words in str(e.value) and "\n" not in str(e.value)

@@ -411,6 +411,22 @@ def test_vae_latent_mistakes_are_named():
     assert status(r, "h") == ("mistake", ["relu_forgotten"])
 
 
+# log-variances for image A: log sigma_A^2 = (0, 2 ln 2) gives sigma_A = (e^0, e^{ln 2}) = (1, 2), as in VL
+VL_LOG = {**{k: v for k, v in VL.items() if k != "sigma_a"}, "logvar_a": [0, 2 * math.log(2)]}
+
+
+def test_vae_latent_log_variances_by_hand():
+    v = values("vae_latent", VL_LOG)
+    assert v["sigma_a"] == pytest.approx([1, 2]) and "sigma_b" not in v
+    assert v["z_a"] == pytest.approx([0.5, -1]) and v["z_b"] == [2, 1]
+    # sigma taken as e^{log sigma^2} = (1, 4): named; z_A = (0.5, 1 - 4) = (0.5, -3) follows through
+    q, r = grade("vae_latent", VL_LOG, {"a": {"sigma_a": [1, 4], "z_a": [0.5, -3]}})
+    assert status(r, "sigma_a") == ("mistake", ["sigma_is_exp_logvar"])
+    assert status(r, "z_a")[0] == "follow_through"
+    with pytest.raises(GivenError, match="exactly one of sigma_a and logvar_a"):
+        registry.get("vae_latent").givens({**VL, "logvar_a": [0, 0]})
+
+
 def test_every_generator_here_has_hand_cases():
     tested = {"sne", "autoencoder", "vae_latent", "discounted_return", "q_learning", "epsilon_greedy",
               "value_iteration", "reinforce"}

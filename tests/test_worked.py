@@ -76,7 +76,8 @@ def _cropped(work, q, value):
     m = re.fullmatch(r"\\text\{crop (\d+) from \} (.*)", work)
     assert m, work
     p = int(m[1])
-    return exact(sides(m[2])[0][p:-p, p:-p]), value
+    full = sides(m[2])[0]
+    return exact(full[(slice(p, -p),) * full.ndim]), value
 
 
 def _counted(work, q, value):
@@ -96,7 +97,6 @@ SPECIAL = {
                                         "level's maximum runs", None),
     ("upsampling", "unpool"): ("names the max-pooling switches the values go back to", None),
     ("upsampling", "tconv"): ("the transposed convolution before cropping p rows and columns", _cropped),
-    ("bptt_gradient", "g_clipped"): ("says the gradient is left unchanged (its norm is below c)", None),
     ("autoencoder", "x_tilde"): ("masking noise: names the inputs set to zero", None),
     ("conv2d_values", "z"): ("expands z_11 only", shown(r"^z_\{11\} = (?P<line>.*?), \\ \\dots", (0, 0))),
     ("pooling_values", "y"): ("expands y_11 only", shown(r"^y_\{11\} = (?P<line>.*?), \\ \\dots", (0, 0))),
@@ -141,26 +141,6 @@ NOT_NUMBERS = {  # kinds with a work whose value is not a number
 # listed, each of these lines was also re-rendered with fmt.num writing 15 decimals: each then gave
 # its value exactly, so the formulas and the numbers are right and only the shown digits fall short.
 KNOWN_WRONG: dict[tuple[str, str], tuple[str, set[int]]] = {
-    ("significance", "n_needed"): ("rounding: p_hat (1 - p_hat) from 4-decimal factors crosses the next "
-                                   "integer before the ceiling; show p_hat as k/n or to 6 decimals",
-                                   {40, 98, 110, 122, 124, 163}),
-    ("adam", "v_hat2"): ("rounding: var^(1) shown to 4 decimals (2 significant figures) and divided by "
-                         "1 - rho_2^2 = 0.002: off by more than the 1 % asked; show var to 4 significant "
-                         "figures", {20, 22, 58, 73, 91, 136, 188}),
-    ("adam", "v3"): ("rounding: var^(2) carried over to 4 decimals (2 significant figures): off by more "
-                     "than the 1 % asked", {20, 22, 73, 136}),
-    ("adam", "v_hat3"): ("rounding: var^(3) shown to 4 decimals (2 significant figures) and divided by "
-                         "1 - rho_2^3 = 0.003: off by more than the 1 % asked", {20, 22, 33, 53, 73, 136, 156}),
-    ("optimizers", "g2"): ("rounding: w_1 shown to 4 decimals, times 2 + alpha > 2: up to (2 + alpha) "
-                           "5e-5 off, beyond the 1e-4 asked; show w to 5 decimals", {45}),
-    ("optimizers", "g3"): ("rounding: w_2 shown to 4 decimals, times 2 + alpha > 2: up to (2 + alpha) "
-                           "5e-5 off, beyond the 1e-4 asked", {50, 58}),
-    ("sne", "kl"): ("rounding: p_ij and q_ij shown to 4 decimals; the sum of p ln(p/q) is off by more "
-                    "than the 1 % asked", {6, 17, 82, 151, 195}),
-    ("sne", "q_sne"): ("rounding: the normaliser sum exp(-|y_k - y_l|^2), below 0.01, shown to 4 decimals "
-                       "(1-2 significant figures)", {19, 79, 164, 168}),
-    ("autoencoder", "kl"): ("rounding: rho_hat shown to 4 decimals; a KL this small (1e-5 to 1e-3) needs "
-                            "more digits for the 1 % asked", {36, 53}),
 }
 
 

@@ -90,6 +90,8 @@ RATIO_INVERTED = CommonMistake(
 SAMPLE_SCALED_BY_VARIANCE = CommonMistake(
     "sample_scaled_by_variance", "multiplied the standard-normal sample by the variance sigma^2; it is "
                                  "scaled by the standard deviation sigma")
+SIGMA_IS_EXP_LOGVAR = CommonMistake(
+    "sigma_is_exp_logvar", "took exp(log sigma^2) = sigma^2 as sigma; sigma = exp(log(sigma^2) / 2)")
 SAMPLE_VARIANCE = CommonMistake(
     "sample_variance", "divided by N - 1 (the sample variance); normalisation uses the population variance "
                        "of the values it pools (divide by N)")

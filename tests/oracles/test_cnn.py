@@ -12,6 +12,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from examgen import registry  # noqa: E402
+from examgen.registry import GivenError  # noqa: E402
 
 from ..conftest import SEEDS, close  # noqa: E402
 
@@ -302,3 +303,93 @@ def test_separable_mistakes_match_torch_modules():
             assert m["standard"] == count(nn.Conv2d(ci, co, k, bias=False, **meta))
             assert m["depthwise"] == count(nn.Conv2d(ci, ci, k, groups=ci, bias=False, **meta))
             assert m["pointwise"] == count(nn.Conv2d(ci, co, 1, bias=False, **meta))
+
+
+# --- conv_output ----------------------------------------------------------------------------
+
+
+def torch_layer(g, layer, x, bias=True) -> nn.Module:
+    """One layer of the givens as a torch module for the input ``x`` (2-D or 1-D maps)."""
+    if layer.type == "conv":
+        conv = nn.Conv1d if g.one_d else nn.Conv2d
+        return conv(x.shape[1], layer.filters, layer.kernel, stride=layer.stride, padding=layer.padding,
+                    dilation=layer.dilation, bias=bias, device="meta", dtype=DT)
+    if layer.type in ("maxpool", "avgpool"):
+        pool = {(True, "maxpool"): nn.MaxPool1d, (True, "avgpool"): nn.AvgPool1d,
+                (False, "maxpool"): nn.MaxPool2d, (False, "avgpool"): nn.AvgPool2d}[g.one_d, layer.type]
+        return pool(layer.kernel, stride=layer.stride, padding=layer.padding)
+    if layer.type == "flatten":
+        return nn.Flatten()
+    if layer.type == "gap":
+        return nn.Sequential(nn.AdaptiveAvgPool1d(1) if g.one_d else nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    return nn.Linear(x.shape[1], layer.units, bias=bias, device="meta", dtype=DT)
+
+
+def run_stack(g, bias=True):
+    """Each layer's output shape (without the batch) and parameter count, from torch."""
+    shape = (1, g.channels, g.length) if g.one_d else (1, g.channels, g.height, g.width)
+    x = torch.empty(*shape, device="meta", dtype=DT)
+    out = []
+    for layer in g.layers:
+        m = torch_layer(g, layer, x, bias)
+        x = m(x)
+        out.append((tuple(x.shape[1:]), count(m)))
+    return out
+
+
+def _conv_output_cases():
+    """Each drawn question, and typed-in networks larger than the draws: VGG- and AlexNet-like
+    stacks with their heads, long 1-D signals."""
+    yield from drawn("conv_output")
+    rng = np.random.default_rng(3)
+    for _ in range(max(20, len(SEEDS) // 4)):
+        one_d = rng.random() < 0.3
+        layers = []
+        for _ in range(int(rng.integers(1, 5))):
+            if rng.random() < 0.6:
+                k = int(rng.integers(1, 12))
+                layers.append(dict(type="conv", kernel=k, stride=int(rng.integers(1, 5)), padding=int(rng.integers(0, 6)),
+                                   dilation=int(rng.integers(1, 4)), filters=int(rng.integers(1, 513))))
+            else:
+                layers.append(dict(type=str(rng.choice(["maxpool", "avgpool"])), kernel=2 + int(rng.integers(0, 2)),
+                                   stride=2, padding=int(rng.integers(0, 2))))
+        if rng.random() < 0.7:
+            layers.append(dict(type=str(rng.choice(["flatten", "gap"]))))
+            layers += [dict(type="dense", units=int(rng.integers(1, 5000))) for _ in range(int(rng.integers(1, 3)))]
+        d = dict(channels=int(rng.integers(1, 64)), layers=layers)
+        d.update(length=int(rng.integers(200, 20000))) if one_d else d.update(height=int(rng.integers(100, 1024)),
+                                                                             width=int(rng.integers(100, 1024)))
+        try:
+            g = registry.get("conv_output").givens(d)
+        except GivenError:  # a stack that leaves no output: refused, as it should be
+            continue
+        yield g, values_of("conv_output", d)
+
+
+def test_conv_output_matches_torch_layers():
+    forms = set()
+    for g, v in _conv_output_cases():
+        total = 0
+        for i, (layer, (shape, n)) in enumerate(zip(g.layers, run_stack(g)), 1):
+            forms.add((g.one_d, layer.type))
+            total += n
+            if layer.type == "flatten":
+                assert v[f"flat{i}"] == shape[0]
+                assert f"params{i}" not in v
+                continue
+            if layer.type == "gap":
+                assert v[f"c{i}"] == shape[0]
+            elif layer.type != "dense":
+                sizes = (v[f"n{i}"],) if g.one_d else (v[f"h{i}"], v[f"w{i}"])
+                assert (v[f"c{i}"], *sizes) == shape, (g, i)
+            assert v[f"params{i}"] == n, (g, i)
+        assert v["total_params"] == total
+    assert {(d, t) for d in (False, True) for t in ("conv", "maxpool", "avgpool", "flatten", "gap", "dense")} <= forms
+
+
+def test_conv_output_bias_mistake_matches_torch_without_biases():
+    for g, v in _conv_output_cases():
+        m = mistake_values("conv_output", g, "biases_not_counted")
+        for i, (layer, (_, n)) in enumerate(zip(g.layers, run_stack(g, bias=False)), 1):
+            if layer.type in ("conv", "dense"):
+                assert m[f"params{i}"] == n

@@ -16,8 +16,9 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
+from examgen.registry import GivenError  # noqa: E402
 
-from ..conftest import close, questions  # noqa: E402
+from ..conftest import SEEDS, close, questions  # noqa: E402
 
 DT = torch.float64
 
@@ -64,7 +65,22 @@ def test_classification_metrics_from_raw_predictions():
 # --- overlap_metrics: explicit pixel sets ------------------------------------------------------
 
 def _pixels(mask):
+    if not isinstance(mask[0], list):  # a 1-D mask: the set of its samples
+        return {i for i, x in enumerate(mask) if x}
     return {(i, j) for i, r in enumerate(mask) for j, x in enumerate(r) if x}
+
+
+def _typed_in_masks():
+    """Masks a teacher may type, larger than the draws: 1-D masks of up to 64 samples, 12×12 masks."""
+    rng = np.random.default_rng(9)
+    gen = registry.get("overlap_metrics")
+    for _ in range(max(20, len(SEEDS) // 4)):
+        shape = (int(rng.integers(1, 65)),) if rng.random() < 0.5 else tuple(int(n) for n in rng.integers(1, 13, 2))
+        a, b = (rng.random(shape) < rng.uniform(0.2, 0.8) for _ in range(2))
+        if not a.any() or not b.any():
+            continue
+        g = gen.givens(dict(mask_a=a.astype(int).tolist(), mask_b=b.astype(int).tolist()))
+        yield None, g, {st.name: st.value for st in gen.build(g).steps}
 
 
 def _box_cells(box, fmt, step=0.5):
@@ -85,11 +101,11 @@ def _box_cells(box, fmt, step=0.5):
 
 def test_overlap_metrics_by_explicit_set_operations():
     modes = set()
-    for q, g, v in questions("overlap_metrics"):
+    for q, g, v in [*questions("overlap_metrics"), *_typed_in_masks()]:
         if g.mask_a is not None:
             a, b = _pixels(g.mask_a), _pixels(g.mask_b)
             unit = 1.0
-            modes.add("masks")
+            modes.add("masks" if isinstance(g.mask_a[0], list) else "1-D masks")
         else:
             a, unit = _box_cells(g.box_a, g.box_format)
             b, _ = _box_cells(g.box_b, g.box_format)
@@ -108,7 +124,7 @@ def test_overlap_metrics_by_explicit_set_operations():
         close(v["union"], len(a | b) * area)
         close(v["iou"], len(a & b) / len(a | b))
         close(v["dice"], 2 * len(a & b) / (len(a) + len(b)))
-    assert modes == {"masks", "corners", "centre", "pixels"}
+    assert modes == {"masks", "1-D masks", "corners", "centre", "pixels"}
 
 
 def test_overlap_box_formats_agree():
@@ -159,8 +175,12 @@ def test_average_precision_matches_the_voc_devkit():
             if eleven:
                 levels = [max([p for r, p in zip(rec, prec) if r >= Fraction(j, 10)], default=0) for j in range(11)]
                 close(v[f"pint{c}"], [float(x) for x in levels])
+                shape = {x for x in levels if x > 0}
             else:  # the envelope: a running maximum from the last rank backwards
-                close(v[f"pint{c}"], torch.flip(torch.cummax(torch.flip(tp / k, [0]), 0).values, [0]).numpy())
+                env = torch.flip(torch.cummax(torch.flip(tp / k, [0]), 0).values, [0])
+                close(v[f"pint{c}"], env.numpy())
+                shape = {round(e, 9) for e, hit in zip(env.tolist(), h) if hit}
+            assert len(shape) >= 2, (q.seed, c, "a flat interpolated precision: AP is one product")
             ap = voc_ap(rec, prec, eleven)
             close(v[f"ap{c}"], float(ap))
             aps.append(ap)
@@ -193,24 +213,52 @@ def test_detection_label_and_loss_match_torch():
 
 # --- upsampling: torch's pooling, unpooling, interpolation and transposed convolution ------------
 
+def _upsampling_cases():
+    """Each drawn question, and typed-in transposed convolutions larger than the draws: maps up to
+    12×12 (or 1-D signals up to 12), rectangular kernels up to 5×5, stride up to 4, padding up to 3."""
+    for q, g, v in questions("upsampling"):
+        yield g, v
+    rng = np.random.default_rng(7)
+    gen = registry.get("upsampling")
+    for _ in range(max(20, len(SEEDS) // 4)):
+        shape = (int(rng.integers(1, 13)),) if rng.random() < 0.3 else tuple(int(n) for n in rng.integers(1, 13, 2))
+        kshape = tuple(int(n) for n in rng.integers(1, 6, len(shape)))
+        d = dict(input=rng.normal(0, 3, shape).round(2).tolist(), kernel=rng.integers(-3, 4, kshape).tolist(),
+                 stride=int(rng.integers(1, 5)), padding=int(rng.integers(0, 4)))
+        try:
+            g = gen.givens(d)
+        except GivenError:  # the padding leaves no output: refused, as it should be
+            continue
+        yield g, {st.name: st.value for st in gen.build(g).steps}
+
+
 def test_upsampling_matches_torch():
     methods, configs = set(), set()
-    for q, g, v in questions("upsampling"):
-        x = t(g.x)[None, None]
-        pooled, idx = F.max_pool2d(x, 2, stride=2, return_indices=True)
-        close(v["pool"], pooled[0, 0].numpy())
-        if g.method == "nearest":
-            up = F.interpolate(pooled, scale_factor=2, mode="nearest")
-        else:  # bed of nails: a stride-2 transposed convolution with a single 1 in the top-left corner
-            up = F.conv_transpose2d(pooled, t([[1.0, 0.0], [0.0, 0.0]])[None, None], stride=2)
-        close(v["up"], up[0, 0].numpy())
-        close(v["unpool"], F.max_unpool2d(pooled, idx, 2, stride=2)[0, 0].numpy())
-        out = F.conv_transpose2d(pooled, t(g.kernel)[None, None], stride=g.stride, padding=g.padding)
-        assert v["size"] == out.shape[-2], q.seed
-        close(v["tconv"], out[0, 0].numpy())
-        methods.add(g.method)
-        configs.add((len(g.kernel), g.stride, g.padding))
-    assert methods == {"nearest", "bed_of_nails"} and len(configs) >= 5
+    for g, v in _upsampling_cases():
+        if g.x is not None:
+            x = t(g.x)[None, None]
+            pooled, idx = F.max_pool2d(x, 2, stride=2, return_indices=True)
+            close(v["pool"], pooled[0, 0].numpy())
+            if g.method == "nearest":
+                up = F.interpolate(pooled, scale_factor=2, mode="nearest")
+            else:  # bed of nails: a stride-2 transposed convolution with a single 1 in the top-left corner
+                up = F.conv_transpose2d(pooled, t([[1.0, 0.0], [0.0, 0.0]])[None, None], stride=2)
+            close(v["up"], up[0, 0].numpy())
+            close(v["unpool"], F.max_unpool2d(pooled, idx, 2, stride=2)[0, 0].numpy())
+            methods.add(g.method)
+        a = t(g.input)[None, None] if g.input is not None else pooled
+        k = t(g.kernel)
+        tconv = F.conv_transpose1d if a.dim() == 3 else F.conv_transpose2d
+        out = tconv(a, k[None, None], stride=g.stride, padding=g.padding)[0, 0]
+        assert v["size"] == out.shape[0]
+        if out.dim() == 2 and (a.shape[-1] != a.shape[-2] or k.shape[0] != k.shape[1]):
+            assert v["size_w"] == out.shape[1]
+        else:
+            assert "size_w" not in v
+        close(v["tconv"], out.numpy())
+        configs.add((g.x is None, out.dim(), tuple(k.shape), g.stride, g.padding))
+    assert methods == {"nearest", "bed_of_nails"} and len(configs) >= 20
+    assert {(x_none, dim) for x_none, dim, *_ in configs} == {(False, 2), (True, 2), (True, 1)}
 
 
 # --- saliency: autograd, and guided backprop as a custom ReLU ------------------------------------
@@ -253,6 +301,8 @@ def test_saliency_matches_autograd_and_guided_backprop():
         close(v["grad"], grad.numpy())
         close(v["saliency"], grad.abs().numpy())
         assert v["top"] == int(torch.argmax(grad.abs())) + 1
+        top2 = torch.topk(grad.abs(), 2).values
+        assert top2[0] - top2[1] > 1e-9, (q.seed, "drawn questions have one most salient pixel")
         if g.W1 is None:
             models.add("linear")
             continue

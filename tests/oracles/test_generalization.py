@@ -16,7 +16,9 @@ import torch.nn.functional as F  # noqa: E402
 from scipy.optimize import brentq, linprog  # noqa: E402
 
 
-from ..conftest import close, questions  # noqa: E402
+from examgen import registry  # noqa: E402
+
+from ..conftest import SEEDS, close, questions  # noqa: E402
 
 DT = torch.float64
 
@@ -48,11 +50,30 @@ def perceptron_vc_dimension(d: int) -> int:
     return d + 1
 
 
-def test_vc_bound_matches_the_inequality():
+def _vc_cases():
+    """Each drawn question, and typed-in ones beyond the draws: small N (vacuous, epsilon above 1),
+    large N and d = 6 (the growth bound no longer a typable integer)."""
     for q, g, v in questions("vc_bound"):
+        yield g, v
+    gen = registry.get("vc_bound")
+    rng = np.random.default_rng(19)
+    for _ in range(max(20, len(SEEDS) // 4)):
+        d, N = int(rng.integers(1, 7)), int(10 ** rng.uniform(1, 7))  # the LP oracle enumerates 2^(d+2) labelings
+        eps = float(min(1.0, math.sqrt(8 * 600 / N), rng.uniform(0.01, 1)))  # eps^2 N / 8 stays below 700
+        if (d + 1) * math.log10(2 * N) > 250:
+            continue
+        g = gen.givens(dict(d=d, N=N, eps=eps, delta=float(rng.uniform(0.001, 0.5))))
+        yield g, {s.name: s.value for s in gen.build(g).steps}
+
+
+def test_vc_bound_matches_the_inequality():
+    for g, v in _vc_cases():
         dvc = perceptron_vc_dimension(g.d)
         assert v["dvc"] == dvc
-        assert v["growth"] == (2 * g.N) ** dvc + 1  # exact integer arithmetic
+        if isinstance(v["growth"], int):
+            assert v["growth"] == (2 * g.N) ** dvc + 1  # exact integer arithmetic
+        else:  # too large to type as a whole number: a float
+            close(v["growth"], float((2 * g.N) ** dvc + 1))
         x = torch.tensor(g.eps, dtype=DT) ** 2 * g.N / 8
         close(v["exp_factor"], torch.exp(-x).item())
         # the bound computed in log space: log 4 + log m_H(2N) - eps^2 N / 8

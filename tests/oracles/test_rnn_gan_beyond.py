@@ -16,7 +16,7 @@ from scipy.spatial.distance import jensenshannon  # noqa: E402
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import close, questions  # noqa: E402
+from ..conftest import SEEDS, close, questions  # noqa: E402
 
 DT = torch.float64
 
@@ -146,9 +146,24 @@ def test_rnn_params_match_torch_modules():
 # --- bptt_gradient: autograd through the unrolled network; clip_grad_norm_ -----------------------
 
 
+def _bptt_cases():
+    """Each drawn question (clipping always changes the gradient there), and typed-in ones: longer
+    sequences, any weights, and thresholds above the norm (nothing to clip)."""
+    for q, g, v in questions("bptt_gradient"):
+        yield q, g, v
+    gen = registry.get("bptt_gradient")
+    rng = np.random.default_rng(23)
+    for _ in range(max(20, len(SEEDS) // 4)):
+        d = dict(w=float(rng.uniform(-4, 4)), u=float(rng.uniform(-3, 3)), b=float(rng.uniform(-1, 1)),
+                 h0=float(rng.uniform(-1, 1)), x=rng.normal(0, 1, int(rng.integers(1, 6))).tolist(),
+                 grad=rng.normal(0, 5, int(rng.integers(2, 5))).tolist(), clip=float(rng.uniform(0.1, 20)))
+        g = gen.givens(d)
+        yield None, g, {st.name: st.value for st in gen.build(g).steps}
+
+
 def test_bptt_gradient_matches_autograd():
     verdicts, clipped = set(), set()
-    for q, g, v in questions("bptt_gradient"):
+    for q, g, v in _bptt_cases():
         h0 = torch.tensor(g.h0, dtype=DT, requires_grad=True)
         hs = [h0]
         for x in g.x:
@@ -173,6 +188,7 @@ def test_bptt_gradient_matches_autograd():
         close(v["g_clipped"], p.grad.numpy(), 1e-5)
         close(v["g_clipped"], (grad * min(1.0, g.clip / norm.item())).numpy())
         clipped.add(norm.item() > g.clip)
+        assert q is None or norm.item() > g.clip, (q.seed, "a drawn question asks to clip: it must change g")
     assert verdicts == {"vanishing", "exploding"} and clipped == {True, False}
 
 

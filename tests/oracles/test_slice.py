@@ -3,14 +3,14 @@ against an independent PyTorch computation in float64, over ORACLE_SEEDS seeds (
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import close, questions  # noqa: E402
+from ..conftest import SEEDS, close, questions  # noqa: E402
 
 DT = torch.float64
 
@@ -31,45 +31,83 @@ def test_adam_matches_torch_optim_adam():
 
 
 def _batchnorm_cases():
-    """Each drawn question (eps = 0), and the same givens with eps = 0.01."""
+    """Each drawn question (eps = 0), the same givens with eps = 0.01, and typed-in batches larger
+    than the draws: up to 12 examples of up to 6 features, unrounded values."""
     gen = registry.get("batchnorm")
     for q, g, v in questions("batchnorm"):
         yield g, v
         g2 = g.model_copy(update={"eps": 0.01})
         yield g2, {s.name: s.value for s in gen.build(g2).steps}
+    rng = np.random.default_rng(11)
+    for _ in range(max(20, len(SEEDS) // 4)):
+        n, d = int(rng.integers(2, 13)), int(rng.integers(1, 7))
+        per = lambda lo, hi: [float(x) for x in rng.uniform(lo, hi, d)]  # noqa: E731
+        givens = dict(z=rng.normal(0, 20, (n, d)).round(3).tolist(), gamma=per(-5, 5), beta=per(-5, 5),
+                      eps=float(rng.choice([0, 1e-5, 0.1])), momentum=float(rng.uniform(0.01, 0.99)),
+                      running_mean=per(-50, 50), running_var=per(0.1, 500), x_test=per(-50, 50),
+                      running_var_unbiased=bool(rng.random() < 0.5))
+        g = gen.givens(givens)
+        yield g, {s.name: s.value for s in gen.build(g).steps}
 
 
 def test_batchnorm_matches_torch_batchnorm1d():
+    forms = set()
     for g, v in _batchnorm_cases():
-        z = torch.tensor(g.z, dtype=DT)[:, None]
+        d = g.features
+        forms.add((g.multi, g.running_var_unbiased))
+        z = torch.tensor(g.z, dtype=DT).reshape(len(g.z), d)
+        shape = (d,) if g.multi else ()
         # PyTorch refuses eps = 0 in training; 1e-300 vanishes next to any variance in float64
-        bn = torch.nn.BatchNorm1d(1, eps=g.eps or 1e-300, momentum=g.momentum, dtype=DT)
+        bn = torch.nn.BatchNorm1d(d, eps=g.eps or 1e-300, momentum=g.momentum, dtype=DT)
         with torch.no_grad():
-            bn.weight.fill_(g.gamma)
-            bn.bias.fill_(g.beta)
-            bn.running_mean.fill_(g.running_mean)
-            bn.running_var.fill_(g.running_var)
+            bn.weight.copy_(torch.as_tensor(g.gamma, dtype=DT).expand(d))
+            bn.bias.copy_(torch.as_tensor(g.beta, dtype=DT).expand(d))
+            bn.running_mean.copy_(torch.as_tensor(g.running_mean, dtype=DT).expand(d))
+            bn.running_var.copy_(torch.as_tensor(g.running_var, dtype=DT).expand(d))
         bn.train()
-        out = bn(z).detach()[:, 0]
-        close(v["mean"], z.mean().item())
-        close(v["var"], z.var(unbiased=False).item())
-        close(v["z_hat"], ((out - g.beta) / g.gamma).numpy(), 1e-8)
-        close(v["z_tilde"], out.numpy())
-        close(v["run_mean"], bn.running_mean.item())
+        out = bn(z).detach()
+        ref = lambda t: t.detach().reshape(shape).numpy()  # noqa: E731  one feature: scalars
+        col = lambda t: (t if g.multi else t[:, 0]).detach().numpy()  # noqa: E731
+        close(v["mean"], ref(z.mean(0)))
+        close(v["var"], ref(z.var(0, unbiased=False)))
+        close(v["z_hat"], col((out - bn.bias) / bn.weight), 1e-8)
+        close(v["z_tilde"], col(out))
+        close(v["run_mean"], ref(bn.running_mean))
         if g.running_var_unbiased:  # PyTorch's own convention
-            close(v["run_var"], bn.running_var.item())
+            close(v["var_unbiased"], ref(z.var(0, unbiased=True)))
+            close(v["run_var"], ref(bn.running_var))
         else:  # the population variance in PyTorch's update rule
-            close(v["run_var"], (1 - g.momentum) * g.running_var + g.momentum * z.var(unbiased=False).item())
+            assert "var_unbiased" not in v
+            close(v["run_var"], ref((1 - g.momentum) * torch.as_tensor(g.running_var, dtype=DT)
+                                    + g.momentum * z.var(0, unbiased=False)))
         with torch.no_grad():
-            bn.running_var.fill_(v["run_var"])
+            bn.running_var.copy_(torch.as_tensor(v["run_var"], dtype=DT).expand(d))
         bn.eval()
-        close(v["y_test"], bn(torch.tensor([[g.x_test]], dtype=DT)).item())
+        x = torch.as_tensor(g.x_test, dtype=DT).expand(d)[None]
+        y = bn(x).detach()[0]
+        close(v["y_test"], ref(y))
+        close(v["x_hat_test"], ref((y - bn.bias) / bn.weight), 1e-8)
+    assert forms == {(False, False), (False, True), (True, False), (True, True)}
+
+
+def _vae_kl_cases():
+    """Each drawn question, and typed-in encoders larger than the draws: up to 8 dimensions,
+    unrounded sigma (or log-variances) and samples."""
+    for q, g, v in questions("vae_kl"):
+        yield g, v
+    rng = np.random.default_rng(13)
+    gen = registry.get("vae_kl")
+    for i in range(max(20, len(SEEDS) // 4)):
+        d = int(rng.integers(1, 9))
+        spread = dict(sigma=rng.uniform(0.01, 20, d).tolist()) if i % 2 else dict(logvar=rng.uniform(-20, 20, d).tolist())
+        g = gen.givens(dict(mu=rng.normal(0, 5, d).tolist(), eps=rng.normal(0, 1, d).tolist(), **spread))
+        yield g, {s.name: s.value for s in gen.build(g).steps}
 
 
 def test_vae_kl_matches_torch_distributions():
     from torch.distributions import Normal, kl_divergence
 
-    for q, g, v in questions("vae_kl"):
+    for g, v in _vae_kl_cases():
         mu = torch.tensor(g.mu, dtype=DT)
         sigma = torch.tensor(g.sigma, dtype=DT) if g.sigma is not None else torch.exp(0.5 * torch.tensor(g.logvar, dtype=DT))
         kl = kl_divergence(Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(mu)))
@@ -80,25 +118,9 @@ def test_vae_kl_matches_torch_distributions():
         close(v["z"], (mu + eps * sigma).numpy())
         if g.logvar is not None:
             close(v["sigma"], sigma.numpy())
-
-
-def test_conv_output_matches_torch_layers():
-    for q, g, v in questions("conv_output"):
-        x = torch.zeros(1, g.channels, g.height, g.width)
-        total = 0
-        for i, layer in enumerate(g.layers, 1):
-            if layer.type == "conv":
-                m = torch.nn.Conv2d(x.shape[1], layer.filters, layer.kernel, stride=layer.stride,
-                                    padding=layer.padding, dilation=layer.dilation)
-            elif layer.type == "maxpool":
-                m = torch.nn.MaxPool2d(layer.kernel, stride=layer.stride, padding=layer.padding)
-            else:
-                m = torch.nn.AvgPool2d(layer.kernel, stride=layer.stride, padding=layer.padding)
-            with torch.no_grad():
-                x = m(x)
-            n = sum(p.numel() for p in m.parameters())
-            total += n
-            assert (v[f"c{i}"], v[f"h{i}"], v[f"w{i}"]) == tuple(x.shape[1:]), (q.seed, i)
-            assert v[f"params{i}"] == n
-        assert v["total_params"] == total
+            assert "logvar" not in v
+        else:  # log sigma^2 from the distribution's own log-density: log p(mu) = -log sigma - log(2 pi)/2
+            log_var = -2 * (Normal(mu, sigma).log_prob(mu) + 0.5 * np.log(2 * np.pi))
+            close(v["logvar"], log_var.numpy())
+            assert "sigma" not in v
 

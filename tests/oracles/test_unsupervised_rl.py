@@ -18,7 +18,7 @@ from torch.distributions import Bernoulli, Categorical, MixtureSameFamily, kl_di
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import questions  # noqa: E402
+from ..conftest import SEEDS, questions  # noqa: E402
 
 DT = torch.float64
 MOVES = ["up", "down", "left", "right"]
@@ -113,11 +113,37 @@ def test_autoencoder_matches_torch_modules_and_distributions():
         close(v["omega"], kl.sum())
 
 
+def _vae_latent_cases():
+    """Each drawn question, and typed-in encoders that give log-variances (for one image or both)."""
+    for q, g, v in questions("vae_latent"):
+        yield g, v
+    rng = np.random.default_rng(17)
+    gen = registry.get("vae_latent")
+    for i in range(max(20, len(SEEDS) // 4)):
+        d, k = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        spread = {"logvar_a": rng.uniform(-20, 20, d).tolist(),
+                  **({"sigma_b": rng.uniform(0.01, 100, d).tolist()} if i % 2 else
+                     {"logvar_b": rng.uniform(-20, 20, d).tolist()})}
+        g = gen.givens(dict(mu_a=rng.normal(0, 5, d).tolist(), eps_a=rng.normal(0, 1, d).tolist(),
+                            mu_b=rng.normal(0, 5, d).tolist(), eps_b=rng.normal(0, 1, d).tolist(),
+                            alpha=float(rng.random()), W=rng.normal(0, 2, (k, d)).tolist(),
+                            b=rng.normal(0, 2, k).tolist(), **spread))
+        yield g, {s.name: s.value for s in gen.build(g).steps}
+
+
 def test_vae_latent_matches_torch_transforms_lerp_and_linear():
     affine = torch.distributions.transforms.AffineTransform
-    for q, g, v in questions("vae_latent"):
-        z_a = affine(loc=T(g.mu_a), scale=T(g.sigma_a))(T(g.eps_a))
-        z_b = affine(loc=T(g.mu_b), scale=T(g.sigma_b))(T(g.eps_b))
+    for g, v in _vae_latent_cases():
+        sigma = {}
+        for name, given, logvar in (("a", g.sigma_a, g.logvar_a), ("b", g.sigma_b, g.logvar_b)):
+            if given is None:  # the standard deviation: the square root of the variance e^{log sigma^2}
+                sigma[name] = torch.exp(T(logvar)).sqrt()
+                close(v[f"sigma_{name}"], sigma[name])
+            else:
+                sigma[name] = T(given)
+                assert f"sigma_{name}" not in v
+        z_a = affine(loc=T(g.mu_a), scale=sigma["a"])(T(g.eps_a))
+        z_b = affine(loc=T(g.mu_b), scale=sigma["b"])(T(g.eps_b))
         close(v["z_a"], z_a)
         close(v["z_b"], z_b)
         z = torch.lerp(z_a, z_b, g.alpha)

@@ -9,6 +9,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import quick_int, quick_pick
+from .._stems import calculator
 
 FOUR = Tolerance.places(4)
 Z95 = 1.96
@@ -57,7 +58,7 @@ class SignificanceGivens(Givens):
         return self
 
 
-@generator(id="significance", topic="beyond", goal="15.3", version=1,
+@generator(id="significance", topic="beyond", goal="15.3", version=2,
            title="Statistical significance: confidence interval, McNemar's test, test-set size")
 class Significance(Generator):
     """Accuracy, standard error and 95 % interval of one classifier; McNemar's test of two on the same
@@ -109,7 +110,7 @@ class Significance(Generator):
             r"Under $H_0$ (no difference) it follows a $\chi^2$ distribution with 1 degree of freedom: "
             r"the p-value is $P(\chi^2_1 \ge \chi^2) = 2\left(1 - \Phi(\sqrt{\chi^2})\right)$ with $\Phi$ the "
             r"standard normal distribution function, and the 5 % critical value is "
-            f"${num(CRITICAL)}$. A calculator may be used. Give the accuracy, the standard error and the "
+            f"${num(CRITICAL)}$. " + calculator(r"the square roots and $\Phi$") + " Give the accuracy, the standard error and the "
             "interval to 4 decimals, the statistic and the p-value to 3 decimals."
         )
 
@@ -157,8 +158,8 @@ class Significance(Generator):
             whole = math.ceil(need)
         s.step("n_needed", int(whole) if math.isfinite(whole) else 0,
                r"n = \left\lceil \frac{1.96^2\,\hat p (1 - \hat p)}{E^2} \right\rceil",
-               lambda: rf"\left\lceil \frac{{3.8416 \cdot {num(p)} \cdot {num(1 - p)}}}{{{num(E)}^2}} \right\rceil "
-                       rf"= \lceil {num(need)} \rceil", label="test images needed")
+               lambda: rf"\left\lceil \frac{{3.8416 \cdot \frac{{{k}}}{{{n}}} \cdot \frac{{{n - k}}}{{{n}}}}}{{{num(E)}^2}} "
+                       rf"\right\rceil = \lceil {num(need, 6)} \rceil", label="test images needed")
 
         s.part("McNemar's test: compute the statistic and its p-value. Is the difference between A "
                "and B significant at the 5 % level?")

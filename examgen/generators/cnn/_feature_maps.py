@@ -1,7 +1,8 @@
-"""Feature maps for the value-level questions (conv2d_values, pooling_values): checks, windows."""
+"""Feature maps for the value-level questions (conv2d_values, pooling_values): checks, windows, precision."""
 
 import numpy as np
 
+from ...model import Tolerance
 from .._maths import output_size
 
 
@@ -28,6 +29,15 @@ def _patches(x: np.ndarray, k: int, stride: int) -> np.ndarray:
     rows, cols = output_size(x.shape[0], k, stride), output_size(x.shape[1], k, stride)
     return np.array([x[u:u + stride * (rows - 1) + 1:stride, v:v + stride * (cols - 1) + 1:stride]
                      for u in range(k) for v in range(k)])
+
+
+WHOLE = "Give the values exactly (they are whole numbers)."
+DECIMALS3 = "Give values to 3 decimals."
+
+
+def precision(whole: bool):
+    """The stem's sentence and the tolerance of the map answers: exact for whole numbers, else 3 decimals."""
+    return (WHOLE, Tolerance.exact()) if whole else (DECIMALS3, Tolerance.places(3))
 
 
 def _whole(values) -> bool:

@@ -11,7 +11,7 @@ from .._draw import pick
 from .._maths import output_size, relu
 from .._mistakes import (BIAS_FORGOTTEN, KERNEL_FLIPPED, MISSING_PLUS_ONE, PADDING_ONCE, RELU_FORGOTTEN,
                          STRIDE_IGNORED)
-from ._feature_maps import _check_map, _dims, _patches, _whole
+from ._feature_maps import _check_map, _dims, _patches, _whole, precision
 
 
 def _pad(x: np.ndarray, p: int) -> np.ndarray:
@@ -61,7 +61,7 @@ def correlate(x: np.ndarray, kernel: np.ndarray, stride: int, padding: int) -> n
     return (kernel.reshape(-1, 1, 1) * _patches(_pad(x, padding), kernel.shape[0], stride)).sum(axis=0)
 
 
-@generator(id="conv2d_values", topic="cnn", goal="05.2", version=2,
+@generator(id="conv2d_values", topic="cnn", goal="05.2", version=3,
            title="Values of a convolutional layer's output")
 class Conv2dValues(Generator):
     """One input channel, one filter: padded size, output size, output map (+ bias), optional ReLU."""
@@ -118,7 +118,7 @@ class Conv2dValues(Generator):
             "\n\n"
             f"for every position where the kernel fits entirely inside $\\tilde X$ (windows that would stick out "
             f"are dropped). After adding the bias, the layer {act}. "
-            + ("All values are whole numbers." if whole else "Give values to 3 decimals.")
+            + precision(whole)[0]
         )
 
     def solve(self, s: Steps, g: Conv2dGivens):
@@ -162,9 +162,10 @@ class Conv2dValues(Generator):
             bias = 0.0
         else:
             bias = g.bias
+        tol = precision(_whole([v for r in g.x + g.kernel for v in r] + [g.bias]))[1]
         z = correlate(x, used, st, p) + bias
         z = s.step("z", z, r"z_{ij} = b + \sum_{u,v} K_{uv}\, \tilde X_{s(i-1)+u,\ s(j-1)+v}",
-                   lambda: self._work(x, kern, g), label="$Z$", answer=True)
+                   lambda: self._work(x, kern, g), label="$Z$", answer=True, tol=tol)
 
         if g.relu:
             s.part("Apply the ReLU: give $A = \\max(0, Z)$.")
@@ -172,7 +173,7 @@ class Conv2dValues(Generator):
                 a = z
             else:
                 a = relu(z)
-            s.step("a", a, r"a_{ij} = \max(0, z_{ij})", lambda: rf"\max\left(0, {mat(z)}\right)", label="$A$")
+            s.step("a", a, r"a_{ij} = \max(0, z_{ij})", lambda: rf"\max\left(0, {mat(z)}\right)", label="$A$", tol=tol)
 
     @staticmethod
     def _work(x: np.ndarray, kern: np.ndarray, g: Conv2dGivens) -> str:

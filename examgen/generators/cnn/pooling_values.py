@@ -12,7 +12,7 @@ from ...steps import Steps
 from .._draw import pick
 from .._maths import output_size
 from .._mistakes import CEIL_INSTEAD_OF_FLOOR, MISSING_PLUS_ONE, STRIDE_IGNORED
-from ._feature_maps import _check_map, _dims, _patches, _whole
+from ._feature_maps import _check_map, _dims, _patches, _whole, precision
 
 
 class PoolingGivens(Givens):
@@ -41,7 +41,7 @@ def pool_map(x: np.ndarray, kind: str, k: int, stride: int) -> np.ndarray:
     return win.max(axis=0) if kind == "max" else win.mean(axis=0)
 
 
-@generator(id="pooling_values", topic="cnn", goal="05.5", version=2, title="Max and average pooling")
+@generator(id="pooling_values", topic="cnn", goal="05.5", version=3, title="Max and average pooling")
 class PoolingValues(Generator):
     """A small map through max or average pooling: output size, number of values, pooled map."""
 
@@ -68,8 +68,7 @@ class PoolingValues(Generator):
     def stem(self, g):
         h, w = len(g.x), len(g.x[0])
         whole = _whole([v for r in g.x for v in r])
-        prec = ("Give values to 3 decimals." if g.pool == "average" or not whole
-                else "All values are whole numbers.")
+        prec = precision(whole and g.pool == "max")[0]
         kind = "maximum" if g.pool == "max" else "average (mean)"
         return (
             f"A feature map of size $H \\times W \\times C = {h} \\times {w} \\times {g.channels}$ goes through "
@@ -123,7 +122,8 @@ class PoolingValues(Generator):
             y = _patches(x, k, st).sum(axis=0)
         else:
             y = pool_map(x, kind, k, st)
-        s.step("y", y, self._formula(g), lambda: self._work(x, g), label="pooled output $Y$")
+        s.step("y", y, self._formula(g), lambda: self._work(x, g), label="pooled output $Y$",
+               tol=precision(g.pool == "max" and _whole([v for r in g.x for v in r]))[1])
 
     @staticmethod
     def _formula(g: PoolingGivens) -> str:

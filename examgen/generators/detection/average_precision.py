@@ -62,6 +62,17 @@ def _envelope(prec) -> list[float]:
     return out
 
 
+def _flat(hits, n_gt, interp: str) -> bool:
+    """Does the interpolated precision take one value only (where the recall grows; at the recall
+    levels that are reached, for 11-point)?"""
+    prec, rec = _pr(hits, n_gt)
+    if interp == "all-point":
+        values = {round(e, 9) for e, h in zip(_envelope(prec), hits) if h}
+    else:
+        values = {round(p, 9) for p in _eleven(prec, rec) if p > 0}
+    return len(values) < 2
+
+
 _LEVELS = tuple(j / 10 - 1e-9 for j in range(11))
 
 
@@ -76,7 +87,7 @@ def _eleven(prec, rec, interpolate: bool = True) -> list[float]:
     return out
 
 
-@generator(id="average_precision", topic="detection", goal="09.7", version=2,
+@generator(id="average_precision", topic="detection", goal="09.7", version=3,
            title="Precision, recall, average precision and mAP of ranked detections")
 class AveragePrecision(Generator):
     """Ranked detections of two (or three) classes: precision and recall at each rank, the
@@ -89,7 +100,7 @@ class AveragePrecision(Generator):
         interp = r.pick(("all-point", "all-point", "11-point"))
         names = r.sample(CLASS_NAMES, 2)
         while True:
-            classes = [self._draw_class(r) for _ in names]
+            classes = [self._draw_class(r, interp) for _ in names]
             for h, n in classes:  # interpolation must change the AP of at least one class
                 p, rc = _pr(h, n)
                 if (any(e - q > 1e-9 for e, q, v in zip(_envelope(p), p, h) if v) if interp == "all-point"
@@ -105,16 +116,19 @@ class AveragePrecision(Generator):
                         n_gt=[n for _, n in classes], interpolation=interp)
 
     @staticmethod
-    def _draw_class(r: Draws) -> tuple[list[int], int]:
+    def _draw_class(r: Draws, interp: str) -> tuple[list[int], int]:
         """Ranked hits with 2 .. k-2 true positives and a false positive before the last one (else
-        AP = 1), and the number of ground-truth objects (some may never be found)."""
+        AP = 1), and the number of ground-truth objects (some may never be found); the interpolated
+        precision is not flat (else AP is one precision times the final recall, and teaches nothing)."""
         while True:
             k = r.pick((5, 5, 6))
             h = [0] * k
             for i in r.sample(range(k), r.int(2, k - 1)):
                 h[i] = 1
             if h.index(0) < k - 1 - h[::-1].index(1):
-                return h, sum(h) + r.pick((0, 1, 1, 2))
+                n = sum(h) + r.pick((0, 1, 1, 2))
+                if not _flat(h, n, interp):
+                    return h, n
 
     def stem(self, g):
         tables = []

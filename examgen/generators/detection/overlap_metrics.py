@@ -16,8 +16,9 @@ BoxFormat = Literal["corners", "centre", "pixels"]
 
 
 class OverlapGivens(Givens):
-    mask_a: list[list[int]] | None = Field(None, description="predicted binary mask (rows of 0/1)")
-    mask_b: list[list[int]] | None = Field(None, description="ground-truth binary mask (rows of 0/1)")
+    mask_a: list[list[int]] | list[int] | None = Field(
+        None, description="predicted binary mask (rows of 0/1, or one vector of 0/1 for a 1-D mask)")
+    mask_b: list[list[int]] | list[int] | None = Field(None, description="ground-truth binary mask, like mask_a")
     box_format: BoxFormat | None = Field(
         None, description="corners: (x1, y1, x2, y2) in continuous coordinates; centre: (xc, yc, w, h); "
                           "pixels: (x1, y1, x2, y2) as pixel indices, both ends included")
@@ -33,7 +34,15 @@ class OverlapGivens(Givens):
             raise ValueError("give either mask_a and mask_b, or box_format, box_a and box_b")
         if masks:
             a, b = self.mask_a, self.mask_b
-            if not a or not a[0] or len(a) > 12 or len(a[0]) > 12:
+            if not a or not b:
+                raise ValueError("the masks must not be empty")
+            if isinstance(a[0], list) != isinstance(b[0], list):
+                raise ValueError("give both masks as vectors (1-D) or both as rows (2-D)")
+            if not isinstance(a[0], list):
+                if len(a) != len(b) or len(a) > 64:
+                    raise ValueError("1-D masks must have the same length, at most 64")
+                a, b = [a], [b]
+            elif not a[0] or len(a) > 12 or len(a[0]) > 12:
                 raise ValueError("masks must have 1-12 rows and 1-12 columns")
             if any(len(r) != len(a[0]) for r in a + b) or len(a) != len(b):
                 raise ValueError("both masks must be rectangular and of the same size")
@@ -126,7 +135,8 @@ class OverlapMetrics(Generator):
 
     def figure(self, g):
         if g.mask_a is not None:
-            return masks(g.mask_a, g.mask_b, names=("A (predicted)", "B (truth)"))
+            a, b = (g.mask_a, g.mask_b) if isinstance(g.mask_a[0], list) else ([g.mask_a], [g.mask_b])
+            return masks(a, b, names=("A (predicted)", "B (truth)"))
         a, b = g.box_a, g.box_b
         if g.box_format == "centre":  # the corners are what part (a) asks for: draw, do not label
             a = [a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2]
@@ -142,6 +152,13 @@ class OverlapMetrics(Generator):
         tail = (r"The Jaccard index is $J(A, B) = \mathrm{IoU} = \frac{|A ∩ B|}{|A ∪ B|}$ and the Dice "
                 r"coefficient is $\mathrm{Dice}(A, B) = \frac{2|A ∩ B|}{|A| + |B|}$. ")
         if g.mask_a is not None:
+            if not isinstance(g.mask_a[0], list):
+                return (
+                    "A network segments a 1-D signal: it predicts the binary mask $A$ of an event (1 = the "
+                    "sample belongs to it); the ground-truth mask is $B$. Each sample counts as one unit.\n\n"
+                    f"$$A = {row(g.mask_a)}, \\qquad B = {row(g.mask_b)}$$\n\n" + tail + "Give IoU and Dice "
+                    "to 3 decimals."
+                )
             return (
                 "A segmentation network predicts the binary mask $A$ of an object (1 = object pixel); "
                 "the ground-truth mask is $B$. Each pixel counts as one unit of area.\n\n"
@@ -171,10 +188,11 @@ class OverlapMetrics(Generator):
                 else "Compute ") + "the areas $|A|$ and $|B|$ and the area of the intersection $|A ∩ B|$.")
         if g.mask_a is not None:
             a, b = np.array(g.mask_a), np.array(g.mask_b)
-            area_a = s.step("area_a", int(a.sum()), r"|A| = \sum_{ij} A_{ij}", label="$|A|$")
-            area_b = s.step("area_b", int(b.sum()), r"|B| = \sum_{ij} B_{ij}", label="$|B|$")
-            inter = s.step("inter", int((a * b).sum()), r"|A ∩ B| = \sum_{ij} A_{ij} B_{ij}",
-                           lambda: r"\#\{\text{pixels with } A_{ij} = B_{ij} = 1\}", label="$|A ∩ B|$",
+            ij, what = ("i", "samples") if a.ndim == 1 else ("ij", "pixels")
+            area_a = s.step("area_a", int(a.sum()), rf"|A| = \sum_{{{ij}}} A_{{{ij}}}", label="$|A|$")
+            area_b = s.step("area_b", int(b.sum()), rf"|B| = \sum_{{{ij}}} B_{{{ij}}}", label="$|B|$")
+            inter = s.step("inter", int((a * b).sum()), rf"|A ∩ B| = \sum_{{{ij}}} A_{{{ij}}} B_{{{ij}}}",
+                           lambda: rf"\#\{{\text{{{what} with }} A_{{{ij}}} = B_{{{ij}}} = 1\}}", label="$|A ∩ B|$",
                            answer=True)
         else:
             area_a, area_b, inter = self._boxes(s, g)

@@ -11,11 +11,12 @@ from ...fmt import num, par, row
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import quick_pick
+from .._stems import given_values
 
 # The values D's outputs and the optimal discriminator are drawn from; the stem gives their
 # natural logarithms, so the question can be done by hand (the table does not depend on the draw).
 TABLE = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
-LN_TABLE = ", ".join(f"$\\ln {num(v)} = {num(math.log(v))}$" for v in TABLE)
+LN_TABLE = given_values([f"\\ln {num(v)} = {num(math.log(v))}" for v in TABLE])
 REAL = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
 
 
@@ -61,7 +62,7 @@ class GanGivens(Givens):
         return self
 
 
-@generator(id="gan_losses", topic="gan", goal="13.5", version=1,
+@generator(id="gan_losses", topic="gan", goal="13.5", version=2,
            title="GAN losses: discriminator, minimax and non-saturating generator, optimal discriminator")
 class GanLosses(Generator):
     """Minibatch estimates of V(D, G), L_D, the minimax and non-saturating generator losses and their
@@ -105,7 +106,7 @@ class GanLosses(Generator):
             f"Later, on a space of only {K} points $x_1, \\dots, x_{K}$, the data and the generator have "
             f"the distributions $p_{{data}} = {row(g.p_data)}$ and $p_g = {row(g.p_g)}$."
             "\n\n"
-            f"You may use {LN_TABLE}. Give answers to 3 decimals."
+            f"{LN_TABLE} Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: GanGivens):

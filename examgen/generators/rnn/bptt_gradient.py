@@ -10,6 +10,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import quick_decimal, quick_pick
+from .._stems import calculator
 
 PRODUCT = Tolerance.significant(3)
 CLIP = Tolerance.places(3)
@@ -36,7 +37,7 @@ class BpttGivens(Givens):
         return self
 
 
-@generator(id="bptt_gradient", topic="rnn", goal="11.2", version=1,
+@generator(id="bptt_gradient", topic="rnn", goal="11.2", version=2,
            title="Backpropagation through time: vanishing and exploding gradients, clipping")
 class BpttGradient(Generator):
     """A scalar tanh RNN: dh_T/dh_0 as a product of factors w(1 - h_t^2); then clipping by norm."""
@@ -81,12 +82,9 @@ class BpttGradient(Generator):
             signs = [quick_pick(rng, [1, -1]) for _ in grad_dir]
             grad = [round(float(sg * gd * scale), 6) for sg, gd in zip(signs, grad_dir)]
             norm = norm0 * scale
-            if rng.random() < 0.2:
-                clip = round(norm * quick_pick(rng, [1.5, 2.0, 1.2]), 6)  # no clipping needed
-            else:
-                clip = quick_pick(rng, [1.0, 2.0, 5.0, 0.5]) * (scale if scale != 10 else 1.0)
-                if clip >= norm:
-                    continue
+            clip = quick_pick(rng, [1.0, 2.0, 5.0, 0.5]) * (scale if scale != 10 else 1.0)
+            if clip >= norm:
+                continue  # the question asks to clip: clipping must change the gradient
             return BpttGivens(w=w, u=u, b=b, h0=h0, x=xs, grad=grad, clip=clip)
 
     def stem(self, g):
@@ -100,7 +98,7 @@ class BpttGradient(Generator):
             f"with $w = {num(g.w)}$, $u = {num(g.u)}$, $b = {num(g.b)}$ and $h_0 = {num(g.h0)}$. It reads "
             f"the inputs ${xs}$ ($T = {T}$). Backpropagation through time multiplies one factor "
             r"$\frac{\partial h_t}{\partial h_{t-1}}$ per step; use "
-            r"$\tanh'(a) = 1 - \tanh^2(a)$. A calculator may be used. Give $h_t$ and the "
+            r"$\tanh'(a) = 1 - \tanh^2(a)$. " + calculator(r"$\tanh$ and the square root") + r" Give $h_t$ and the "
             r"factors to 3 decimals and the product to 3 significant figures."
             "\n\n"
             "During training another iteration gives the gradient "
@@ -171,6 +169,7 @@ class BpttGradient(Generator):
         c_ = g.clip
         s.step("g_clipped", clipped,
                r"g \leftarrow g \cdot \frac{c}{\|g\|} \text{ if } \|g\| > c",
-               lambda: (rf"{row(grad)} \cdot \frac{{{num(c_)}}}{{{num(norm)}}}" if norm > c_ else
-                        rf"\|g\| = {num(norm)} \le {num(c_)}: \text{{unchanged}}"),
-               label="clipped $g$", tol=CLIP)
+               lambda: rf"{row(grad)} \cdot \frac{{{num(c_)}}}{{{num(norm, 6)}}}" if norm > c_ else row(grad),
+               label="clipped $g$", tol=CLIP,
+               explanation=None if norm > c_ else
+               rf"Here $\|g\| = {num(norm)} \le c = {num(c_)}$: clipping leaves the gradient unchanged.")

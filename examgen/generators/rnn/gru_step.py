@@ -8,6 +8,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import quick_decimals, quick_pick
 from .._maths import sigmoid
+from .._stems import calculator
 from ._recurrent import Mat, Vec, _check_shapes, _out, _plus, _show, _times, _vec
 
 
@@ -39,7 +40,7 @@ class GruGivens(Givens):
         return self
 
 
-@generator(id="gru_step", topic="rnn", goal="11.4", version=1, title="One step of a gated recurrent unit")
+@generator(id="gru_step", topic="rnn", goal="11.4", version=2, title="One step of a gated recurrent unit")
 class GruStep(Generator):
     """Update gate, reset gate, candidate state and new state of a GRU (reset before the product)."""
 
@@ -97,7 +98,7 @@ class GruStep(Generator):
             "the three has one bias vector. The weights are:"
             "\n\n" + "\n".join(lines) + "\n\n"
             f"The input is $x_t = {_show(g.x)}$ and the previous state $h_{{t-1}} = {_show(g.h_prev)}$. "
-            r"A calculator may be used for $\sigma$ and $\tanh$. Give answers to 3 decimals."
+            + calculator(r"$\sigma$ and $\tanh$") + " Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: GruGivens):

@@ -9,6 +9,7 @@ from ...render.figures import unrolled_rnn
 from ...steps import Steps
 from .._draw import quick_decimal, quick_decimals, quick_pick
 from .._maths import sigmoid
+from .._stems import calculator
 from ._recurrent import (Mat, Vec, _check_shapes, _out, _plus, _show, _times, _vec)
 
 
@@ -34,7 +35,7 @@ class RnnForwardGivens(Givens):
         return self
 
 
-@generator(id="rnn_forward", topic="rnn", goal="11.1", version=1,
+@generator(id="rnn_forward", topic="rnn", goal="11.1", version=2,
            title="Forward pass of a simple recurrent network")
 class RnnForward(Generator):
     """h_t = tanh(W h_{t-1} + U x_t + b) for 2-3 steps (scalar or 2-d state), then y = v^T h_T + c."""
@@ -96,8 +97,7 @@ class RnnForward(Generator):
             "where $W$ multiplies the previous hidden state, $U$ the input, the bias $b$ is added inside "
             r"the $\tanh$, and $\tanh$ acts on every entry. The weights are " + weights + ". "
             f"After the last step the network outputs ${yform}$ with $v = {_show(g.v)}$ and $c = {num(g.c)}$ "
-            "(no activation on the output). A calculator may be used for $\\tanh$. "
-            "Give answers to 3 decimals."
+            "(no activation on the output). " + calculator(r"$\tanh$") + " Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: RnnForwardGivens):

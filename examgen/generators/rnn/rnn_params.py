@@ -23,7 +23,7 @@ class RnnParamsGivens(Givens):
     batch: int = Field(ge=1, le=100_000, description="N, the minibatch size")
 
 
-@generator(id="rnn_params", topic="rnn", goal="11.5", version=1,
+@generator(id="rnn_params", topic="rnn", goal="11.5", version=2,
            title="Parameters and output shapes of multi-layer and bidirectional RNN/GRU layers")
 class RnnParams(Generator):
     """torch.nn.RNN / GRU with num_layers and bidirectional: parameters per layer, total, shapes."""
@@ -36,9 +36,11 @@ class RnnParams(Generator):
             bidir = bool(rng.random() < 0.6)
             if layers == 1 and not bidir:
                 continue
-            return RnnParamsGivens(cell=quick_pick(rng, ["RNN", "GRU", "GRU"]),
-                                   input_size=quick_pick(rng, [3, 8, 10, 16, 20, 32, 50, 64, 100, 128]),
-                                   hidden_size=quick_pick(rng, [8, 10, 16, 20, 32, 50, 64, 100, 128, 256]),
+            d, h = (quick_pick(rng, [3, 8, 10, 16, 20, 32, 50, 64, 100, 128]),
+                    quick_pick(rng, [8, 10, 16, 20, 32, 50, 64, 100, 128, 256]))
+            if d in (h, 2 * h):  # a higher layer's input size (H or 2H) must differ from D, or a swap goes unseen
+                continue
+            return RnnParamsGivens(cell=quick_pick(rng, ["RNN", "GRU", "GRU"]), input_size=d, hidden_size=h,
                                    num_layers=layers, bidirectional=bidir,
                                    seq_len=quick_pick(rng, [5, 10, 12, 20, 25, 50]),
                                    batch=quick_pick(rng, [1, 4, 8, 16, 32, 64]))
@@ -79,6 +81,10 @@ class RnnParams(Generator):
                         "input_not_doubled", "took H as the input size of the next layer; in a "
                                              "bidirectional network it reads both directions' states: 2H"):
                     d_in = H
+                elif s.mistake("input_size_reused", "took the network's input size D for a higher layer; "
+                                                    "a layer above the first reads the states of the layer "
+                                                    "below it (H, or 2H when bidirectional)"):
+                    d_in = g.input_size
                 else:
                     d_in = dirs * H
                 d_in = s.step(f"in{layer}", d_in, f"D_{layer} = " + (r"2H" if g.bidirectional else "H"),

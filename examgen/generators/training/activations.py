@@ -13,6 +13,7 @@ from ...steps import Steps
 from .._draw import pick
 from .._maths import relu, sigmoid
 from .._mistakes import SIGMOID_DERIVATIVE_OF_Z, SIGMOID_SIGN
+from .._stems import given_values
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 ACT_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}",
@@ -58,7 +59,7 @@ def _exp_hints(g: ActivationsGivens) -> list[float]:
     return sorted(xs)
 
 
-@generator(id="activations", topic="training", goal="07.1", version=2,
+@generator(id="activations", topic="training", goal="07.1", version=3,
            title="Activation functions: values, derivatives, saturation")
 class Activations(Generator):
     """Three of sigmoid, tanh, ReLU, leaky ReLU and ELU at 2-3 inputs: value and derivative of
@@ -91,11 +92,11 @@ class Activations(Generator):
             "elu": rf"the ELU $\mathrm{{ELU}}(z) = z$ for $z > 0$ and $\alpha\,(e^{{z}} - 1)$ for $z \le 0$, "
                    rf"with $\alpha = {num(g.alpha)}$",
         }
-        hints = ", ".join(f"$e^{{{num(x)}}} = {num(math.exp(x), 4)}$" for x in _exp_hints(g))
+        hints = given_values([f"e^{{{num(x)}}} = {num(math.exp(x), 4)}" for x in _exp_hints(g)])
         return (
             "Consider the activation functions\n\n" + "\n".join(f"- {defs[f]}" for f in g.functions) +
             f"\n\nat the inputs $z = {row(g.z)}$. "
-            + (f"You may use {hints}. " if hints else "")
+            + (f"{hints} " if hints else "")
             + "Give values and derivatives to 3 decimals. A function saturates on a side when its "
             r"derivative $f'(z)$ tends to 0 as $z \to +\infty$ (or $z \to -\infty$)."
         )

@@ -3,12 +3,13 @@
 import numpy as np
 from pydantic import Field, model_validator
 
-from ...fmt import num, par
+from ...fmt import num, par, sig
 from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import decimal, pick
 from .._mistakes import NO_SQUARE_ROOT
+from .._stems import calculator
 
 MOMENT = Tolerance.places(4)
 VARIANCE = Tolerance.significant(3)
@@ -29,7 +30,7 @@ class AdamGivens(Givens):
         return self
 
 
-@generator(id="adam", topic="training", goal="07.4", version=2, title="ADAM with bias correction")
+@generator(id="adam", topic="training", goal="07.4", version=3, title="ADAM with bias correction")
 class Adam(Generator):
     """T = 1-3 ADAM steps on one weight, with the course's bias correction."""
 
@@ -61,6 +62,7 @@ class Adam(Generator):
             f"$\\epsilon = {num(g.eps)}$ and the gradients ${grads}$. "
             "Give $\\mu_{\\partial w}$, $\\hat\\mu_t$ and $w$ to 4 decimals, and the variances "
             "$\\mathrm{var}_{\\partial w}$, $\\hat v_t$ to 3 significant figures."
+            + ("" if len(g.grads) == 1 else " " + calculator("the square roots"))
         )
 
     def solve(self, s: Steps, g: AdamGivens):
@@ -79,7 +81,7 @@ class Adam(Generator):
             v = s.step(f"v{t}", r2 * v0 + (1 - r2) * grad ** 2,
                        rf"\mathrm{{var}}_{{\partial w}}^{{({t})}} = \rho_2 \mathrm{{var}}_{{\partial w}}^{{({t - 1})}}"
                        rf" + (1-\rho_2) g_{t}^2",
-                       lambda: rf"{num(r2)} \cdot {par(v0)} + {num(1 - r2)} \cdot {par(grad)}^2",
+                       lambda: rf"{num(r2)} \cdot {sig(v0, 4)} + {num(1 - r2)} \cdot {par(grad)}^2",
                        label=rf"$\mathrm{{var}}_{{\partial w}}^{{({t})}}$", tol=VARIANCE)
             if s.mistake("no_bias_correction",
                          "used the moments without bias correction; ADAM divides by 1 - rho^t "
@@ -93,11 +95,11 @@ class Adam(Generator):
                 m_hat, v_hat = m / (1 - r1 ** t), v / (1 - r2 ** t)
             m_hat = s.step(f"m_hat{t}", m_hat,
                            rf"\hat\mu_{t} = \frac{{\mu_{{\partial w}}^{{({t})}}}}{{1-\rho_1^{{{t}}}}}",
-                           lambda: rf"\frac{{{num(m)}}}{{1-{num(r1)}^{{{t}}}}}",
+                           lambda: rf"\frac{{{num(m, 6)}}}{{1-{num(r1)}^{{{t}}}}}",
                            label=rf"$\hat\mu_{t}$", tol=MOMENT)
             v_hat = s.step(f"v_hat{t}", v_hat,
                            rf"\hat v_{t} = \frac{{\mathrm{{var}}_{{\partial w}}^{{({t})}}}}{{1-\rho_2^{{{t}}}}}",
-                           lambda: rf"\frac{{{num(v)}}}{{1-{num(r2)}^{{{t}}}}}",
+                           lambda: rf"\frac{{{sig(v, 4)}}}{{1-{num(r2)}^{{{t}}}}}",
                            label=rf"$\hat v_{t}$", tol=VARIANCE)
             if s.mistake(NO_SQUARE_ROOT):
                 step = m_hat / (v_hat + eps)

@@ -11,6 +11,7 @@ from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
+from .._stems import given_values
 
 EXPONENT = Tolerance.places(3)
 SCALE = Tolerance.significant(3)
@@ -38,7 +39,7 @@ def _frac(x: float) -> float:
     return round(x - math.floor(x + 1e-9), 6)
 
 
-@generator(id="log_scale_search", topic="training", goal="07.5", version=1,
+@generator(id="log_scale_search", topic="training", goal="07.5", version=2,
            title="Hyperparameter search on a log scale")
 class LogScaleSearch(Generator):
     """Log-uniform samples of a learning rate or weight decay from uniform draws, how much of the
@@ -69,7 +70,7 @@ class LogScaleSearch(Generator):
         step = (hi - lo) / (g.grid_size - 1)
         fracs |= {_frac(lo + k * step) for k in range(g.grid_size)}
         fracs = sorted(f for f in fracs if 1e-6 < f < 1 - 1e-6)
-        hints = ", ".join(f"$10^{{{num(f)}}} = {num(10 ** f, 3)}$" for f in fracs)
+        hints = given_values([f"10^{{{num(f)}}} = {num(10 ** f, 3)}" for f in fracs])
         return (
             f"To tune the {name} ${sym}$, a random search samples it on a log scale between "
             f"${num(g.low)}$ and ${num(g.high)}$: it draws $u \\sim \\mathcal{{U}}(0, 1)$, sets the base-10 "
@@ -78,7 +79,7 @@ class LogScaleSearch(Generator):
             f"Its draws were $u = {row(g.u)}$.\n\n"
             f"A grid search instead tries $K = {g.grid_size}$ values evenly spaced on the log scale from "
             f"${num(g.low)}$ to ${num(g.high)}$, both included.\n\n"
-            + (f"You may use {hints}. " if hints else "")
+            + (f"{hints} " if hints else "")
             + "Give logarithms and exponents to 3 decimals and all other answers to 3 significant figures."
         )
 

@@ -11,6 +11,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Degenerate, Steps
 from .._draw import decimal, pick
 from .._mistakes import GRADIENT_ASCENT, NO_SQUARE_ROOT
+from .._stems import calculator
 
 WEIGHT = Tolerance.places(4)
 VARIANCE = Tolerance.significant(3)
@@ -44,16 +45,17 @@ def _each(fmt, *arrays) -> str:
 
 
 def _minus(w: float, c: float) -> str:
-    """``w - c`` with the numbers put in: ``1.5 - 2``, ``-1.8 + 1``, ``0.4``."""
+    """``w - c`` with the numbers put in: ``1.5 - 2``, ``-1.8 + 1``, ``0.4`` (w to 5 decimals: it is
+    multiplied by a + alpha, which can be above 2, and the gradient is asked to 4)."""
     if c == 0:
-        return num(w)
-    return f"{num(w)} - {num(c)}" if c > 0 else f"{num(w)} + {num(-c)}"
+        return num(w, 5)
+    return f"{num(w, 5)} - {num(c)}" if c > 0 else f"{num(w, 5)} + {num(-c)}"
 
 
 def _grad_term(a: float, w: float, c: float, alpha: float) -> str:
     inner = _minus(w, c)
-    text = inner if a == 1 else (rf"{num(a)} \cdot ({inner})" if c else rf"{num(a)} \cdot {par(w)}")
-    return text + (rf" + {num(alpha)} \cdot {par(w)}" if alpha else "")
+    text = inner if a == 1 else (rf"{num(a)} \cdot ({inner})" if c else rf"{num(a)} \cdot {par(w, 5)}")
+    return text + (rf" + {num(alpha)} \cdot {par(w, 5)}" if alpha else "")
 
 
 def _square_term(a: float, var: str, c: float) -> str:
@@ -96,7 +98,7 @@ class OptimizersGivens(Givens):
         return self
 
 
-@generator(id="optimizers", topic="training", goal="07.4", version=2,
+@generator(id="optimizers", topic="training", goal="07.4", version=3,
            title="SGD, momentum, RMSprop and AdaGrad updates")
 class Optimizers(Generator):
     """1-3 iterations of an optimizer on a scalar or 2-vector weight of a quadratic loss,
@@ -173,7 +175,8 @@ class Optimizers(Generator):
                      f"$\\gamma = {num(g.lr_decay)}$ after every iteration, so iteration $t$ uses "
                      r"$\lambda_t = \lambda\,\gamma^{t-1}$.")
         prec = ("Give answers to 4 decimals" +
-                (", and the accumulators to 3 significant figures." if g.method in ("rmsprop", "adagrad") else "."))
+                (", and the accumulators to 3 significant figures. " + calculator("the square roots")
+                 if g.method in ("rmsprop", "adagrad") else "."))
         return text + "\n\n" + prec
 
     def solve(self, s: Steps, g: OptimizersGivens):

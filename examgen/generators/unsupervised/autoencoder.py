@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ...fmt import matrix as mat, num, par, row
+from ...fmt import matrix as mat, num, par, row, sig
 from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick, subset
 from .._givens import Number
 from .._mistakes import BIASES_NOT_COUNTED, KL_REVERSED, RATIO_INVERTED, SAMPLE_SCALED_BY_VARIANCE
+from .._stems import calculator
 
 SMALL = Tolerance.significant(3)  # KL terms are often below 0.01
 
@@ -57,7 +58,7 @@ def layer_params(sizes: list[int], biases: bool = True) -> int:
     return sum(a * b + (b if biases else 0) for a, b in zip(sizes, sizes[1:]))
 
 
-@generator(id="autoencoder", topic="unsupervised", goal="12.10", version=2,
+@generator(id="autoencoder", topic="unsupervised", goal="12.10", version=3,
            title="Autoencoders: parameters, compression, denoising and the sparsity penalty")
 class Autoencoder(Generator):
     """A fully connected autoencoder: parameter counts (optionally tied weights) and compression
@@ -140,7 +141,8 @@ class Autoencoder(Generator):
             r"$$\Omega = \sum_j KL(\rho \| \hat\rho_j) = \sum_j \left[ \rho \ln \frac{\rho}{\hat\rho_j} + "
             r"(1 - \rho) \ln \frac{1 - \rho}{1 - \hat\rho_j} \right]$$"
             "\n\n"
-            r"where $\hat\rho_j$ is unit $j$'s mean activation over the minibatch (natural log). Give "
+            r"where $\hat\rho_j$ is unit $j$'s mean activation over the minibatch (natural log). "
+            + calculator("the logarithms") + " Give "
             "counts exactly, the KL terms and $\\Omega$ to 3 significant figures, other answers to 3 decimals."
         )
 
@@ -220,8 +222,8 @@ class Autoencoder(Generator):
             kl = rho * np.log(rho / rh) + (1 - rho) * np.log((1 - rho) / (1 - rh))
         kl = s.step("kl", kl, r"KL(\rho \| \hat\rho_j) = \rho \ln \frac{\rho}{\hat\rho_j} + (1 - \rho) \ln "
                               r"\frac{1 - \rho}{1 - \hat\rho_j}",
-                    lambda: r",\ ".join(rf"{num(rho)} \ln \frac{{{num(rho)}}}{{{num(r)}}} + {num(1 - rho)} \ln "
-                                        rf"\frac{{{num(1 - rho)}}}{{{num(1 - r)}}}" for r in rh),
+                    lambda: r",\ ".join(rf"{num(rho)} \ln \frac{{{num(rho)}}}{{{sig(r, 6)}}} + {num(1 - rho)} \ln "
+                                        rf"\frac{{{num(1 - rho)}}}{{{sig(1 - r, 6)}}}" for r in rh),
                     label=r"$KL(\rho \| \hat\rho_j)$", tol=SMALL, answer=True)
         s.step("omega", float(np.sum(kl)), r"\Omega = \sum_j KL(\rho \| \hat\rho_j)",
-               lambda: " + ".join(par(v) for v in np.asarray(kl)), label=r"$\Omega$", tol=SMALL, answer=True)
+               lambda: " + ".join(sig(v, 6) for v in np.asarray(kl)), label=r"$\Omega$", tol=SMALL, answer=True)

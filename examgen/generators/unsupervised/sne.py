@@ -7,13 +7,14 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, model_validator
 
-from ...fmt import matrix as mat, num, par, row
+from ...fmt import matrix as mat, num, par, row, sig
 from ...model import Tolerance
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick, subset
 from .._givens import Number
 from .._mistakes import KL_REVERSED
+from .._stems import calculator
 
 SMALL = Tolerance.significant(3)  # KL terms are often below 0.01
 
@@ -82,7 +83,7 @@ class SneGivens(Givens):
         return self
 
 
-@generator(id="sne", topic="unsupervised", goal="12.8", version=2,
+@generator(id="sne", topic="unsupervised", goal="12.8", version=3,
            title="SNE and t-SNE: neighbour probabilities, KL divergence, gradient and perplexity")
 class Sne(Generator):
     """p_{j|i} with given sigma_i, the perplexity of one point, the joint p_ij, the map's q_ij under
@@ -142,8 +143,8 @@ class Sne(Generator):
             r"t-SNE's $Q$, whose gradient is $\frac{\partial C}{\partial y_i} = 4 \sum_j (p_{ij} - q_{ij})"
             r"(y_i - y_j)(1 + \|y_i - y_j\|^2)^{-1}$."
             "\n\n"
-            f"Write probabilities as {n}×{n} matrices (row $i$, column $j$, zeros on the diagonal). A calculator "
-            "is needed for the exponentials and logarithms. Give $C$ to 3 significant figures and the other "
+            f"Write probabilities as {n}×{n} matrices (row $i$, column $j$, zeros on the diagonal). "
+            + calculator("the exponentials and logarithms") + " Give $C$ to 3 significant figures and the other "
             "answers to 3 decimals."
         )
 
@@ -197,7 +198,7 @@ class Sne(Generator):
         pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
         s.step("q_sne", q_sne, r"q_{ij} = \frac{\exp(-\|y_i - y_j\|^2)}{\sum_{k \neq l} \exp(-\|y_k - y_l\|^2)}",
                lambda: self._pairs_work(dy, pairs, r"\exp(-\|y_k - y_l\|^2)", gauss.sum(),
-                                        rf"q_{{12}} = \frac{{\exp(-{num(dy[0, 1])})}}{{{num(gauss.sum())}}}"),
+                                        rf"q_{{12}} = \frac{{\exp(-{num(dy[0, 1])})}}{{{sig(gauss.sum(), 6)}}}"),
                label=r"$q_{ij}$ (SNE, Gaussian)", answer=True)
         if s.mistake("gaussian_q", "used a Gaussian kernel for t-SNE's q_ij; t-SNE uses the heavy-tailed "
                                    "Student-t kernel (1 + d^2)^-1 in the map"):
@@ -210,7 +211,7 @@ class Sne(Generator):
         Q = s.step("q_tsne", q_t,
                    r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l} (1 + \|y_k - y_l\|^2)^{-1}}",
                    lambda: self._pairs_work(dy, pairs, r"(1 + \|y_k - y_l\|^2)^{-1}", student.sum(),
-                                            rf"q_{{12}} = \frac{{(1 + {num(dy[0, 1])})^{{-1}}}}{{{num(student.sum())}}}"),
+                                            rf"q_{{12}} = \frac{{(1 + {num(dy[0, 1])})^{{-1}}}}{{{sig(student.sum(), 6)}}}"),
                    label=r"$q_{ij}$ (t-SNE, Student-t)", answer=True)
 
         s.part(r"Compute the cost $C = KL(P \| Q)$ with t-SNE's $Q$.")
@@ -221,7 +222,7 @@ class Sne(Generator):
         else:
             kl = np.sum(p_off * np.log(p_off / q_off))
         s.step("kl", float(kl), r"C = \sum_{i \neq j} p_{ij} \ln \frac{p_{ij}}{q_{ij}}",
-               lambda: r"2 \left(" + " + ".join(rf"{num(P[a, b])} \ln \frac{{{num(P[a, b])}}}{{{num(Q[a, b])}}}"
+               lambda: r"2 \left(" + " + ".join(rf"{sig(P[a, b], 6)} \ln \frac{{{sig(P[a, b], 6)}}}{{{sig(Q[a, b], 6)}}}"
                                                   for a, b in pairs) + r"\right) \text{ (each pair twice)}",
                label=r"$KL(P \| Q)$", tol=SMALL)
 
@@ -247,4 +248,4 @@ class Sne(Generator):
     def _pairs_work(dy: np.ndarray, pairs, kernel: str, total: float, example: str) -> str:
         """The squared map distances of the pairs, the normaliser (each pair counted twice) and one entry."""
         dists = ", ".join(rf"\|y_{a + 1} - y_{b + 1}\|^2 = {num(dy[a, b])}" for a, b in pairs)
-        return rf"{dists};\ \sum_{{k \neq l}} {kernel} = {num(total)};\ {example}"
+        return rf"{dists};\ \sum_{{k \neq l}} {kernel} = {sig(total, 6)};\ {example}"

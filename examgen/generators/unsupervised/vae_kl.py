@@ -9,7 +9,8 @@ from ...fmt import num, par, row
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import decimals, pick
-from .._mistakes import HALF_FORGOTTEN, SAMPLE_SCALED_BY_VARIANCE
+from .._mistakes import HALF_FORGOTTEN, SAMPLE_SCALED_BY_VARIANCE, SIGMA_IS_EXP_LOGVAR
+from .._stems import given_values
 
 
 class VaeKlGivens(Givens):
@@ -32,7 +33,7 @@ class VaeKlGivens(Givens):
         return self
 
 
-@generator(id="vae_kl", topic="unsupervised", goal="12.13", version=2,
+@generator(id="vae_kl", topic="unsupervised", goal="12.13", version=3,
            title="VAE latent loss and the reparameterisation trick")
 class VaeKl(Generator):
     """KL(N(mu, sigma^2) || N(0, 1)) per latent dimension and in total; z = mu + sigma * eps."""
@@ -51,11 +52,11 @@ class VaeKl(Generator):
         d = len(g.mu)
         if g.sigma is not None:
             spread = f"standard deviations $\\sigma = {row(g.sigma)}$"
-            hint = r"You may use $\ln 2 = 0.6931$ and $\ln 3 = 1.0986$."
+            hint = given_values([r"\ln 2 = 0.6931", r"\ln 3 = 1.0986"])
         else:
             spread = f"log-variances $\\log\\sigma^2 = {row(g.logvar)}$"
             exps = sorted({x for lv in g.logvar for x in (lv, lv / 2)})
-            hint = "You may use " + ", ".join(f"$e^{{{num(x)}}} = {num(math.exp(x))}$" for x in exps) + "."
+            hint = given_values([f"e^{{{num(x)}}} = {num(math.exp(x))}" for x in exps])
         return (
             f"The encoder of a variational autoencoder maps an image $x$ to a {d}-dimensional Gaussian "
             f"$q = \\mathcal{{N}}(\\mu, \\sigma^2)$ with means $\\mu = {row(g.mu)}$ and {spread} "
@@ -71,7 +72,8 @@ class VaeKl(Generator):
 
     def solve(self, s: Steps, g: VaeKlGivens):
         mu, eps = np.array(g.mu), np.array(g.eps)
-        s.part(r"Compute $\sigma_i^2$, the latent loss $D_{KL,i}$ of every dimension, and the total latent loss.")
+        s.part(r"Compute $\sigma_i^2$" + (r", $\log\sigma_i^2$" if g.sigma is not None else "")
+               + r", the latent loss $D_{KL,i}$ of every dimension, and the total latent loss.")
         if g.sigma is not None:
             sigma = np.array(g.sigma)
             if s.mistake("sigma_for_variance", "used sigma where sigma^2 belongs"):
@@ -87,15 +89,21 @@ class VaeKl(Generator):
                 var = np.exp(logvar)
             var = s.step("sigma2", var, r"\sigma_i^2 = e^{\log\sigma_i^2}",
                          lambda: ", ".join(f"e^{{{num(x)}}}" for x in logvar), label=r"$\sigma^2$")
-        half = 1.0 if s.mistake(HALF_FORGOTTEN) else 0.5
-        if s.mistake("log_of_sigma", "used log(sigma) where log(sigma^2) belongs"):
-            logs = np.log(var) / 2
+        if g.sigma is not None:  # log sigma^2 from sigma: a step of its own
+            if s.mistake("log_of_sigma", "used log(sigma) where log(sigma^2) belongs"):
+                logs = np.log(np.asarray(var, dtype=float)) / 2
+            else:
+                logs = np.log(np.asarray(var, dtype=float))
+            logs = s.step("logvar", logs, r"\log\sigma_i^2 = 2 \log\sigma_i",
+                          lambda: r",\ ".join(rf"\log {num(v)}" for v in np.asarray(var, dtype=float)),
+                          label=r"$\log\sigma^2$")
         else:
-            logs = np.log(var)
-        kl = s.step("kl", half * (mu ** 2 + var - logs - 1),
+            logs = np.array(g.logvar)
+        half = 1.0 if s.mistake(HALF_FORGOTTEN) else 0.5
+        kl = s.step("kl", half * (mu ** 2 + var - np.asarray(logs, dtype=float) - 1),
                     r"D_{KL,i} = \frac{1}{2}\left(\mu_i^2 + \sigma_i^2 - \log\sigma_i^2 - 1\right)",
-                    lambda: r",\ ".join(rf"\tfrac12({par(m)}^2 + {num(v)} - \log {num(v)} - 1)"
-                                       for m, v in zip(mu, var)),
+                    lambda: r",\ ".join(rf"\tfrac12({par(m)}^2 + {num(v)} - {par(lv)} - 1)"
+                                       for m, v, lv in zip(mu, var, np.asarray(logs, dtype=float))),
                     label=r"$D_{KL,i}$ per dimension")
         s.step("kl_total", float(np.sum(kl)), r"D_{KL} = \sum_i D_{KL,i}",
                lambda: " + ".join(par(k) for k in kl), label=r"$D_{KL}$ total", answer=True)
@@ -104,8 +112,7 @@ class VaeKl(Generator):
         if g.sigma is not None:
             sigma = np.array(g.sigma)
         else:
-            if s.mistake("sigma_is_exp_logvar", "took exp(log sigma^2) = sigma^2 as sigma; "
-                                                "sigma = exp(log(sigma^2) / 2)"):
+            if s.mistake(SIGMA_IS_EXP_LOGVAR):
                 sigma = var
             else:
                 sigma = np.sqrt(var)

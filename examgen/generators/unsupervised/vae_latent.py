@@ -1,5 +1,6 @@
 """VAE: sampling latent codes and interpolating between two images."""
 
+import math
 from typing import Annotated
 
 import numpy as np
@@ -11,17 +12,25 @@ from ...steps import Steps
 from .._draw import pick
 from .._maths import relu
 from .._givens import Number
-from .._mistakes import BIAS_FORGOTTEN, RELU_FORGOTTEN, SAMPLE_SCALED_BY_VARIANCE
+from .._mistakes import BIAS_FORGOTTEN, RELU_FORGOTTEN, SAMPLE_SCALED_BY_VARIANCE, SIGMA_IS_EXP_LOGVAR
+from .._stems import given_values
 
 Positive = Annotated[float, Field(gt=0, le=100)]
 
 
+LogVariance = Annotated[float, Field(ge=-20, le=20)]
+
+
 class VaeLatentGivens(Givens):
     mu_a: list[Number] = Field(min_length=1, max_length=6, description="encoder means of image A")
-    sigma_a: list[Positive] = Field(description="encoder standard deviations of image A")
+    sigma_a: list[Positive] | None = Field(None, description="encoder standard deviations of image A "
+                                                             "(give sigma_a or logvar_a)")
+    logvar_a: list[LogVariance] | None = Field(None, description="encoder log-variances log(sigma^2) of image A")
     eps_a: list[Number] = Field(description="standard-normal sample for image A")
     mu_b: list[Number] = Field(description="encoder means of image B")
-    sigma_b: list[Positive] = Field(description="encoder standard deviations of image B")
+    sigma_b: list[Positive] | None = Field(None, description="encoder standard deviations of image B "
+                                                             "(give sigma_b or logvar_b)")
+    logvar_b: list[LogVariance] | None = Field(None, description="encoder log-variances log(sigma^2) of image B")
     eps_b: list[Number] = Field(description="standard-normal sample for image B")
     alpha: float = Field(ge=0, le=1, description="interpolation weight: 0 gives z_A, 1 gives z_B")
     W: list[list[Number]] = Field(min_length=1, max_length=6, description="decoder's first layer: weights (k x d)")
@@ -29,8 +38,12 @@ class VaeLatentGivens(Givens):
 
     @model_validator(mode="after")
     def _valid(self):
+        for image, sigma, logvar in (("A", self.sigma_a, self.logvar_a), ("B", self.sigma_b, self.logvar_b)):
+            if (sigma is None) == (logvar is None):
+                raise ValueError(f"give exactly one of sigma_{image.lower()} and logvar_{image.lower()}")
         d = len(self.mu_a)
-        if any(len(v) != d for v in (self.sigma_a, self.eps_a, self.mu_b, self.sigma_b, self.eps_b)):
+        spreads = (self.sigma_a or self.logvar_a, self.sigma_b or self.logvar_b)
+        if any(len(v) != d for v in (self.eps_a, self.mu_b, self.eps_b, *spreads)):
             raise ValueError(f"mu, sigma and eps of both images need one entry per latent dimension ({d})")
         if any(len(r) != d for r in self.W):
             raise ValueError(f"every row of W needs {d} entries (one per latent dimension)")
@@ -73,10 +86,16 @@ class VaeLatent(Generator):
 
     def stem(self, g):
         d = len(g.mu_a)
+
+        def spread(name, sigma, logvar):
+            return (f"$\\sigma_{name} = {row(sigma)}$" if sigma is not None else
+                    f"the log-variances $\\log\\sigma_{name}^2 = {row(logvar)}$")
+        logvars = sorted({x for lv in (g.logvar_a or []) + (g.logvar_b or []) for x in [lv / 2]})
+        hint = (" " + given_values([f"e^{{{num(x)}}} = {num(math.exp(x))}" for x in logvars])) if logvars else ""
         return (
             f"A variational autoencoder with a {d}-dimensional latent space encodes two images. For image A the "
-            f"encoder gives $\\mu_A = {row(g.mu_a)}$ and $\\sigma_A = {row(g.sigma_a)}$; for image B, "
-            f"$\\mu_B = {row(g.mu_b)}$ and $\\sigma_B = {row(g.sigma_b)}$ (independent dimensions, "
+            f"encoder gives $\\mu_A = {row(g.mu_a)}$ and {spread('A', g.sigma_a, g.logvar_a)}; for image B, "
+            f"$\\mu_B = {row(g.mu_b)}$ and {spread('B', g.sigma_b, g.logvar_b)} (independent dimensions, "
             r"$q = \mathcal{N}(\mu, \sigma^2)$). Latent codes are sampled with the reparameterisation trick, "
             r"as in the course, $z = \mu + \tilde z \cdot \sigma$ (elementwise), with the standard-normal samples "
             f"$\\tilde z_A = {row(g.eps_a)}$ and $\\tilde z_B = {row(g.eps_b)}$."
@@ -87,16 +106,24 @@ class VaeLatent(Generator):
             "\n\n"
             f"$$W = {mat(g.W)}, \\qquad b = {mat(g.b)}.$$"
             "\n\n"
-            "Give answers to 3 decimals."
+            "Give answers to 3 decimals." + hint
         )
 
     def solve(self, s: Steps, g: VaeLatentGivens):
-        s.part(r"Sample the latent codes $z_A$ and $z_B$.")
+        logvar = g.logvar_a is not None or g.logvar_b is not None
+        s.part((r"Compute $\sigma$ from the log-variances, then sample" if logvar else "Sample")
+               + r" the latent codes $z_A$ and $z_B$.")
         spread = {}
         variance = s.mistake(SAMPLE_SCALED_BY_VARIANCE)
         codes = {}
-        for name, mu, sigma, eps in (("A", g.mu_a, g.sigma_a, g.eps_a), ("B", g.mu_b, g.sigma_b, g.eps_b)):
-            mu, sigma, eps = np.array(mu), np.array(sigma), np.array(eps)
+        for name, mu, sigma, lv, eps in (("A", g.mu_a, g.sigma_a, g.logvar_a, g.eps_a),
+                                         ("B", g.mu_b, g.sigma_b, g.logvar_b, g.eps_b)):
+            if sigma is None:  # sigma = e^{log(sigma^2) / 2}: a step of its own
+                lv = np.array(lv)
+                sigma = s.step(f"sigma_{name.lower()}", np.exp(lv) if s.mistake(SIGMA_IS_EXP_LOGVAR) else np.exp(lv / 2),
+                               rf"\sigma_{name} = e^{{\frac12\log\sigma_{name}^2}}",
+                               lambda: ", ".join(f"e^{{{num(x / 2)}}}" for x in lv), label=rf"$\sigma_{name}$")
+            mu, sigma, eps = np.array(mu), np.asarray(sigma, dtype=float), np.array(eps)
             sd = sigma ** 2 if variance else sigma
             spread[name] = sd
             codes[name] = s.step(f"z_{name.lower()}", mu + eps * sd,

@@ -19,6 +19,14 @@ def _argmax1(v) -> int:
     return int(np.argmax(np.asarray(v, dtype=float))) + 1
 
 
+def _ties1(v, tol: float = 1e-9) -> list[int]:
+    """1-based indices of the entries tied with the largest one, after the first (the argmax's
+    other equally right answers)."""
+    v = np.asarray(v, dtype=float)
+    top = int(np.argmax(v))
+    return [i + 1 for i in range(len(v)) if i != top and v[i] >= v[top] - tol]
+
+
 def _dot(a, b) -> float:
     return sum(u * v for u, v in zip(a, b))
 

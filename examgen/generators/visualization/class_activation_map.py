@@ -8,7 +8,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import Draws
 from .._mistakes import WEIGHTS_TRANSPOSED
-from ._vectors import _argmax1, _first_max, _index, _margin, _matvec, _unique_max
+from ._vectors import _argmax1, _first_max, _index, _matvec, _ties1, _unique_max
 
 
 def _clean(a) -> np.ndarray:
@@ -34,9 +34,7 @@ class CamGivens(Givens):
         if any(abs(v) > 1000 for m in self.maps for r in m for v in r) or \
                 any(abs(v) > 1000 for r in self.weights for v in r):
             raise ValueError("values must lie in [-1000, 1000]")
-        scores, cam = _cam(self.maps, self.weights)
-        if _margin(scores) < 1e-9:
-            raise ValueError("two classes tie for the highest score: the predicted class is ambiguous")
+        scores, cam = _cam(self.maps, self.weights)  # a tie for the highest score is allowed: any is right
         if max(cam) - min(cam) < 1e-9:
             raise ValueError("the class activation map is constant: it cannot be rescaled")
         return self
@@ -106,7 +104,7 @@ class ClassActivationMap(Generator):
         scores = s.step("scores", scores, r"S_c = \sum_k w^c_k F_k", lambda: rf"{mat(W)} {mat(gap)}",
                         label="$S$")
         c = s.step("pred", _argmax1(scores), r"\hat c = \arg\max_c S_c", lambda: r"\arg\max " + row(scores),
-                   label="predicted class", answer=True)
+                   label="predicted class", answer=True, alternatives=_ties1(scores))
         wc = W[_index(c, len(W))]
 
         s.part(r"Compute the class activation map $M_{\hat c}$ of the predicted class.")

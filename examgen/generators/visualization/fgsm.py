@@ -9,6 +9,7 @@ from ...steps import Steps
 from .._draw import Draws
 from .._maths import sigmoid
 from .._mistakes import ERROR_SIGN
+from .._stems import given_values
 from ._vectors import _dot
 
 
@@ -32,7 +33,7 @@ class FgsmGivens(Givens):
         return self
 
 
-@generator(id="fgsm", topic="visualization", goal="10.5", version=2,
+@generator(id="fgsm", topic="visualization", goal="10.5", version=3,
            title="An adversarial example with the fast gradient sign method")
 class Fgsm(Generator):
     """Logistic regression: the loss gradient with respect to the input, its sign, the FGSM input
@@ -62,7 +63,7 @@ class Fgsm(Generator):
         shift = g.eps * float(np.abs(g.w).sum())
         z_adv = round(z - shift if g.y else z + shift, 6)
         table = sorted({z, z_adv, -z, -z_adv, round(z + (0.5 if z > 0 else -0.5), 6), round(z_adv / 2, 6)})
-        sig = ", ".join(rf"\sigma({num(v)}) = {num(float(sigmoid(v)), 4)}" for v in table)
+        sig = given_values([rf"\sigma({num(v)}) = {num(float(sigmoid(v)), 4)}" for v in table])
         return (
             f"A logistic-regression classifier gives $P(y = 1 \\mid x) = \\sigma(z)$ with $z = w^T x + b$, "
             r"$\sigma(z) = \frac{1}{1 + e^{-z}}$, "
@@ -72,8 +73,7 @@ class Fgsm(Generator):
             f"The input $x = {mat(g.x)}$ has true label $y = {g.y}$. An attacker builds an adversarial "
             r"example with the fast gradient sign method (FGSM), "
             f"$$x_{{adv}} = x + \\epsilon \\operatorname{{sign}}(\\nabla_x L), \\qquad \\epsilon = {num(g.eps)},$$"
-            "\n\nwithout clipping to a pixel range. You may use "
-            f"${sig}$ (4 decimals). Give answers to 3 decimals."
+            f"\n\nwithout clipping to a pixel range. {sig} Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: FgsmGivens):

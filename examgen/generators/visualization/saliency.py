@@ -8,7 +8,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import Draws
 from .._maths import relu
-from ._vectors import _argmax1, _dot, _first_max, _index, _margin, _matvec, _unique_max
+from ._vectors import _argmax1, _dot, _first_max, _index, _matvec, _ties1, _unique_max
 
 
 def _relu_mask(z) -> np.ndarray:
@@ -48,12 +48,10 @@ class SaliencyGivens(Givens):
             if any(abs(z) < 1e-12 for z in z1):
                 raise ValueError("a hidden pre-activation is exactly 0, where the ReLU has no derivative")
             h = [max(z, 0.0) for z in z1]
-        if _margin([s + b for s, b in zip(_matvec(self.W2, h), self.b2)]) < 1e-9:
-            raise ValueError("two classes tie for the highest score: the predicted class is ambiguous")
-        return self
+        return self  # a tie for the highest score (or the most salient pixel) is allowed: any is right
 
 
-@generator(id="saliency", topic="visualization", goal="10.3", version=1,
+@generator(id="saliency", topic="visualization", goal="10.3", version=2,
            title="Saliency map and guided backpropagation")
 class Saliency(Generator):
     """The gradient of the predicted class's score with respect to the input of a linear model or a
@@ -93,7 +91,7 @@ class Saliency(Generator):
             on = r.shuffle([j for j in hidden if active[j]])
             signs = [2.0 * v - 1.0 for v in r.ints(0, 2, n_hid)]
             signs[on[0]], signs[on[1]], signs[r.pick(sorted(dead))] = 1.0, -1.0, 1.0
-            w = [sg * v for sg, v in zip(signs, r.ints(1, 3, n_hid))]
+            w = [sg * v + (sg > 0) for sg, v in zip(signs, r.ints(1, 3, n_hid))]  # -2, -1, 2, 3
             dz = [v if a else 0.0 for v, a in zip(w, active)]
             gdz = [max(v, 0.0) for v in dz]
             grad = [sum(W1[j][i] * dz[j] for j in hidden) for i in range(4)]
@@ -105,8 +103,10 @@ class Saliency(Generator):
             top = _dot(w, h) + b2[c]
             W2 = []
             for k in range(n_cls):  # another class's weights, negated if that makes it lose to class c
-                wk = w if k == c else [float(v) for v in r.ints(-2, 2, n_hid)]
-                wk = [v + 1.0 if v >= 0 else v for v in wk]  # -2, -1, 1, 2
+                if k == c:  # the weights the gradient above was computed with
+                    W2.append(w)
+                    continue
+                wk = [v + 1.0 if v >= 0 else v for v in map(float, r.ints(-2, 2, n_hid))]  # -2, -1, 1, 2
                 if k != c and _dot(wk, h) + b2[k] > top - 0.2:
                     wk = [0.0 - v for v in wk]
                 W2.append(wk)
@@ -156,7 +156,7 @@ class Saliency(Generator):
             scores = s.step("scores", W2 @ x + b2, r"s = W x + b", lambda: rf"{mat(W2)} {mat(x)} + {mat(b2)}",
                             label="$s$")
         c = s.step("pred", _argmax1(scores), r"\hat c = \arg\max_k s_k",
-                   lambda: r"\arg\max " + row(scores), label=r"$\hat c$", answer=True)
+                   lambda: r"\arg\max " + row(scores), label=r"$\hat c$", answer=True, alternatives=_ties1(scores))
         ci = _index(c, n_cls)
         w = W2[ci]
 
@@ -189,7 +189,7 @@ class Saliency(Generator):
         sal = s.step("saliency", sal, r"M_i = \left|\frac{\partial s_{\hat c}}{\partial x_i}\right|",
                      lambda: rf"\left|{mat(grad)}\right|", label="$M$")
         s.step("top", _argmax1(sal), r"\arg\max_i M_i", lambda: r"\arg\max " + row(sal),
-               label="most salient pixel", answer=True)
+               label="most salient pixel", answer=True, alternatives=_ties1(sal))
 
         if hidden:
             s.part(r"Guided backpropagation of $s_{\hat c}$: compute the guided gradient at $z^{[1]}$ and "
