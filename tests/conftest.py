@@ -1,10 +1,16 @@
-"""Shared test helpers. ORACLE_SEEDS (default 200) sets how many seeds the oracle tests use."""
+"""Shared test helpers. ORACLE_SEEDS (default 200) sets how many seeds the oracle tests use.
+
+With the environment variable ``CI`` set, a test that needs a missing tool or module
+(:func:`needs_tool`, :func:`needs_module`) fails instead of being skipped."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -123,10 +129,15 @@ def values(gid: str, givens: dict) -> dict:
     return {s.name: s.value for s in solve(gid, givens).steps}
 
 
-def close(actual, expected, tol=1e-9):
-    """Oracle comparison: same shape (after flattening), within ``tol`` absolute and relative."""
+def close(actual, expected, tol=1e-9, msg=""):
+    """Oracle comparison: same shape (after flattening), within ``tol`` absolute and relative.
+    ``expected`` may be a torch tensor; ``msg`` (e.g. ``f"seed {q.seed}"``) starts the failure
+    message, so that a disagreement names the question to reproduce it with."""
+    if hasattr(expected, "detach"):  # a torch tensor (no torch import here)
+        expected = expected.detach().cpu().numpy()
     np.testing.assert_allclose(np.ravel(np.asarray(actual, dtype=float)),
-                               np.ravel(np.asarray(expected, dtype=float)), rtol=tol, atol=tol)
+                               np.ravel(np.asarray(expected, dtype=float)), rtol=tol, atol=tol,
+                               err_msg=str(msg))
 
 
 def questions(gid, seeds=SEEDS):
@@ -138,15 +149,72 @@ def questions(gid, seeds=SEEDS):
 
 
 def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real ``examgen`` command as a subprocess."""
+    """Run the real, installed ``examgen`` command as a subprocess (for the few tests that need a
+    fresh process: the script starts, nothing imports torch, a new process gives the same exam)."""
     exe = Path(sys.executable).with_name("examgen")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "examgen.cli"]
-    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, input=input, timeout=120)
+    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, input=input, timeout=300)
+
+
+@dataclass
+class CliResult:
+    """What a command run in-process left: the same fields as ``subprocess.CompletedProcess``."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke_cli(*args: str, input: str | None = None) -> CliResult:
+    """Run ``examgen ARGS`` in this process with click's CliRunner, in the current directory.
+    An exception the command lets escape fails the test with its traceback (the real command
+    would print one)."""
+    from click.testing import CliRunner
+
+    from examgen.cli import main
+
+    r = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return CliResult(r.exit_code, r.stdout, r.stderr)
 
 
 @pytest.fixture
-def cli(tmp_path):
+def cli(tmp_path, monkeypatch):
+    """``cli(*args)``: the command run in-process in a fresh folder ``cli.cwd``."""
+    monkeypatch.chdir(tmp_path)
+
     def run(*args, input=None):
-        return run_cli(*args, cwd=tmp_path, input=input)
+        return invoke_cli(*args, input=input)
     run.cwd = tmp_path
     return run
+
+
+# --- tools and modules a test needs ------------------------------------------------------------
+
+def _missing(what: str) -> None:
+    """Skip the test, or fail it when CI is set (CI must have every tool: tools/test.sh installs them)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI is set, so this fails instead of skipping; tools/test.sh installs it)",
+                    pytrace=False)
+    pytest.skip(f"{what}; tools/test.sh installs it", allow_module_level=True)
+
+
+TOOLS = {"chromium": ("chromium", "chromium-browser"), "pdftoppm": ("pdftoppm",)}
+
+
+def needs_tool(name: str) -> str:
+    """The path of a system tool (``"pdftoppm"``, ``"chromium"``, or any program name); skips the
+    test when it is missing, or fails it when CI is set. Playwright tests launch Chromium with
+    ``executable_path=needs_tool("chromium")``."""
+    for exe in TOOLS.get(name, (name,)):
+        path = shutil.which(exe)
+        if path:
+            return path
+    _missing(f"{name} is not installed")
+
+
+def needs_module(name: str):
+    """``import name``, skipping the test (or the module, at module level) when it is missing, or
+    failing when CI is set: ``torch = needs_module("torch")``."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        _missing(f"the Python module {name} is not installed")

@@ -7,20 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen.kinds.formula import evaluate  # noqa: E402
 
-from ..conftest import questions  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
-TOL = 1e-9
-
-
-def close(actual, expected, tol=TOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=tol, atol=tol)
 
 
 def t(x, grad=False):
@@ -48,7 +44,7 @@ def test_derive_formulas_match_autograd_at_random_points():
             # dL/da with a as the leaf
             a = t(a0, True)
             loss_fn(g.loss, a, t(y0)).backward()
-            close(evaluate(v["dL_da"], ["a", "y"], a=a0, y=y0), a.grad.item())
+            close(evaluate(v["dL_da"], ["a", "y"], a=a0, y=y0), a.grad.item(), msg=f"seed {q.seed}")
             # da/dz at the z whose activation is a0
             z0 = (a0 if g.activation == "identity" else
                   np.log(a0 / (1 - a0)) if g.activation == "sigmoid" else np.arctanh(a0))
@@ -56,14 +52,15 @@ def test_derive_formulas_match_autograd_at_random_points():
             act = ACT[g.activation](z)
             if g.activation != "identity":
                 act.backward()
-                close(evaluate(v["da_dz"], ["a"], a=act.item()), z.grad.item())
+                close(evaluate(v["da_dz"], ["a"], a=act.item()), z.grad.item(), msg=f"seed {q.seed}")
             # dL/dw or dL/db through the whole neuron, with b chosen to give that z
             w, b = t(w0, True), t(z0 - w0 * x0, True)
             zz = w * x0 + b
             aa = ACT[g.activation](zz)
             loss_fn(g.loss, aa, t(y0)).backward()
             want = (w if g.wrt == "w" else b).grad.item()
-            close(evaluate(v[f"dL_d{g.wrt}"], ["a", "y", "x"], a=aa.item(), y=y0, x=x0), want, 1e-8)
+            close(evaluate(v[f"dL_d{g.wrt}"], ["a", "y", "x"], a=aa.item(), y=y0, x=x0), want, 1e-8,
+                  msg=f"seed {q.seed}")
 
 
 def test_derive_numbers_match_autograd_and_sgd():
@@ -71,10 +68,10 @@ def test_derive_numbers_match_autograd_and_sgd():
         w, b = t(g.w, True), t(g.b, True)
         z = w * g.x + b
         a = ACT[g.activation](z)
-        close(v["z"], z.item())
+        close(v["z"], z.item(), msg=f"seed {q.seed}")
         # the question's table: the activation rounded to 4 decimals
-        close(v["a"], round(a.item(), 4) if g.activation != "identity" else a.item())
-        assert abs(v["a"] - a.item()) <= 5e-5
+        close(v["a"], round(a.item(), 4) if g.activation != "identity" else a.item(), msg=f"seed {q.seed}")
+        assert abs(v["a"] - a.item()) <= 5e-5, f"seed {q.seed}"
         loss_fn(g.loss, a, t(g.y)).backward()
         p = w if g.wrt == "w" else b
         # the step uses the table value of a; autograd uses the exact one
@@ -85,13 +82,13 @@ def test_derive_numbers_match_autograd_and_sgd():
         loss_fn(g.loss, a_leaf, t(g.y)).backward()
         chain = a_leaf.grad.item() * ({"identity": 1.0, "sigmoid": v["a"] * (1 - v["a"]),
                                         "tanh": 1 - v["a"] ** 2}[g.activation])
-        close(v["grad"], chain * (g.x if g.wrt == "w" else 1.0), 1e-8)
+        close(v["grad"], chain * (g.x if g.wrt == "w" else 1.0), 1e-8, msg=f"seed {q.seed}")
         # one SGD step with that gradient
         param = torch.tensor([g.w if g.wrt == "w" else g.b], dtype=DT, requires_grad=True)
         opt = torch.optim.SGD([param], lr=g.lr)
         param.grad = torch.tensor([v["grad"]], dtype=DT)
         opt.step()
-        close(v[f"{g.wrt}_new"], param.item())
+        close(v[f"{g.wrt}_new"], param.item(), msg=f"seed {q.seed}")
 
 
 def test_softmax_formulas_match_autograd_at_random_points():
@@ -104,11 +101,11 @@ def test_softmax_formulas_match_autograd_at_random_points():
             p = torch.softmax(z, 0)
             J = torch.autograd.functional.jacobian(lambda u: torch.softmax(u, 0), z.detach())
             at = {names[0]: p[tt].item(), names[1]: p[k].item()}
-            close(evaluate(v["dp_tt"], names[:1], **{names[0]: p[tt].item()}), J[tt, tt].item())
-            close(evaluate(v["dp_tk"], names, **at), J[tt, k].item())
+            close(evaluate(v["dp_tt"], names[:1], **{names[0]: p[tt].item()}), J[tt, tt].item(), msg=f"seed {q.seed}")
+            close(evaluate(v["dp_tk"], names, **at), J[tt, k].item(), msg=f"seed {q.seed}")
             F.cross_entropy(z[None], torch.tensor([tt])).backward()
-            close(evaluate(v["dL_dzt"], names, **at), z.grad[tt].item())
-            close(evaluate(v["dL_dzk"], names, **at), z.grad[k].item())
+            close(evaluate(v["dL_dzt"], names, **at), z.grad[tt].item(), msg=f"seed {q.seed}")
+            close(evaluate(v["dL_dzk"], names, **at), z.grad[k].item(), msg=f"seed {q.seed}")
 
 
 def test_softmax_numbers_match_torch():
@@ -116,6 +113,6 @@ def test_softmax_numbers_match_torch():
         z = torch.tensor(g.z, dtype=DT, requires_grad=True)
         loss = F.cross_entropy(z[None], torch.tensor([g.target - 1]))
         loss.backward()
-        close(v["p"], torch.softmax(z, 0).detach().numpy())
-        close(v["loss"], loss.item())
-        close(v["grad"], z.grad.numpy())
+        close(v["p"], torch.softmax(z, 0).detach().numpy(), msg=f"seed {q.seed}")
+        close(v["loss"], loss.item(), msg=f"seed {q.seed}")
+        close(v["grad"], z.grad.numpy(), msg=f"seed {q.seed}")

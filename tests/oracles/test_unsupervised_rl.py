@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.distributions import Bernoulli, Categorical, MixtureSameFamily, kl_divergence  # noqa: E402
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import questions  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
 MOVES = ["up", "down", "left", "right"]
-
-
-def close(actual, expected, tol=1e-9):
-    if isinstance(expected, torch.Tensor):
-        expected = expected.detach().numpy()
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=tol, atol=tol)
 
 
 def T(x) -> torch.Tensor:
@@ -52,27 +46,27 @@ def test_sne_matches_torch_softmax_distributions_and_autograd():
         off = ~eye
         # p_{j|i}: a softmax over j != i of -d^2 / (2 sigma_i^2)
         p_cond = torch.softmax((-D / (2 * sigma[:, None] ** 2)).masked_fill(eye, -math.inf), dim=1)
-        close(v["p_cond"], p_cond)
+        close(v["p_cond"], p_cond, msg=f"seed {q.seed}")
         k = g.perp_point - 1
         H = Categorical(probs=p_cond[k][off[k]]).entropy() / math.log(2)  # nats -> bits
-        close(v["entropy"], H)
-        close(v["perplexity"], torch.exp2(H))
+        close(v["entropy"], H, msg=f"seed {q.seed}")
+        close(v["perplexity"], torch.exp2(H), msg=f"seed {q.seed}")
         P = (p_cond + p_cond.T) / (2 * n)
-        close(v["p_joint"], P)
-        assert abs(P.sum().item() - 1) < 1e-12
+        close(v["p_joint"], P, msg=f"seed {q.seed}")
+        assert abs(P.sum().item() - 1) < 1e-12, f"seed {q.seed}"
 
         y = T(g.y).requires_grad_(True)
         d2y = ((y[:, None, :] - y[None, :, :]) ** 2).sum(-1)
         # symmetric SNE: one softmax over all ordered pairs k != l
         q_sne = torch.softmax((-d2y).masked_fill(eye, -math.inf).flatten(), 0).reshape(n, n)
-        close(v["q_sne"], q_sne)
+        close(v["q_sne"], q_sne, msg=f"seed {q.seed}")
         w = torch.where(off, 1 / (1 + d2y), torch.zeros_like(d2y))
         Q = w / w.sum()
-        close(v["q_tsne"], Q)
+        close(v["q_tsne"], Q, msg=f"seed {q.seed}")
         kl = F.kl_div(Q[off].log(), P[off], reduction="sum")  # sum p (ln p - ln q)
-        close(v["kl"], kl)
+        close(v["kl"], kl, msg=f"seed {q.seed}")
         kl.backward()
-        close(v["grad"], y.grad[g.grad_point - 1])
+        close(v["grad"], y.grad[g.grad_point - 1], msg=f"seed {q.seed}")
 
 
 class TiedDecoderLayer(nn.Module):
@@ -96,21 +90,21 @@ def test_autoencoder_matches_torch_modules_and_distributions():
         n_enc = sum(p.numel() for p in enc.parameters())
         n_all = sum(p.numel() for p in nn.Sequential(enc, dec).parameters())
         assert (v["enc_params"], v["dec_params"], v["total_params"]) == (n_enc, n_all - n_enc, n_all), q.seed
-        close(v["ratio"], sizes[0] / sizes[-1])
+        close(v["ratio"], sizes[0] / sizes[-1], msg=f"seed {q.seed}")
 
         x, x_hat = T(g.x), T(g.x_hat)
         if g.noise == "mask":
             x_tilde = torch.where(T(g.u) < g.nu, torch.zeros_like(x), x)
         else:
             x_tilde = x + g.noise_std * T(g.eps)
-        close(v["x_tilde"], x_tilde)
-        close(v["loss"], F.mse_loss(x_hat, x, reduction="sum"))
+        close(v["x_tilde"], x_tilde, msg=f"seed {q.seed}")
+        close(v["loss"], F.mse_loss(x_hat, x, reduction="sum"), msg=f"seed {q.seed}")
 
         rho_hat = T(g.activations).mean(dim=0)
-        close(v["rho_hat"], rho_hat)
+        close(v["rho_hat"], rho_hat, msg=f"seed {q.seed}")
         kl = kl_divergence(Bernoulli(probs=torch.full_like(rho_hat, g.rho)), Bernoulli(probs=rho_hat))
-        close(v["kl"], kl)
-        close(v["omega"], kl.sum())
+        close(v["kl"], kl, msg=f"seed {q.seed}")
+        close(v["omega"], kl.sum(), msg=f"seed {q.seed}")
 
 
 def test_vae_latent_matches_torch_transforms_lerp_and_linear():
@@ -118,17 +112,17 @@ def test_vae_latent_matches_torch_transforms_lerp_and_linear():
     for q, g, v in questions("vae_latent"):
         z_a = affine(loc=T(g.mu_a), scale=T(g.sigma_a))(T(g.eps_a))
         z_b = affine(loc=T(g.mu_b), scale=T(g.sigma_b))(T(g.eps_b))
-        close(v["z_a"], z_a)
-        close(v["z_b"], z_b)
+        close(v["z_a"], z_a, msg=f"seed {q.seed}")
+        close(v["z_b"], z_b, msg=f"seed {q.seed}")
         z = torch.lerp(z_a, z_b, g.alpha)
-        close(v["z_alpha"], z)
+        close(v["z_alpha"], z, msg=f"seed {q.seed}")
         layer = nn.Linear(len(g.mu_a), len(g.b), dtype=DT)
         with torch.no_grad():
             layer.weight.copy_(T(g.W))
             layer.bias.copy_(T(g.b))
             pre = layer(z)
-        close(v["pre"], pre)
-        close(v["h"], F.relu(pre))
+        close(v["pre"], pre, msg=f"seed {q.seed}")
+        close(v["h"], F.relu(pre), msg=f"seed {q.seed}")
 
 
 # --- lecture 14 -------------------------------------------------------------------------------
@@ -153,12 +147,12 @@ def test_discounted_return_matches_torch():
         G = torch_returns(g.rewards, g.gamma, g.tail)
         n = len(g.rewards)
         for t in range(n):
-            close(v[f"G{t}"], G[t])
+            close(v[f"G{t}"], G[t], msg=f"seed {q.seed}")
         if g.tail is not None:
-            close(v[f"G{n}"], torch_returns([g.tail], g.gamma, g.tail)[0])
+            close(v[f"G{n}"], torch_returns([g.tail], g.gamma, g.tail)[0], msg=f"seed {q.seed}")
         if g.states is not None:
             visits = torch.tensor([x == g.estimate for x in g.states])
-            close(v["v_hat"], G[visits].mean())
+            close(v["v_hat"], G[visits].mean(), msg=f"seed {q.seed}")
 
 
 def test_q_learning_matches_sgd_on_the_td_loss_and_the_dqn_loss():
@@ -175,20 +169,20 @@ def test_q_learning_matches_sgd_on_the_td_loss_and_the_dqn_loss():
                 if nxt is not None:
                     y = y + g.gamma * table[nxt].max()
                 delta = y - table[s[t], a[t]]
-            close(v[f"y{t}"], y)
-            close(v[f"delta{t}"], delta)
+            close(v[f"y{t}"], y, msg=f"seed {q.seed}")
+            close(v[f"delta{t}"], delta, msg=f"seed {q.seed}")
             opt.zero_grad()
             loss = 0.5 * (table[s[t], a[t]] - y) ** 2  # its gradient is -(y - Q): SGD moves Q by alpha * delta
             loss.backward()
             opt.step()
-            close(v[f"q{t}"], table[s[t], a[t]])
+            close(v[f"q{t}"], table[s[t], a[t]], msg=f"seed {q.seed}")
 
         online, target = T(g.q), T(g.target)
         rows = torch.tensor([x if x is not None else len(g.q) for x in s[1:]])
         done = torch.tensor([x is None for x in s[1:]], dtype=DT)
         y = T(g.rewards) + g.gamma * (1 - done) * target[rows].max(dim=1).values
-        close(v["y_dqn"], y)
-        close(v["loss"], F.mse_loss(online[s[:2], a], y))
+        close(v["y_dqn"], y, msg=f"seed {q.seed}")
+        close(v["loss"], F.mse_loss(online[s[:2], a], y), msg=f"seed {q.seed}")
 
 
 def test_epsilon_greedy_matches_a_torch_mixture():
@@ -199,18 +193,18 @@ def test_epsilon_greedy_matches_a_torch_mixture():
             eps = g.epsilon
         else:
             eps = max(g.eps_min, g.eps_start * g.eps_decay ** (g.episode - 1))
-            close(v["eps"], eps)
+            close(v["eps"], eps, msg=f"seed {q.seed}")
         greedy = int(torch.argmax(values))
-        assert v["greedy"] == g.names[greedy]
+        assert v["greedy"] == g.names[greedy], f"seed {q.seed}"
         # with probability eps a uniform action, otherwise the greedy one
         mix = Categorical(probs=T([eps, 1 - eps]))
         uniform, greedy_only = torch.full((k,), 1 / k, dtype=DT), F.one_hot(torch.tensor(greedy), k).to(DT)
         comp = Categorical(probs=torch.stack([uniform, greedy_only]))
         policy = MixtureSameFamily(mix, comp)
         probs = policy.log_prob(torch.arange(k)).exp()
-        close(v["probs"], probs)
-        close(v["p_explore"], probs[torch.arange(k) != greedy].sum())
-        close(v["expected"], (probs * values).sum())
+        close(v["probs"], probs, msg=f"seed {q.seed}")
+        close(v["p_explore"], probs[torch.arange(k) != greedy].sum(), msg=f"seed {q.seed}")
+        close(v["expected"], (probs * values).sum(), msg=f"seed {q.seed}")
 
 
 def torch_neighbours(a: torch.Tensor) -> torch.Tensor:
@@ -230,34 +224,34 @@ def test_value_iteration_matches_a_torch_sweep_and_argmax():
         for k in range(1, g.sweeps + 1):
             backup = torch_neighbours(R) + g.gamma * torch_neighbours(vk)
             vk = torch.where(terminal, torch.zeros_like(vk), backup.max(dim=0).values)
-            close(v[f"v{k}"], vk)
+            close(v[f"v{k}"], vk, msg=f"seed {q.seed}")
         backup = torch_neighbours(R) + g.gamma * torch_neighbours(vk)
         for r, c in g.cells:
             best = torch.sort(backup[:, r, c], descending=True).values
-            assert best[0] - best[1] > 1e-9, "the asked greedy action is unique"
+            assert best[0] - best[1] > 1e-9, (f"seed {q.seed}", "the asked greedy action is unique")
             assert v[f"pi_{r}_{c}"] == MOVES[int(torch.argmax(backup[:, r, c]))], (q.seed, r, c)
 
 
 def test_reinforce_matches_autograd_of_log_softmax_and_sgd_ascent():
     for q, g, v in questions("reinforce"):
         G = torch_returns(g.rewards, g.gamma)
-        close(v["G"], G)
+        close(v["G"], G, msg=f"seed {q.seed}")
         X = T(g.features)
         acts = [a - 1 for a in g.actions]
         theta = T(g.theta).requires_grad_(True)
-        close(v["h"], X @ theta.detach().T)
-        close(v["pi"], torch.softmax(X @ theta.detach().T, dim=1))
+        close(v["h"], X @ theta.detach().T, msg=f"seed {q.seed}")
+        close(v["pi"], torch.softmax(X @ theta.detach().T, dim=1), msg=f"seed {q.seed}")
         for t in range(len(acts)):
             logp = torch.log_softmax(theta @ X[t], dim=0)[acts[t]]
             (grad,) = torch.autograd.grad(logp, theta)
-            close(v[f"grad{t}"], grad)
+            close(v[f"grad{t}"], grad, msg=f"seed {q.seed}")
         for weights, name in ((G, "theta_new"), (G - g.baseline, "theta_base")):
             param = T(g.theta).requires_grad_(True)
             opt = torch.optim.SGD([param], lr=g.alpha, maximize=True)  # gradient ascent on J
             J = sum(weights[t] * torch.log_softmax(param @ X[t], dim=0)[acts[t]] for t in range(len(acts)))
             J.backward()
             opt.step()
-            close(v[name], param.detach())
+            close(v[name], param.detach(), msg=f"seed {q.seed}")
 
 
 # --- the reference solvers agree with the course's own numbers ---------------------------------
