@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -195,10 +196,23 @@ def _planned(out: Path, folder: str, formats: tuple[str, ...]) -> dict[str, Path
     return {name: path for name, path in places.items() if name in wanted}
 
 
+def _clean_processes():
+    """Worker processes that start from a fresh interpreter (a fork server; spawn where there is
+    none). A plain fork would copy this process's typesetting threads' held locks: once a process
+    has typeset a PDF (``write_exam``, then ``build_class``), its forked workers hang for ever."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["examgen.output"])  # imported once, then forked per worker
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def build_class(spec: ExamSpec, students: list[Student], out: Path, formats: tuple[str, ...] = FORMATS,
                 force: bool = False, jobs: int | None = None,
                 progress: Callable[[int], None] | None = None) -> Written:
-    """A variant of ``spec`` per student, built in parallel on ``jobs`` processes (default: all cores)."""
+    """A variant of ``spec`` per student, built in parallel on ``jobs`` processes (default: all cores).
+    The workers start from a fresh interpreter, so a script calling this needs the usual
+    ``if __name__ == "__main__":`` guard."""
     folders = [folder_name(s.id) for s in students]
     clash = {f for f in folders if folders.count(f) > 1}
     if clash:
@@ -209,7 +223,7 @@ def build_class(spec: ExamSpec, students: list[Student], out: Path, formats: tup
     keys: dict[int, bytes] = {}
     kept: list[Path] = []
     merger = PdfMerger() if "pdf" in formats else None
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=_clean_processes()) as pool:
         futures = {pool.submit(_student_job, spec, s, formats, places[i]): i for i, s in enumerate(students)}
         for fut in as_completed(futures):
             i = futures[fut]

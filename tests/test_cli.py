@@ -238,6 +238,9 @@ def test_make_pdf_only_and_bad_format(cli):
 
 
 def test_make_a_variant_per_student(cli):
+    from examgen.render.pdf import typeset
+
+    typeset("This process has typeset a PDF before: the class's workers must not be forks of it.")
     (cli.cwd / "roster.csv").write_text("id,name\ns1,Ada Lovelace\ns2,Alan Turing\n")
     r = cli("make", "--topics", "rl,cnn", "--seed", "4", "--students", "roster.csv", "--out", "class", "--jobs", "2")
     assert r.returncode == 0, r.stderr
