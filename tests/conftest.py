@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +186,32 @@ def cli(tmp_path, monkeypatch):
         return invoke_cli(*args, input=input)
     run.cwd = tmp_path
     return run
+
+
+# --- work that can be counted (never time: a shared machine's load varies) ------------------------
+
+@dataclass
+class Lines:
+    count: int = 0
+
+
+@contextmanager
+def lines_run():
+    """Counts the Python lines executed inside the block (``sys.settrace``): a measure of work that,
+    unlike elapsed time, does not depend on the machine's load. Work done in C is not counted."""
+    lines = Lines()
+
+    def trace(frame, event, arg):
+        if event == "line":
+            lines.count += 1
+        return trace
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        yield lines
+    finally:
+        sys.settrace(previous)
 
 
 # --- tools and modules a test needs ------------------------------------------------------------
