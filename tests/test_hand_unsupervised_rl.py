@@ -415,9 +415,3 @@ def test_vae_latent_mistakes_are_named():
     q, r = grade("vae_latent", VL, {"c": {"pre": [0.875, -0.5, 0.375], "h": [0.875, -0.5, -0.625]}})
     assert status(r, "pre") == ("mistake", ["bias_forgotten"])
     assert status(r, "h") == ("mistake", ["relu_forgotten"])
-
-
-def test_every_generator_here_has_hand_cases():
-    tested = {"sne", "autoencoder", "vae_latent", "discounted_return", "q_learning", "epsilon_greedy",
-              "value_iteration", "reinforce"}
-    assert tested <= {g.id for g in registry.all_generators()}

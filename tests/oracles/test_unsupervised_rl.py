@@ -29,12 +29,6 @@ def T(x) -> torch.Tensor:
     return torch.tensor(x, dtype=DT)
 
 
-def test_every_generator_here_is_registered():
-    ids = {g.id for g in registry.all_generators()}
-    assert {"sne", "autoencoder", "vae_latent", "discounted_return", "q_learning", "epsilon_greedy",
-            "value_iteration", "reinforce"} <= ids
-
-
 # --- lecture 12 -------------------------------------------------------------------------------
 
 
