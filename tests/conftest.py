@@ -217,31 +217,36 @@ def lines_run():
 # --- tools and modules a test needs ------------------------------------------------------------
 
 def _missing(what: str) -> None:
-    """Skip the test, or fail it when CI is set (CI must have every tool: tools/test.sh installs them)."""
+    """Skip the test, or fail it when CI is set (CI must have everything: tools/test.sh installs it)."""
     if os.environ.get("CI"):
-        pytest.fail(f"{what} (CI is set, so this fails instead of skipping; tools/test.sh installs it)",
-                    pytrace=False)
-    pytest.skip(f"{what}; tools/test.sh installs it", allow_module_level=True)
+        pytest.fail(f"{what} (CI is set, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(what, allow_module_level=True)
 
 
-TOOLS = {"chromium": ("chromium", "chromium-browser"), "pdftoppm": ("pdftoppm",)}
+# The system tools tests may ask for: name -> (Debian package, programs). tools/test.sh installs
+# every package named here (tests/test_repo.py checks it).
+TOOLS = {
+    "chromium": ("chromium", ("chromium", "chromium-browser")),
+    "pdftoppm": ("poppler-utils", ("pdftoppm",)),
+}
 
 
 def needs_tool(name: str) -> str:
-    """The path of a system tool (``"pdftoppm"``, ``"chromium"``, or any program name); skips the
-    test when it is missing, or fails it when CI is set. Playwright tests launch Chromium with
-    ``executable_path=needs_tool("chromium")``."""
-    for exe in TOOLS.get(name, (name,)):
+    """The path of a system tool named in TOOLS (``"pdftoppm"``, ``"chromium"``); a missing one skips
+    the test, or fails it when CI is set. Playwright tests launch Debian's Chromium with
+    ``executable_path=needs_tool("chromium")``. A new tool goes into TOOLS and tools/test.sh."""
+    package, programs = TOOLS[name]
+    for exe in programs:
         path = shutil.which(exe)
         if path:
             return path
-    _missing(f"{name} is not installed")
+    _missing(f"{name} is not installed (Debian package {package}; bash tools/test.sh installs it)")
 
 
 def needs_module(name: str):
-    """``import name``, skipping the test (or the module, at module level) when it is missing, or
-    failing when CI is set: ``torch = needs_module("torch")``."""
+    """``import name``; a missing module skips the test (or the whole module, at module level), or
+    fails it when CI is set: ``torch = needs_module("torch")``."""
     try:
         return importlib.import_module(name)
     except ImportError:
-        _missing(f"the Python module {name} is not installed")
+        _missing(f"the Python module {name} is not installed (pip install -e '.[test]' installs it)")

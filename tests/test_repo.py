@@ -23,9 +23,22 @@ def _readme_commands() -> list[str]:
 def test_ci_runs_the_readme_test_command():
     make, test = _readme_commands()
     assert "examgen make --topics rl,cnn" in make
-    assert "pytest" in test and "torch" not in test.replace("'.[test]'", "")
+    assert "\n" not in test and "torch" not in test, "one line a new user can paste"
     ci = (ROOT / ".ci" / "run").read_text()
     assert test in ci.splitlines()
+
+
+def test_the_test_command_sets_up_every_tool_the_tests_ask_for():
+    """tools/test.sh (the README's test command) installs each system package behind
+    conftest.needs_tool, installs the test extra, and runs pytest."""
+    from .conftest import TOOLS
+
+    script = (ROOT / "tools" / "test.sh").read_text()
+    assert _readme_commands()[1] == "bash tools/test.sh"
+    packages = re.search(r"^PACKAGES=\(([^)]*)\)", script, re.M).group(1).split()
+    assert {package for package, _ in TOOLS.values()} <= set(packages)
+    assert "apt-get install" in script and "pip install -q -e '.[test]'" in script
+    assert "python -m pytest" in script.splitlines()[-1]
 
 
 def generators_named_in(files) -> set[str]:
