@@ -300,6 +300,7 @@ def test_make_a_variant_per_student(cli):
         assert report.score == report.points
 
 
+@pytest.mark.slow
 def test_rebuilding_a_class_keeps_answers_students_wrote(cli):
     (cli.cwd / "roster.csv").write_text("id,name\ns1,Ada\ns2,Alan\n")
     args = ("make", "--topics", "rl", "--seed", "4", "--format", "html", "--students", "roster.csv", "--out", "c")
