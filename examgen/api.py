@@ -16,7 +16,7 @@ from .grading.mark import ExamMismatch, grade_question, grade_sheet
 from .model import AnswerSheet, Exam, GradeReport, Question
 
 __all__ = ["generate", "grade", "exam_for", "solve", "question", "answer_sheet", "build_exam", "grade_question",
-           "exam_points", "SpecError", "ExamMismatch"]
+           "exam_points", "answers_schema", "SpecError", "ExamMismatch"]
 
 
 def exam_for(sheet: AnswerSheet) -> Exam:
@@ -49,6 +49,25 @@ def solve(generator_id: str, givens: dict[str, Any]) -> Question:
 def question(generator_id: str, seed: int) -> Question:
     """One random question from one generator."""
     return registry.get(generator_id).generate(seed)
+
+
+def answers_schema(exam: Exam) -> dict:
+    """The JSON Schema of an answers file for this exam: every question, part and step it asks,
+    each answer in the form its kind reads (see :mod:`examgen.kinds`)."""
+    from . import kinds
+
+    schema = AnswerSheet.model_json_schema()
+
+    def closed(properties: dict) -> dict:
+        return {"type": "object", "properties": properties, "additionalProperties": False}
+
+    schema["properties"]["answers"] = closed({
+        q.id: closed({p.id: closed({n: kinds.of(q.step(n)).answer_schema(q.step(n)) for n in p.steps})
+                      for p in q.parts})
+        for q in exam.questions})
+    schema["properties"]["exam_id"] = {"const": exam.id}
+    schema["title"] = f"Answers to exam {exam.id}"
+    return schema
 
 
 def exam_points(exam: Exam) -> int:

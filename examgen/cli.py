@@ -275,10 +275,20 @@ def bank_check(folder):
 
 @main.command()
 @click.argument("which", type=click.Choice(["exam", "answers", "report"]))
-def schema(which):
+@click.option("--exam", "exam_path", type=click.Path(path_type=Path),
+              help="With 'answers': the schema of this exam's answers file (its questions, parts and steps).")
+def schema(which, exam_path):
     """Print the JSON Schema of an exam, answers or report file."""
     from .model import SCHEMAS
 
+    if exam_path is not None:
+        from . import api, io
+        from .model import Exam
+
+        if which != "answers":
+            _fail("--exam goes with 'schema answers'")
+        click.echo(json.dumps(api.answers_schema(io.load(exam_path, Exam)), indent=2))
+        return
     click.echo(json.dumps(SCHEMAS[which].model_json_schema(), indent=2))
 
 

@@ -78,6 +78,8 @@ class Step(Model):
     feedback: dict[str, str] | None = Field(
         None, description="Option or statement text -> why it is right or wrong (question-bank steps).")
     explanation: str | None = Field(None, description="Markup shown with the answer in the solutions.")
+    alternatives: list[JsonValue] | None = Field(
+        None, description="Other values that are equally right, e.g. the tied actions of an argmax.")
 
 
 class Part(Model):

@@ -125,13 +125,16 @@ class Steps:
              label: str | None = None, kind: StepKind | None = None,
              tol: Tolerance | None = None, asked: bool = True, answer: bool = False,
              options: list[str] | None = None, variables: list[str] | None = None,
-             feedback: dict[str, str] | None = None, explanation: str | None = None) -> Any:
+             feedback: dict[str, str] | None = None, explanation: str | None = None,
+             alternatives: list | None = None) -> Any:
         """Record step ``name`` with its correct ``value``; return the value to carry on with.
 
         ``formula`` is the formula in the course's notation, ``work`` the same with the
         numbers put in (LaTeX, without the final ``= value``). ``asked=False`` keeps a
         step out of the student's answer fields (it is still shown in the solution).
-        ``answer=True`` makes it (one of) its part's final answer(s).
+        ``answer=True`` makes it (one of) its part's final answer(s). ``alternatives`` are other
+        values that are equally right (a tie in an argmax): any of them is graded as correct, and
+        later steps follow on from the student's choice.
         """
         if name in self.values:
             raise ValueError(f"step {name!r} recorded twice")
@@ -139,7 +142,7 @@ class Steps:
         self.values[name] = value
         if self._describe:
             self._record(name, value, formula, work, label, kind, tol, asked, answer, options, variables,
-                         feedback, explanation)
+                         feedback, explanation, alternatives)
         if name in self._substitute:
             return self._substitute[name]
         return value
@@ -160,7 +163,7 @@ class Steps:
         return self._mistake == name
 
     def _record(self, name, value, formula, work, label, kind, tol, asked, answer, options, variables,
-                feedback, explanation):
+                feedback, explanation, alternatives):
         kind = kind or infer_kind(value)
         numeric = kinds.of(kind).numeric
         if kinds.of(kind).needs_options and not options:
@@ -171,7 +174,8 @@ class Steps:
             formula=_text(formula), work=_text(work),
             tolerance=(tol or DEFAULT_TOLERANCE) if numeric else None,
             shape=list(value.shape) if isinstance(value, np.ndarray) else None,
-            options=options, variables=variables, asked=asked, feedback=feedback, explanation=explanation))
+            options=options, variables=variables, asked=asked, feedback=feedback, explanation=explanation,
+            alternatives=[to_json(as_value(a)) for a in alternatives] if alternatives else None))
         if asked:
             if not self.parts:
                 raise ValueError(f"step {name!r} is asked before any s.part(...)")

@@ -34,12 +34,21 @@ def _figure(q) -> str | None:
     return figure(q)
 
 
+STEP_FIELDS = ("name", "label", "kind", "value", "formula", "work", "tolerance", "shape", "options",
+               "variables", "asked", "feedback", "explanation")
+"""A step's fields when the digests were written: a field added since counts only where it is set."""
+
+
+def _step(step: dict) -> dict:
+    return {k: v for k, v in step.items() if k in STEP_FIELDS or v is not None}
+
+
 def fields(q) -> dict:
     data = q.model_dump(mode="json")
     renamed = RENAMED.get(q.generator, {})
     mistakes = [{**m, "name": renamed.get(m["name"], m["name"])} for m in data["mistakes"]]
     return {"version": data["version"], "stem": data["stem"], "givens": data["givens"],
-            "parts": data["parts"], "steps": data["steps"],
+            "parts": data["parts"], "steps": [_step(st) for st in data["steps"]],
             "mistake names": [(m["name"], m["credit"], m["values"]) for m in mistakes],
             "mistake descriptions": [m["description"] for m in mistakes], "figure": _figure(q)}
 

@@ -103,6 +103,9 @@ def _classify(step: Step, x: Any, ref: Any, reruns: _Reruns, inputs_correct: boo
     ok = np.asarray(kind.matches(step, x, ref), dtype=bool)
     if ok.all():
         return StepResult(name=step.name, status=CORRECT.status, credit=1.0, expected=step.value)
+    if any(np.all(kind.matches(step, x, kind.reference(step, alt))) for alt in step.alternatives or ()):
+        return StepResult(name=step.name, status=CORRECT.status, credit=1.0, expected=step.value,
+                          message="one of the equally right answers (a tie)")
     expected = kind.show(step, step.value)
     whole = kind.whole_credit(step, x, ref)
     if whole is not None:  # multi-select and ordering: credited as a whole, by their own rule

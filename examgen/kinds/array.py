@@ -19,11 +19,16 @@ def describe_shape(shape) -> str:
 
 
 def text(value) -> str:
-    """Nested lists as the student writes them: ``[1, 2; 3, 4]``."""
+    """An array as the student writes it: ``[1, 2; 3, 4]`` for a matrix, nested brackets otherwise."""
+    if isinstance(value, list) and value and isinstance(value[0], list) and value[0] \
+            and not isinstance(value[0][0], list):
+        return "[" + "; ".join(", ".join(_entry(v) for v in r) for r in value) + "]"
+    return _entry(value)
+
+
+def _entry(value) -> str:
     if isinstance(value, list):
-        if value and isinstance(value[0], list) and not isinstance(value[0][0], list):
-            return "[" + "; ".join(", ".join(text(v) for v in r) for r in value) + "]"
-        return "[" + ", ".join(text(v) for v in value) + "]"
+        return "[" + ", ".join(_entry(v) for v in value) + "]"
     return plain(float(value)) if isinstance(value, (int, float)) else str(value)
 
 

@@ -20,7 +20,7 @@ from ..policy import INSTRUCTIONS, POLICY
 from ..resources import template_environment
 from . import markup
 from .math import mathml
-from .worked import worked_lines
+from .worked import notes, worked_lines
 
 
 def worked_html(st: Step) -> Markup:
@@ -31,8 +31,7 @@ def worked_html(st: Step) -> Markup:
         return Markup('<div class="worked concept">' + markup.html(concept) + "</div>")
     lines = worked_lines(st)
     blocks = [f"<div>{mathml(line if i == 0 else '= ' + line)}</div>" for i, line in enumerate(lines)]
-    if st.explanation:
-        blocks.append(markup.html(st.explanation))
+    blocks += [markup.html(note) for note in notes(st)]
     return Markup('<div class="worked">' + "".join(blocks) + "</div>")
 
 

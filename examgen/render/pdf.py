@@ -73,7 +73,7 @@ def worked_lines(st: Step) -> list[str]:
         return [markup(concept)]
     lines = worked.worked_lines(st)
     out = [math(line if i == 0 else "= " + line, display=True) for i, line in enumerate(lines)]
-    return out + ([markup(st.explanation)] if st.explanation else [])
+    return out + [markup(note) for note in worked.notes(st)]
 
 
 def answer_field(st: Step) -> str:

@@ -9,7 +9,7 @@ from ..model import Exam, GradeReport, Question, Step
 from .markup import plain
 from .math import text as math_text
 from .. import kinds
-from .worked import worked_latex
+from .worked import notes, worked_latex
 
 MARKS = {"correct": "✓", "follow_through": "↪", "mistake": "!", "near_miss": "≈", "partial": "½",
          "wrong": "✗", "missing": "·", "invalid": "?"}
@@ -68,7 +68,8 @@ def step_text(st: Step) -> str:
     concept = kinds.of(st).solution_markup(st)
     if concept is not None:
         return plain(concept).replace("\n\n", "\n").replace("\n", "\n        ")
-    return math_text(worked_latex(st))
+    extra = [plain(n) for n in notes(st) if n != st.explanation]
+    return math_text(worked_latex(st)) + "".join(f"  ({e})" for e in extra)
 
 
 def question_text(q: Question, width: int = 100) -> str:
