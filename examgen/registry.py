@@ -8,13 +8,16 @@ A generator is a class with
 * ``solve(s, g)``: the reference solver, written as named steps (see :mod:`examgen.steps`);
 * ``stem(g)``: the question text; ``figure(g)``: an optional SVG drawing of the givens.
 
-Modules in :mod:`examgen.generators` are imported on first lookup, so adding a module
-is all it takes to add generators.
+Generators live one per file in a package per lecture (``generators/<topic>/<id>.py``), found on
+disk and imported on first lookup, so adding a file is all it takes to add a generator; only the
+files a lookup needs are imported (see :func:`by_topic` and :func:`get`).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
 import pkgutil
 import warnings
 from typing import Any, ClassVar
@@ -146,7 +149,8 @@ def generator(*, id: str, topic: str, goal: str, version: int, title: str):
 
 
 def _import(name: str) -> None:
-    """Import one generator module (once); a failure is recorded and warned about, not raised."""
+    """Import one generator module (once), ``"cnn.conv_output"`` or ``"concepts"``; a failure is
+    recorded and warned about, not raised."""
     from . import generators
 
     if name in _imported:
@@ -159,23 +163,40 @@ def _import(name: str) -> None:
         warnings.warn(f"examgen: generator module {name!r} failed to load: {e}", stacklevel=3)
 
 
-def _module_names() -> list[str]:
+def _public(path) -> list[pkgutil.ModuleInfo]:
+    return sorted((m for m in pkgutil.iter_modules(path) if not m.name.startswith("_")), key=lambda m: m.name)
+
+
+@functools.cache
+def _layout() -> dict[str, list[str]]:
+    """Generator modules by package, found on disk without importing them: ``{"cnn": ["cnn.conv_output",
+    ...], "": ["concepts"]}``: a package per lecture (named after its topic), and modules at the top
+    (the question-bank generators). Names starting with ``_`` are helpers, not generator modules."""
     from . import generators
 
-    return sorted(m.name for m in pkgutil.iter_modules(generators.__path__) if not m.name.startswith("_"))
+    out: dict[str, list[str]] = {"": []}
+    for m in _public(generators.__path__):
+        if m.ispkg:
+            inside = os.path.join(m.module_finder.path, m.name)
+            out[m.name] = [f"{m.name}.{sub.name}" for sub in _public([inside]) if not sub.ispkg]
+        else:
+            out[""].append(m.name)
+    return out
 
 
 def _load() -> None:
     global _loaded
     if not _loaded:
-        for name in _module_names():
-            _import(name)
+        for names in _layout().values():
+            for name in names:
+                _import(name)
         _loaded = True
 
 
 def _ordered(gens) -> list[Generator]:
-    """Generators in one stable order (module name, then registration), however they were loaded."""
-    return sorted(gens, key=lambda g: (type(g).__module__, _ORDER[g.id]))
+    """Generators in one stable order, however they were loaded and wherever their files are:
+    by lecture, then by id."""
+    return sorted(gens, key=lambda g: (find_topic(g.topic).lecture, g.id))
 
 
 def all_generators() -> list[Generator]:
@@ -184,8 +205,15 @@ def all_generators() -> list[Generator]:
 
 
 def get(generator_id: str) -> Generator:
+    """The generator ``generator_id``; its own file (``<topic>/<id>.py``) is imported first, and
+    everything else only when that does not register it."""
     if generator_id not in _REGISTRY:
-        _load()
+        for names in _layout().values():
+            for name in names:
+                if name.rpartition(".")[2] == generator_id:
+                    _import(name)
+        if generator_id not in _REGISTRY:
+            _load()
     try:
         return _REGISTRY[generator_id]
     except KeyError:
@@ -193,15 +221,12 @@ def get(generator_id: str) -> Generator:
 
 
 def by_topic(topic_id: str, concepts: bool = True) -> list[Generator]:
-    """A topic's generators. Without ``concepts`` only the topic's own modules are imported (a
-    module is named after its topic, or lists it in ``generators.TOPIC_OF_MODULE``), which keeps
-    ``examgen make --topics ...`` from importing every generator."""
-    from . import generators
-
+    """A topic's generators. Without ``concepts`` only the topic's own package is imported
+    (``generators/<topic>/``), which keeps ``examgen make --topics ...`` from importing every
+    generator."""
     if concepts:
         _load()
     else:
-        for name in _module_names():
-            if name == topic_id or generators.TOPIC_OF_MODULE.get(name) == topic_id:
-                _import(name)
+        for name in _layout().get(topic_id, []):
+            _import(name)
     return _ordered(g for g in _REGISTRY.values() if g.topic == topic_id and (concepts or not g.concept))

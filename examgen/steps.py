@@ -13,7 +13,7 @@ The same function runs in three modes, chosen by how the ``Steps`` is made:
   it *should* be, computed from the values used so far, but then hands the solver the
   student's own value for that step (when they gave one). A later step that matches
   this recomputation is right "given your earlier answers".
-* **mistake** (``Steps(substitute=..., mistake="no_bias_correction")``): ``s.mistake(name)``
+* **mistake** (``Steps(substitute=..., mistake="no_bias_correction")``): ``s.mistake(...)``
   returns True for that one mistake, so the solver computes what a student who makes it
   would get. Solvers write the mistaken formula as the value of the *same* step, so the
   mistake is found at the step where it is made.
@@ -36,10 +36,27 @@ from .model import StepKind, Tolerance
 Text = Union[str, Callable[[], str], None]
 
 DEFAULT_TOLERANCE = Tolerance.places(3)
+PART_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""Part ids by position: the first ``s.part(...)`` of a question is part a."""
 
 
 class Degenerate(ExamgenError, ValueError):
     """Raised by a solver or generator when givens make the question ill-posed."""
+
+
+@dataclass(frozen=True)
+class CommonMistake:
+    """A mistake that several generators detect: one name and one description for all of them (the
+    catalogue is :mod:`examgen.generators._mistakes`), so reports and item analyses count it as one."""
+
+    name: str
+    description: str
+
+
+def _catalogue() -> dict[str, CommonMistake]:
+    from .generators._mistakes import CATALOGUE  # content, read when a question is described
+
+    return CATALOGUE
 
 
 @dataclass(frozen=True)
@@ -117,9 +134,15 @@ class Steps:
     def describing(self) -> bool:
         return self._describe
 
-    def part(self, id: str, prompt: Text) -> None:
-        """Start a subtask: the asked steps that follow belong to it."""
+    def part(self, prompt: Text, id: str | None = None) -> str:
+        """Start a subtask: the asked steps that follow belong to it. Its id is the next letter
+        (``a``, ``b``, ... in the order of the calls) unless ``id`` is given; returns the id."""
+        if id is None:
+            if len(self.parts) >= len(PART_LETTERS):
+                raise ValueError(f"more than {len(PART_LETTERS)} parts: give them ids")
+            id = PART_LETTERS[len(self.parts)]
         self.parts.append(_PartDraft(id, _text(prompt) if self._describe else ""))
+        return id
 
     def step(self, name: str, value: Any, formula: Text = None, work: Text = None, *,
              label: str | None = None, kind: StepKind | None = None,
@@ -147,15 +170,29 @@ class Steps:
             return self._substitute[name]
         return value
 
-    def mistake(self, name: str, description: str, credit: float = 0.0,
+    def mistake(self, mistake: str | CommonMistake, description: str | None = None, credit: float = 0.0,
                 values: dict[str, Any] | None = None) -> bool:
         """Declare a common mistake made here; True when this run simulates it.
 
+        ``mistake`` is an entry of the catalogue (:mod:`examgen.generators._mistakes`), which brings
+        its name and description, or the name of a mistake only this generator detects, with its
+        ``description``. A catalogue name cannot be given another description.
         ``values`` (step name -> value) is only for generators the grader cannot re-run
         (``Generator.rerun = False``): the values the mistake gives, stored in the question.
         """
+        if isinstance(mistake, CommonMistake):
+            if description is not None:
+                raise TypeError(f"mistake {mistake.name!r} comes from the catalogue, with its own description")
+            name, description = mistake.name, mistake.description
+        else:
+            name = mistake
+            if description is None:
+                raise TypeError(f"mistake {name!r} needs a description (or use a catalogue entry)")
         if name not in self.mistakes:
             if self._describe:  # Mistake fields, validated with the whole question
+                if not isinstance(mistake, CommonMistake) and name in _catalogue():
+                    raise ValueError(f"mistake {name!r} is in the catalogue: pass its entry, "
+                                     f"generators._mistakes.{name.upper()}")
                 stored = {k: to_json(as_value(v)) for k, v in values.items()} if values else None
                 self.mistakes[name] = dict(name=name, description=description, credit=credit, values=stored)
             else:  # grading runs: just what the grader reads

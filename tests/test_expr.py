@@ -163,6 +163,7 @@ def test_points_where_a_side_is_undefined_are_skipped():
     assert not equivalent("log(x)", "x", ["x"])
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_grading_is_reproducible_in_a_fresh_process():
     code = ("from examgen.kinds.formula import parse_expression as p; "
             "print(repr(p('exp(x)*a - z', ['a', 'x', 'z']).values().tolist()))")

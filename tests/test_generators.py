@@ -70,6 +70,7 @@ def fresh_process_questions() -> dict[str, list[str]]:
     return json.loads(r.stdout)
 
 
+@pytest.mark.slow  # the fixture starts a fresh interpreter
 @pytest.mark.parametrize("gid", GENERATORS)
 def test_same_seed_same_question_in_a_fresh_process(gid, fresh_process_questions):
     gen = registry.get(gid)

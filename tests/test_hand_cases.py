@@ -141,8 +141,8 @@ def test_vae_kl_sigma_for_variance_then_follow_through():
 
 def test_vae_kl_missing_half_and_variance_in_z_are_named():
     q, r = grade("vae_kl", VAE, {"a": {"kl": [0, 2 * KL2]}, "b": {"z": [0.5, -3]}})
-    assert status(r, "kl") == ("mistake", ["missing_half"])
-    assert status(r, "z") == ("mistake", ["z_uses_variance"])  # 1 + (-1) * 4 = -3
+    assert status(r, "kl") == ("mistake", ["half_forgotten"])
+    assert status(r, "z") == ("mistake", ["sample_scaled_by_variance"])  # 1 + (-1) * 4 = -3
 
 
 # --- conv_output: 32x32x3, conv 5x5 16 filters pad 2, then 2x2 max pooling --------------------
@@ -164,7 +164,7 @@ def test_conv_output_mistakes_are_named():
     q, r = grade("conv_output", CONV, {"a": {"h1": 31, "w1": 30, "params1": 1200}})
     assert status(r, "h1") == ("mistake", ["missing_plus_one"])
     assert status(r, "w1") == ("mistake", ["padding_once"])
-    assert status(r, "params1") == ("mistake", ["bias_missing"])
+    assert status(r, "params1") == ("mistake", ["biases_not_counted"])
 
 
 def test_conv_output_ambiguous_mistakes_are_both_named():
@@ -208,7 +208,7 @@ def test_backprop_follow_through_in_the_forward_pass():
     assert status(r, "a1")[0] == "follow_through" and status(r, "z2")[0] == "follow_through"
 
 
-def test_backprop_delta_sign_is_named():
+def test_backprop_error_sign_is_named():
     d = 1 - 1 / (1 + math.exp(-3))
     q, r = grade("backprop", BP, {"b": {"delta2": [d, -d]}})
-    assert status(r, "delta2") == ("mistake", ["delta_sign"])
+    assert status(r, "delta2") == ("mistake", ["error_sign"])

@@ -73,13 +73,13 @@ def test_conv2d_size_mistakes_are_named():
     assert status(r, "n_out") == ("mistake", ["stride_ignored"])
 
 
-def test_conv2d_flipped_kernel_is_named_then_follow_through():
+def test_conv2d_kernel_flipped_is_named_then_follow_through():
     # true convolution: kernel rotated 180°, [0 0 2; 0 1 0; -1 0 1]:
     #   z11: 2·0 + 1·1 - 1·2 + 1·0 = -1 -> -2     z12: 2·1 + 1·3 - 1·1 + 1·0 = 4 -> 3
     #   z21: 2·3 + 1·1 - 1·1 + 1·2 = 8  -> 7      z22: 2·1 + 1·0 - 1·0 + 1·1 = 3 -> 2
     # and the ReLU of that: [0 3; 7 2]
     q, r = grade("conv2d_values", CONV, {"b": {"z": [[-2, 3], [7, 2]]}, "c": {"a": [[0, 3], [7, 2]]}})
-    assert status(r, "z") == ("mistake", ["flipped_kernel"])
+    assert status(r, "z") == ("mistake", ["kernel_flipped"])
     assert status(r, "a")[0] == "follow_through"
 
 
@@ -218,7 +218,7 @@ def test_separable_follow_through():
 
 def test_separable_mistakes_are_named():
     q, r = grade("separable_params", SEP, {"a": {"per_filter": 288, "standard": 18432}})
-    assert status(r, "per_filter") == ("mistake", ["bias_forgotten"])
+    assert status(r, "per_filter") == ("mistake", ["biases_not_counted"])
     assert status(r, "standard")[0] == "follow_through"
     q, r = grade("separable_params", SEP, {"b": {"separable": 320}})  # depthwise only
     assert status(r, "separable") == ("mistake", ["no_pointwise"])

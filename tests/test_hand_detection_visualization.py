@@ -408,7 +408,7 @@ def test_fgsm_mistakes_are_named():
     q, r = grade("fgsm", FG, {"b": {"grad": [(p - 1) * 0.5, (p - 1) * 0.2, (p - 1) * 0.4]}})
     assert status(r, "grad") == ("mistake", ["grad_wrt_weights"])
     q, r = grade("fgsm", FG, {"b": {"grad": [2 * (1 - p), p - 1, 1 - p]}})
-    assert status(r, "grad") == ("mistake", ["grad_y_minus_p"])
+    assert status(r, "grad") == ("mistake", ["error_sign"])
     q, r = grade("fgsm", FG, {"b": {"x_adv": [0.7, 0.0, 0.6]}})     # x - 0.2 sign
     assert status(r, "x_adv") == ("mistake", ["gradient_sign_flipped"])
     g = 0.2 * (p - 1)

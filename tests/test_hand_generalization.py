@@ -232,7 +232,7 @@ def test_transfer_params_flatten_by_hand():
 def test_transfer_params_follow_through_and_mistakes():
     # biases forgotten in layer 1: 3*3*3*16 = 432; total from it 7834, frozen 7834 - 2762 = 5072
     q, r = grade("transfer_params", TL, {"a": {"p1": 432}, "b": {"total": 7834, "frozen": 5072}})
-    assert status(r, "p1") == ("mistake", ["bias_forgotten"])
+    assert status(r, "p1") == ("mistake", ["biases_not_counted"])
     assert status(r, "total")[0] == "follow_through"
     assert status(r, "frozen")[0] == "follow_through"
     q, r = grade("transfer_params", TL, {"a": {"p1": 160, "p4": 65000}})

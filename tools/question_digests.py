@@ -8,7 +8,7 @@ steps (label, kind, value, formula, work, tolerance, shape, options, variables, 
 feedback, explanation), mistakes, and the figure (SVG). ``check`` prints, per differing
 generator, the first seed that differs and the fields that differ, so an intended change
 (named in the closing note, with ``version`` bumped) can be told from an accidental one.
-Mistake renames listed in RENAMED are applied to the old side before comparing.
+Mistake renames listed in RENAMED are undone on the new side before comparing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,27 @@ from pathlib import Path
 
 SEEDS = range(200)
 HERE = Path(__file__).with_name("question_digests.json")
-RENAMED: dict[str, dict[str, str]] = {}
+RENAMED: dict[str, dict[str, str]] = {  # issue 11: one name per mistake (generators/_mistakes.py)
+    "autoencoder": {"biases_not_counted": "biases_forgotten", "sample_scaled_by_variance": "noise_variance"},
+    "backprop": {"error_sign": "delta_sign"},
+    "conv2d_values": {"kernel_flipped": "flipped_kernel"},
+    "conv_output": {"biases_not_counted": "bias_missing"},
+    "dense_forward": {"bias_forgotten": "bias_missing", "weights_transposed": "not_transposed"},
+    "derive": {"error_sign": "loss_sign", "sigmoid_derivative_for_tanh": "sigmoid_derivative",
+               "tanh_derivative_for_sigmoid": "tanh_derivative", "half_forgotten": "half_ignored"},
+    "derive_softmax": {"error_sign": "y_minus_p"},
+    "discounted_return": {"discount_ignored": "no_discount"},
+    "fgsm": {"error_sign": "grad_y_minus_p"},
+    "logreg_step": {"sigmoid_derivative_twice": "sigmoid_derivative"},
+    "reinforce": {"discount_ignored": "no_discount"},
+    "separable_params": {"biases_not_counted": "bias_forgotten"},
+    "softmax_ce": {"error_sign": "delta_sign"},
+    "transfer_params": {"biases_not_counted": "bias_forgotten"},
+    "vae_kl": {"sample_scaled_by_variance": "z_uses_variance", "half_forgotten": "missing_half"},
+    "vae_latent": {"sample_scaled_by_variance": "z_uses_variance"},
+    "vectorized_shapes": {"weights_transposed": "W_transposed"},
+    "weight_init": {"flatten_spatial_ignored": "spatial_size_ignored"},
+}
 """generator id -> {new mistake name: old name}: renames (one name per mistake across generators)
 are undone on the new side, so a rename alone shows only as changed mistake descriptions."""
 

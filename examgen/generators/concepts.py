@@ -108,7 +108,7 @@ class ConceptGenerator(Generator):
     @staticmethod
     def _solve_single(s: Steps, g: ConceptGivens, item: bank.SingleItem) -> None:
         shown = [item.options[i] for i in g.order]
-        s.part("a", f"Choose the one correct option (A-{LETTERS[len(shown) - 1]}).")
+        s.part(f"Choose the one correct option (A-{LETTERS[len(shown) - 1]}).")
         value = next(o.text for o in shown if o.correct)
         for i in g.order:
             o = item.options[i]
@@ -120,8 +120,8 @@ class ConceptGenerator(Generator):
     @staticmethod
     def _solve_multi(s: Steps, g: ConceptGivens, item: bank.MultiItem) -> None:
         shown = [item.options[i] for i in g.order]
-        s.part("a", f"Tick every correct option (A-{LETTERS[len(shown) - 1]}); "
-                    "a wrong tick cancels a right one.")
+        s.part(f"Tick every correct option (A-{LETTERS[len(shown) - 1]}); "
+               "a wrong tick cancels a right one.")
         s.step("answer", [o.text for o in shown if o.correct], kind="multi", label="Answer",
                options=[o.text for o in shown], feedback={o.text: o.why for o in shown if o.why},
                explanation=item.explanation)
@@ -129,7 +129,7 @@ class ConceptGenerator(Generator):
     @staticmethod
     def _solve_truefalse(s: Steps, g: ConceptGivens, item: bank.TrueFalseItem) -> None:
         shown = [item.statements[i] for i in g.statements]
-        s.part("a", f"Mark each statement true (T) or false (F), in order (1-{len(shown)}).")
+        s.part(f"Mark each statement true (T) or false (F), in order (1-{len(shown)}).")
         values = ["true" if st.answer else "false" for st in shown]
         for n, i in enumerate(g.statements):
             if s.mistake(f"statement_{i + 1}", item.statements[i].why):
@@ -140,7 +140,7 @@ class ConceptGenerator(Generator):
     @staticmethod
     def _solve_ordering(s: Steps, g: ConceptGivens, item: bank.OrderingItem) -> None:
         shown = [item.order[i] for i in g.order]
-        s.part("a", f"Give the letters A-{LETTERS[len(shown) - 1]} in the right order.")
+        s.part(f"Give the letters A-{LETTERS[len(shown) - 1]} in the right order.")
         value = list(item.order)
         if s.mistake("reversed", "the order is reversed: the first step is last"):
             value = value[::-1]
@@ -148,8 +148,8 @@ class ConceptGenerator(Generator):
 
     @staticmethod
     def _solve_numeric(s: Steps, g: ConceptGivens, item: bank.NumericItem) -> None:
-        s.part("a", "Give the whole number." if item.decimals == 0 else
-               f"Give the number to {item.decimals} decimal{'s' * (item.decimals > 1)}.")
+        s.part("Give the whole number." if item.decimals == 0 else
+          f"Give the number to {item.decimals} decimal{'s' * (item.decimals > 1)}.")
         value = item.answer
         for n, w in enumerate(item.wrong, 1):
             if s.mistake(f"wrong_value_{n}", w.why):

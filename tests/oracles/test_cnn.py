@@ -89,7 +89,7 @@ def test_conv2d_mistakes_match_torch():
     for where, g, v in _conv_cases():
         d = next(iter(size_steps(v, len(g.x), len(g.x[0]))))
         flipped = torch.flip(torch.tensor(g.kernel, dtype=DT), (0, 1)).tolist()
-        close(mistake_values(gid, g, "flipped_kernel")["z"], torch_conv(g, kernel=flipped).numpy(), msg=where)
+        close(mistake_values(gid, g, "kernel_flipped")["z"], torch_conv(g, kernel=flipped).numpy(), msg=where)
         if g.bias:
             close(mistake_values(gid, g, "bias_forgotten")["z"], torch_conv(g, bias=0.0).numpy(), msg=where)
         if g.padding:
@@ -302,7 +302,7 @@ def test_separable_mistakes_match_torch_modules():
             pointwise_k = nn.Conv2d(ci, co, k, bias=b, **meta)
             assert mistake_values(gid, g, "pointwise_kernel_k")["pointwise"] == count(pointwise_k), where
         if b:
-            m = mistake_values(gid, g, "bias_forgotten")
+            m = mistake_values(gid, g, "biases_not_counted")
             assert m["standard"] == count(nn.Conv2d(ci, co, k, bias=False, **meta)), where
             assert m["depthwise"] == count(nn.Conv2d(ci, ci, k, groups=ci, bias=False, **meta)), where
             assert m["pointwise"] == count(nn.Conv2d(ci, co, 1, bias=False, **meta)), where

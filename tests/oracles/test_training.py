@@ -248,7 +248,7 @@ def test_normalization_axes_matches_torch_modules():
 # --- log_scale_search -----------------------------------------------------------------------------
 
 def test_log_scale_search_matches_scipy():
-    stats = pytest.importorskip("scipy.stats")
+    stats = needs_module("scipy.stats")
     for q, g, v in questions("log_scale_search"):
         close(v["log_low"], math.log10(g.low), msg=f"seed {q.seed}")
         close(v["log_high"], math.log10(g.high), msg=f"seed {q.seed}")

@@ -1,0 +1,1 @@
+"""Lecture 15: not just deep learning (the statistical significance of a test result)."""

@@ -1,0 +1,133 @@
+"""Derive the softmax cross-entropy gradient as formulas, then use it."""
+
+import math
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ...fmt import num, row
+from ...kinds.formula import evaluate, latex, text
+from ...registry import Generator, Givens, generator
+from ...steps import Steps
+from .._draw import pick
+from .._maths import softmax
+from .._mistakes import ERROR_SIGN
+
+
+class SoftmaxGivens(Givens):
+    z: list[float] = Field(min_length=2, max_length=4, description="the scores z_1..z_K")
+    target: int = Field(ge=1, description="the true class t (from 1)")
+    other: int = Field(ge=1, description="another class k != t (from 1), for the formulas")
+
+    @model_validator(mode="after")
+    def _classes(self):
+        K = len(self.z)
+        if self.target > K or self.other > K:
+            raise ValueError(f"target and other must be class numbers from 1 to {K}")
+        if self.target == self.other:
+            raise ValueError("other must be a class different from the target")
+        if any(abs(v) > 20 for v in self.z):
+            raise ValueError("scores above 20 in size are not hand-computable")
+        return self
+
+
+@generator(id="derive_softmax", topic="dense", goal="03.9", version=2,
+           title="Derive the softmax cross-entropy gradient as formulas, then use it")
+class DeriveSoftmax(Generator):
+    """dp_t/dz_t, dp_t/dz_k and dL/dz as formulas in the probabilities; then the numbers."""
+
+    Givens = SoftmaxGivens
+
+    def draw(self, rng):
+        while True:
+            K = pick(rng, [2, 3, 3, 4])
+            z = [float(v) for v in rng.integers(-2, 3, size=K)]
+            if len(set(z)) < K - 1:
+                continue  # mostly equal scores: too little to compute
+            t = int(rng.integers(K))
+            k = (t + 1 + int(rng.integers(K - 1))) % K
+            return SoftmaxGivens(z=z, target=t + 1, other=k + 1)
+
+    def stem(self, g):
+        K, t = len(g.z), g.target
+        exps = sorted({v for v in g.z})
+        table = ", ".join(rf"e^{{{num(v)}}} = {num(round(math.exp(v), 4))}" for v in exps if v != 0)
+        return (
+            f"A classifier gives $K = {K}$ scores $z = {row(g.z)}$, turned into probabilities by the "
+            "softmax and trained with the cross-entropy loss; the true class is "
+            f"$t = {t}$ (one-hot target):"
+            "\n\n"
+            rf"$$p_j = \frac{{e^{{z_j}}}}{{\sum_{{i=1}}^{{K}} e^{{z_i}}}}, \qquad L = -\log p_{{{t}}}$$"
+            "\n\n"
+            f"($\\log$ is the natural logarithm). Write each derivative as a formula in the names asked "
+            f"for, typed as text with * for products and ^ for powers, like 2*p{t}^2/(1 + p{g.other}); write "
+            f"$p_{{{t}}}$ as p{t} and $p_{{{g.other}}}$ as p{g.other}. Then use your formulas on the "
+            f"numbers" + (f" (use ${table}$)" if table else "") + ". Give numbers to 3 decimals."
+        )
+
+    def solve(self, s: Steps, g: SoftmaxGivens):
+        t, k = g.target, g.other
+        pt, pk = f"p{t}", f"p{k}"
+        T, TK = [pt], [pt, pk]
+
+        s.part(rf"Derive $\frac{{\partial p_{{{t}}}}}{{\partial z_{{{t}}}}}$ as a formula in $p_{{{t}}}$.")
+        ref_a = f"{pt}*(1 - {pt})"
+        value = ref_a
+        if s.mistake("denominator_constant",
+                     "treated the sum in the denominator as a constant: it depends on every z_j"):
+            value = pt
+        da = s.step("dp_tt", value,
+                    rf"\frac{{\partial p_{{{t}}}}}{{\partial z_{{{t}}}}}",
+                    lambda: rf"\frac{{e^{{z_{t}}}\sum_i e^{{z_i}} - e^{{z_{t}}} e^{{z_{t}}}}}{{\left(\sum_i e^{{z_i}}\right)^2}}"
+                            rf" = p_{{{t}}} - p_{{{t}}}^2",
+                    label=rf"$\partial p_{{{t}}} / \partial z_{{{t}}}$", kind="expression", variables=T)
+
+        s.part(rf"Derive $\frac{{\partial p_{{{t}}}}}{{\partial z_{{{k}}}}}$ (class ${k} \neq t$) as a "
+               rf"formula in $p_{{{t}}}$ and $p_{{{k}}}$.")
+        ref_b = f"-{pt}*{pk}"
+        value = ref_b
+        if s.mistake("independent", f"p_{t} depends on z_{k} through the denominator: the derivative is not 0"):
+            value = "0"
+        elif s.mistake("quotient_sign", "lost the minus sign of the quotient rule: raising another class's "
+                                        "score lowers p_t"):
+            value = f"{pt}*{pk}"
+        db = s.step("dp_tk", value,
+                    rf"\frac{{\partial p_{{{t}}}}}{{\partial z_{{{k}}}}}",
+                    lambda: rf"\frac{{0 - e^{{z_{t}}} e^{{z_{k}}}}}{{\left(\sum_i e^{{z_i}}\right)^2}}",
+                    label=rf"$\partial p_{{{t}}} / \partial z_{{{k}}}$", kind="expression", variables=TK)
+
+        s.part(rf"With $L = -\log p_{{{t}}}$, derive $\frac{{\partial L}}{{\partial z_{{{t}}}}}$ and "
+               rf"$\frac{{\partial L}}{{\partial z_{{{k}}}}}$ as formulas in $p_{{{t}}}$ and $p_{{{k}}}$.")
+        nice = da == ref_a and db == ref_b
+        dLt = f"{pt} - 1" if nice else f"-({text(da)})/{pt}"
+        dLk = pk if nice else f"-({text(db)})/{pt}"
+        if s.mistake(ERROR_SIGN):
+            dLt, dLk = f"({text(da)})/{pt}", f"({text(db)})/{pt}"
+        elif s.mistake("log_derivative_missing",
+                       f"left out d(-log p_{t})/dp_{t} = -1/p_{t} at the start of the chain"):
+            dLt, dLk = f"-({text(da)})", f"-({text(db)})"
+        ct = s.step("dL_dzt", dLt, rf"\frac{{\partial L}}{{\partial z_{{{t}}}}} = -\frac{{1}}{{p_{{{t}}}}}"
+                                   rf"\frac{{\partial p_{{{t}}}}}{{\partial z_{{{t}}}}}",
+                    lambda: rf"-\frac{{1}}{{p_{{{t}}}}} \cdot {latex(da, T)}",
+                    label=rf"$\partial L / \partial z_{{{t}}}$", kind="expression", variables=TK, answer=True)
+        ck = s.step("dL_dzk", dLk, rf"\frac{{\partial L}}{{\partial z_{{{k}}}}} = -\frac{{1}}{{p_{{{t}}}}}"
+                                   rf"\frac{{\partial p_{{{t}}}}}{{\partial z_{{{k}}}}}",
+                    lambda: rf"-\frac{{1}}{{p_{{{t}}}}} \cdot \left({latex(db, TK)}\right)",
+                    label=rf"$\partial L / \partial z_{{{k}}}$", kind="expression", variables=TK, answer=True)
+
+        s.part(r"Now the numbers: compute the probabilities $p$, the loss $L$, and the gradient "
+               r"$\frac{\partial L}{\partial z}$ (all $K$ entries) with your formulas from (c); for a "
+               rf"class $j \neq {t}$ use the formula for $z_{{{k}}}$ with $p_j$ in place of $p_{{{k}}}$.")
+        p = s.step("p", softmax(np.array(g.z)), r"p_j = \frac{e^{z_j}}{\sum_i e^{z_i}}",
+                   lambda: r"\frac{1}{" + " + ".join(rf"e^{{{num(v)}}}" for v in g.z) + r"}"
+                           + r"\begin{bmatrix} " + r" \\ ".join(rf"e^{{{num(v)}}}" for v in g.z) + r" \end{bmatrix}",
+                   label="$p$")
+        s.step("loss", -np.log(p[t - 1]) if p[t - 1] > 0 else np.inf, rf"L = -\log p_{{{t}}}", lambda: rf"-\log {num(p[t - 1])}",
+               label="$L$")
+        at = [{pt: p[t - 1], pk: p[k - 1] if j == t - 1 else p[j]} for j in range(len(g.z))]
+        grad = [evaluate(ct if j == t - 1 else ck, TK, **at[j]) for j in range(len(g.z))]
+        s.step("grad", np.array(grad), r"\frac{\partial L}{\partial z}",
+               lambda: r"\begin{bmatrix} " + r" \\ ".join(
+                   latex(ct if j == t - 1 else ck, TK, values=at[j])
+                   for j in range(len(g.z))) + r" \end{bmatrix}",
+               label=r"$\partial L / \partial z$", answer=True)
