@@ -16,7 +16,7 @@ from .grading.mark import ExamMismatch, grade_question, grade_sheet
 from .model import AnswerSheet, Exam, GradeReport, Question
 
 __all__ = ["generate", "grade", "exam_for", "solve", "question", "answer_sheet", "build_exam", "grade_question",
-           "exam_points", "answers_schema", "SpecError", "ExamMismatch"]
+           "exam_points", "answers_schema", "export_variants", "SpecError", "ExamMismatch"]
 
 
 def exam_for(sheet: AnswerSheet) -> Exam:
@@ -72,3 +72,20 @@ def answers_schema(exam: Exam) -> dict:
 
 def exam_points(exam: Exam) -> int:
     return sum(p.points for q in exam.questions for p in q.parts)
+
+
+def export_variants(topics=None, seed: int | None = None, count: int | None = None, generators=None,
+                    concept_share: float = 0.0, variants: int = 1) -> tuple[list[Exam], list[str]]:
+    """``variants`` variants of one exam spec for an LMS export (``examgen.export``), with each
+    named mistake's values stored in its question so that the exporters can write it as an
+    alternative answer. One variant is the exam ``generate`` makes; several are the spec's variants
+    ``v1``, ``v2``, ... (the same questions, other numbers, as a class's students get)."""
+    import secrets
+
+    from .registry import with_mistake_values
+
+    seed = secrets.randbelow(10**6) if seed is None else seed
+    ids = [f"v{k}" for k in range(1, variants + 1)]
+    exams = [generate(topics=topics, seed=seed, count=count, generators=generators, concept_share=concept_share,
+                      variant=v if variants > 1 else None) for v in ids]
+    return [e.model_copy(update={"questions": [with_mistake_values(q) for q in e.questions]}) for e in exams], ids

@@ -157,7 +157,9 @@ def load_file(path: Path) -> BankFile:
     import yaml  # imported only when the bank is used
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where PyYAML has it: the same safe subset, 10x faster (0.07 s instead of
+        # 0.8 s for the whole bank), which the practice app's first page and concept grading wait for
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         raise BankError(f"{path}: not valid YAML: {e}".replace("\n", " ")) from None
     try:

@@ -155,6 +155,103 @@ def grade(answers, exam_path, as_json):
         sys.exit(EXIT_INPUT)
 
 
+@main.command(name="export")
+@click.option("--format", "fmt", required=True, type=click.Choice(["qti21", "moodle", "canvas"]),
+              help="qti21: IMS QTI 2.1 package (Inspera, Canvas New Quizzes); moodle: Moodle XML; "
+              "canvas: Canvas Classic Quizzes (QTI 1.2).")
+@click.option("--flavour", type=click.Choice(["inspera"]), help="With qti21: only what Inspera imports.")
+@click.option("--topics", "-t", help="Comma-separated topic names or lecture numbers, as for make.")
+@click.option("--seed", "-s", type=int, help="Seed. Default: random (printed).")
+@click.option("--count", "-n", type=click.IntRange(1, 50), help="Questions per topic, as for make.")
+@click.option("--generators", "-g", help="Comma-separated generator ids, instead of topics.")
+@click.option("--mix", help="Share of conceptual questions, e.g. concept=0.4.")
+@click.option("--variants", type=click.IntRange(1, 50), default=1, show_default=True,
+              help="Variants of every question: a pool the LMS draws one from for each student.")
+@click.option("--exam", "exam_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Export stored exam.json file(s) instead, each one a variant (repeat the option).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="The export file. Default: examgen-SEED-FORMAT.zip (.xml for moodle).")
+@click.option("--force", is_flag=True, help="Overwrite an existing export, manifest and exams.")
+def export_cmd(fmt, flavour, topics, seed, count, generators, mix, variants, exam_paths, out, force):
+    """Export questions to an LMS, with variants as pools, a manifest mapping LMS items back to
+    examgen, and the variants' exams (keep both to grade the LMS's responses with examgen)."""
+    from . import api, export, io, registry
+    from .model import Exam
+
+    if fmt != "qti21" and flavour:
+        _fail(f"--flavour {flavour} goes with --format qti21")
+    if exam_paths:
+        if variants != 1 or topics or generators or seed is not None or count or mix:
+            _fail("--exam exports stored exams: give no --topics, --generators, --seed, --count, --mix or --variants")
+        exams = [io.load(p, Exam) for p in exam_paths]
+        exams = [e.model_copy(update={"questions": [registry.with_mistake_values(q) for q in e.questions]})
+                 for e in exams]
+        ids = [f"v{k}" for k in range(1, len(exams) + 1)]
+    else:
+        exams, ids = api.export_variants(topics=_csv(topics), seed=seed, count=count, generators=_csv(generators),
+                                         concept_share=_mix(mix), variants=variants)
+    name = f"{fmt}-{flavour}" if flavour else fmt
+    out = out or Path(f"examgen-{exams[0].spec.seed}-{name}{export.FORMATS[fmt]}")
+    written = export.write(exams, ids, fmt, out, flavour=flavour, force=force)
+    click.echo(f"{name}: {len(exams[0].questions)} question(s) x {len(exams)} variant(s), seed {exams[0].spec.seed} "
+               f"-> {out}")
+    click.echo(f"  {written.files[1]}  (which examgen question and step each LMS item and field is)")
+    click.echo(f"  {written.files[2]}/  (the variants' exams with their keys: keep them with the teacher)")
+    click.echo("What the LMS will not do as examgen grade does:")
+    for note in written.notes:
+        click.echo(f"  - {note}")
+    if fmt == "moodle":
+        click.echo(f"Read Moodle's Responses report back with: examgen import responses.csv --export-manifest "
+                   f"{written.files[1]}")
+
+
+@main.command(name="import")
+@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--export-manifest", "manifest_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .manifest.json examgen export wrote beside the exported file.")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the answers files. Default: beside the CSV, named after it.")
+@click.option("--force", is_flag=True, help="Overwrite answers files written by an earlier import.")
+def import_cmd(responses, manifest_path, out, force):
+    """Read Moodle's quiz Responses report (CSV) back into answers files, one folder per attempt
+    (answers.json and the exam.json of the variants that student drew), for examgen grade."""
+    from .export import manifest as export_manifest, moodle_responses
+    from .output import folder_name
+    from . import io
+
+    manifest, exams = export_manifest.load(manifest_path)
+    if manifest.lms != "moodle":
+        _fail(f"{manifest_path}: is the manifest of a {manifest.lms} export; only Moodle's Responses report "
+              "can be read back")
+    attempts = moodle_responses.read(responses, manifest, exams)
+    out = out or responses.with_name(responses.stem + "-answers")
+    used: dict[str, int] = {}
+    written, problems = 0, []
+    for a in attempts:
+        problems += a.problems
+        if a.sheet is None:
+            continue
+        base = folder_name(a.student.id)
+        used[base] = used.get(base, 0) + 1
+        folder = out / (base if used[base] == 1 else f"{base}-attempt{used[base]}")
+        targets = [folder / "answers.json", folder / "exam.json"]
+        if any(t.exists() for t in targets) and not force:
+            problems.append(f"{folder}: already holds an import; use --force or another --out")
+            continue
+        io.write_text(targets[1], io.dump(a.exam))
+        io.write_text(targets[0], io.dump(a.sheet))
+        written += 1
+        shown = "".join(c if c.isprintable() else "?" for c in a.student.id)  # never raw control codes
+        click.echo(f"  {shown:<30} {len(a.exam.questions)} question(s) -> {folder}/")
+    for p in problems:
+        click.echo(f"examgen: warning: {p}", err=True)
+    click.echo(f"{written} attempt(s) read from {responses} -> {out}/")
+    if written:
+        click.echo(f"Grade each with: examgen grade {out}/ID/answers.json --exam {out}/ID/exam.json")
+    if problems or not written:
+        sys.exit(EXIT_INPUT)
+
+
 def _mix(text: str | None) -> float:
     """'concept=0.4' (or 'concept=40%') -> 0.4."""
     if not text:
@@ -290,6 +387,32 @@ def schema(which, exam_path):
         click.echo(json.dumps(api.answers_schema(io.load(exam_path, Exam)), indent=2))
         return
     click.echo(json.dumps(SCHEMAS[which].model_json_schema(), indent=2))
+
+
+@main.command()
+@click.option("--topics", "-t", help="Comma-separated topics to practise (e.g. rl,cnn). Default: every topic.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port on 127.0.0.1. Default: a free one.")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+@click.option("--history", "show_history", is_flag=True, help="Print the practice history by topic and goal, and exit.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="The history database. Default: practice.sqlite3 in the user's data folder.")
+def practice(topics, port, no_browser, show_history, db):
+    """Practise in the browser: one question at a time, marked at once, with the worked solution;
+    the next question is from the learning goal that needs it most (spaced repetition)."""
+    from .exam import resolve_topics
+
+    chosen = resolve_topics(_csv(topics)) if topics else None
+    if show_history:
+        from .practice.server import history_table
+
+        click.echo(history_table(db, chosen))
+        return
+    from .practice.server import serve
+
+    try:
+        serve(topics=chosen, port=port, open_browser=not no_browser, db=db, echo=click.echo)
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":

@@ -49,6 +49,6 @@ INSTRUCTIONS = (
     "your own earlier (wrong) answer still earns most of its credit. Give numbers to the precision each "
     "question asks for; answers within one unit of that last place are accepted. Fractions (1/4), a "
     "decimal comma (0,25) and scientific notation (2.5e-1) are fine; write vectors and matrices entry "
-    "by entry (typed: [1, 2; 3, 4], rows separated by semicolons). A calculator is allowed but should "
-    "not be needed.")
+    "by entry (typed: [1, 2; 3, 4], rows separated by semicolons). The questions are meant to be done "
+    "by hand; one that needs a calculator says so, or gives the values it needs.")
 """The exam's instructions (stem markup), on the cover of the PDF and at the top of the HTML page."""

@@ -108,6 +108,40 @@ class Generator:
         return s
 
 
+def with_mistake_values(q: Question) -> Question:
+    """``q`` with every named mistake's step values stored (``Mistake.values``): the asked steps a
+    student who makes that one mistake (and no other) gets wrong, computed from the question's
+    givens. Exporters read them (they never re-run a generator) to write each mistake as an
+    alternative answer with its credit and feedback. Questions whose generator is of another
+    version, or that already store their values, are returned as they are."""
+    if all(m.values is not None for m in q.mistakes):
+        return q
+    gen = get(q.generator)
+    if gen.version != q.version or not gen.rerun:
+        return q
+    g = gen.Givens.model_validate(q.givens)
+    from . import kinds
+    from .steps import to_json
+
+    mistakes = []
+    for m in q.mistakes:
+        if m.values is None:
+            run = gen.run(g, None, m.name).values
+            values = {}
+            for st in q.steps:
+                if st.asked and st.name in run:
+                    kind = kinds.of(st)
+                    value = to_json(run[st.name])
+                    if kind.numeric or isinstance(value, (int, float)):
+                        if not np.all(np.isfinite(np.asarray(value, dtype=float))):
+                            continue  # the mistake gives no usable number here
+                    if not np.all(kind.matches(st, kind.reference(st, value), kind.reference(st))):
+                        values[st.name] = value
+            m = m.model_copy(update={"values": values})
+        mistakes.append(m)
+    return q.model_copy(update={"mistakes": mistakes})
+
+
 def describe_validation(e: ValidationError, where: str, model: type[BaseModel] | None = None) -> str:
     """One line per problem, naming the field: 'adam givens: field 'lr': ...'."""
     lines = []

@@ -250,6 +250,8 @@ for argv in (["make", "--topics", "rl,cnn", "--seed", "1", "--out", "t"], ["grad
     except SystemExit as e:
         assert e.code in (0, None), e.code
 assert "torch" not in sys.modules, "torch was imported"
+web = sorted(m for m in ("fastapi", "uvicorn", "starlette", "fsrs") if m in sys.modules)
+assert not web, f"the web stack was imported: {web}"
 print("ok")
 """
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)

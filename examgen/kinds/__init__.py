@@ -13,7 +13,15 @@ A step's ``kind`` (``Step.kind``) names how its value is written, read and compa
   (:meth:`Kind.latex`) or as markup (:meth:`Kind.solution_markup`, question-bank answers);
 * **asking** for it: the answer form (:meth:`Kind.hint`), the marking line of the solutions
   (:meth:`Kind.marking`), the answer field of the HTML exam (:meth:`Kind.html_field`) and of the
-  PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`).
+  PDF (:meth:`Kind.pdf_field`), and the JSON Schema of a raw answer (:meth:`Kind.answer_schema`);
+* **collecting** it in the browser: :attr:`Kind.widget_script`, the JavaScript that reads and fills
+  the kind's widget (the exam page and the practice app share it; see ``templates/widgets.js``).
+* **exporting** it to an LMS: a format-neutral description of what is right and how it is credited
+  (:meth:`Kind.lms`, one of the few forms of :mod:`.lms`: a number with its margin, an exact whole
+  number, options with the right set and the partial-credit rule, an order, one answer per array
+  entry or statement, or "not expressible" with the reason), and the raw answer ``grade`` reads
+  from the responses an LMS collected for those fields (:meth:`Kind.lms_answer`). Each exporter
+  (:mod:`examgen.export`) maps the forms to its format, so a new kind needs no exporter change.
 
 The grader, the renderers and the exporters ask a step's kind (:func:`of`); none branches on it.
 Adding a kind is adding a module here: the modules are found automatically, and
@@ -29,6 +37,8 @@ import pkgutil
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from . import lms
 
 if TYPE_CHECKING:
     from ..model import Step
@@ -97,9 +107,21 @@ class Kind:
         """The answer form and how it is compared, for the worked solutions."""
         return self.hint(step) + "; must be exact"
 
+    widget_script: ClassVar[str] = ""
+    """JavaScript that registers how the browser reads and fills this kind's widget:
+    ``examgen.widgets.NAME = {get(el), set(el, value)}`` with ``el`` the element that carries
+    ``data-kind``; ``get`` returns the raw answer (what ``read`` takes) or null when nothing is
+    filled in. Empty: the widget is one text field, read as its trimmed text."""
+
     def html_field(self, step: Step, field_id: str, data: str) -> str:
-        """The HTML answer field (``data``: the attributes naming question, part and step)."""
-        return f'<input id="{field_id}" {data} type="text" autocomplete="off" spellcheck="false">'
+        """The HTML answer widget. Its root element carries ``data`` (the attributes naming question,
+        part and step) and ``data-kind``; ``field_id`` is the id of its first input (for its label).
+        It holds no reference value."""
+        return text_input(self, field_id, data)
+
+    def attrs(self, data: str) -> str:
+        """The root attributes of a widget: ``data`` and this kind's name."""
+        return f'{data} data-kind="{self.name}"'
 
     def pdf_field(self, step: Step, label: str) -> str:
         """Room to write the answer in the printed exam (Typst; ``label`` is Typst markup)."""
@@ -108,6 +130,24 @@ class Kind:
     def answer_schema(self, step: Step) -> dict:
         """JSON Schema of a raw answer (null is always allowed: not answered)."""
         return {"type": ["string", "null"]}
+
+    # --- exporting ---------------------------------------------------------------------------
+    def lms(self, step: Step, value: Any = None) -> lms.Form:
+        """What an LMS must check for this step (``value``: another stored value of it, e.g. a named
+        mistake's, instead of the reference), as one of the neutral forms of :mod:`.lms`."""
+        return lms.Unsupported(f"a {self.name} answer cannot be checked by an LMS",
+                               self.show(step, step.value if value is None else value))
+
+    def lms_answer(self, step: Step, responses: list[Any]) -> Any:
+        """The raw answer (as ``grade`` reads it) from the LMS's responses to this step's fields, in
+        the order of its form's entries; None when nothing was answered."""
+        return responses[0] if responses else None
+
+
+def text_input(k: Kind, field_id: str, data: str, extra: str = "") -> str:
+    """A one-line text field as a kind's widget (``extra``: further attributes, e.g. inputmode)."""
+    return (f'<input id="{field_id}" {k.attrs(data)} type="text"{extra} autocomplete="off" '
+            'spellcheck="false">')
 
 
 def kind(cls: type[Kind]) -> type[Kind]:
@@ -120,7 +160,7 @@ def kind(cls: type[Kind]) -> type[Kind]:
 
 def _load() -> None:
     for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if m.name not in ("parse", "formula", "formula_parser") and not m.name.startswith("_"):
+        if m.name not in ("parse", "formula", "formula_parser", "lms") and not m.name.startswith("_"):
             importlib.import_module(f"{__name__}.{m.name}")
 
 

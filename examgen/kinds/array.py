@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..fmt import matrix, plain
-from . import Kind, kind, parse
-from .number import NEAR_MISS_FACTOR, precision, within
+from . import Kind, kind, lms, parse
+from .number import NEAR_MISS_FACTOR, number_form, precision, within
 
 GRID_MAX = 8
 """Vectors and matrices up to this many rows and columns get a box per entry in the PDF."""
@@ -42,8 +42,80 @@ def tensor_latex(value) -> str:
     return r",\ ".join(slices)
 
 
+_GRID_SCRIPT = r"""
+(function () {
+  const W = examgen.widgets;
+  /* Text pasted into a cell fills the grid from that cell when it holds several entries:
+     a JSON list, "[1, 2; 3, 4]" (rows split at ';'), "1,2,3", or rows and columns copied from
+     a spreadsheet. A single number (also "0,25") pastes as usual. */
+  function entries(text) {
+    const t = text.trim();  /* one comma is a decimal comma (0,25); two or more separate entries */
+    if (!/[\[;\n\t]|,\s|\s,|,.*,/.test(t) && !/\S\s+\S/.test(t)) return null;
+    try {
+      const v = JSON.parse(text);
+      if (Array.isArray(v)) return v.flat(Infinity).map(String);
+    } catch (e) { /* not JSON: the [1, 2; 3, 4] form */ }
+    return text.replace(/[\[\]]/g, " ").split(/[;,\s]+/).filter(Boolean);
+  }
+  function reshape(flat, shape) {
+    if (shape.length <= 1) return flat;
+    const size = flat.length / shape[0], out = [];
+    for (let i = 0; i < shape[0]; i++) out.push(reshape(flat.slice(i * size, (i + 1) * size), shape.slice(1)));
+    return out;
+  }
+  const grid = {
+    get(el) {
+      const v = [...el.querySelectorAll("input")].map(c => c.value.trim());
+      return v.every(x => x === "") ? null : reshape(v, JSON.parse(el.dataset.shape));
+    },
+    set(el, value) {
+      const flat = value == null ? [] : [value].flat(Infinity);
+      el.querySelectorAll("input").forEach((c, i) => { c.value = flat[i] == null ? "" : String(flat[i]); });
+    },
+    init(el) {
+      const cells = [...el.querySelectorAll("input")];
+      cells.forEach((cell, start) => cell.addEventListener("paste", ev => {
+        const list = entries((ev.clipboardData || window.clipboardData).getData("text"));
+        if (!list || list.length < 2) return;
+        ev.preventDefault();
+        list.slice(0, cells.length - start).forEach((v, i) => { cells[start + i].value = v; });
+        cell.dispatchEvent(new Event("input", {bubbles: true}));
+      }));
+    },
+  };
+  W.vector = W.matrix = W.tensor = grid;
+})();
+"""
+
+
+def _cell(field_id: str, index: int, name: str) -> str:
+    first = f' id="{field_id}"' if index == 0 else ""
+    return (f'<input{first} type="text" inputmode="decimal" autocomplete="off" spellcheck="false" '
+            f'aria-label="{name}">')
+
+
 class _Array(Kind):
     numeric = True
+    widget_script = _GRID_SCRIPT
+
+    def html_field(self, step, field_id, data):
+        """A box per entry, laid out in the step's shape (an n-d array as its 2-d slices, each
+        labelled by its leading indices); the cells are read back in row-major order."""
+        shape = list(step.shape or [1])
+        rows, cols = (shape[-2], shape[-1]) if len(shape) >= 2 else (1, shape[0])
+        slices, index = [], 0
+        for lead in np.ndindex(*shape[:-2]):
+            cells = []
+            for r in range(rows):
+                for c in range(cols):
+                    where = [*(i + 1 for i in lead), *((r + 1,) if len(shape) >= 2 else ()), c + 1]
+                    cells.append(_cell(field_id, index, f"entry {','.join(map(str, where))}"))
+                    index += 1
+            label = f'<span class="slice-label">[{",".join(str(i + 1) for i in lead)}, :, :]</span>' if lead else ""
+            slices.append(f'<span class="slice">{label}<span class="cells" style="--cols: {cols}">'
+                          + "".join(cells) + "</span></span>")
+        return (f'<span class="grid" {self.attrs(data)} data-shape="{shape}" role="group">'
+                + "".join(slices) + "</span>")
 
     def read(self, step, raw):
         return parse.array(raw, step.shape or [])
@@ -93,6 +165,21 @@ class _Array(Kind):
             item = {"type": "array", "items": item}
         return {"anyOf": [item, {"type": ["string", "null"]}],
                 "description": f"{describe_shape(step.shape or [])}: a JSON list or text such as [1, 2; 3, 4]"}
+
+    def lms(self, step, value=None):
+        """One number per entry (row-major), each with its own margin, credited on its own."""
+        a = np.asarray(step.value if value is None else value, dtype=float)
+        return lms.Entries(
+            entries=tuple(number_form(float(v), step.tolerance) for v in a.reshape(-1)),
+            labels=tuple("(" + ", ".join(str(i + 1) for i in index) + ")" for index in np.ndindex(*a.shape)),
+            shape=tuple(a.shape))
+
+    def lms_answer(self, step, responses):
+        """The entries as a nested list of the step's shape ('' for an entry left blank)."""
+        if not any(r not in (None, "") for r in responses):
+            return None
+        flat = ["" if r is None else r for r in responses]
+        return np.array(flat, dtype=object).reshape(step.shape or [len(flat)]).tolist()
 
 
 @kind

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Kind, kind, parse
+from . import Kind, kind, lms, parse, text_input
 
 
 @kind
@@ -16,8 +16,10 @@ class Integer(Kind):
         return "a whole number"
 
     def html_field(self, step, field_id, data):
-        return (f'<input id="{field_id}" {data} type="text" inputmode="numeric" autocomplete="off" '
-                'spellcheck="false">')
+        return text_input(self, field_id, data, ' inputmode="numeric"')
 
     def answer_schema(self, step):
         return {"type": ["integer", "string", "null"]}
+
+    def lms(self, step, value=None):
+        return lms.Number(value=int(step.value if value is None else value), exact=True)

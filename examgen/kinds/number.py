@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..fmt import num, plain, sig
-from . import Kind, kind, parse
+from . import Kind, kind, lms, parse, text_input
 
 NEAR_MISS_FACTOR = 10.0
 """An answer within this many tolerances of the reference is a near miss (e.g. rounded too coarsely)."""
@@ -36,6 +36,15 @@ def precision(tolerance) -> str:
     if tolerance.sigfigs is not None:
         return f", {tolerance.sigfigs} significant figures"
     return f", {tolerance.decimals} decimals" if tolerance.decimals is not None else ""
+
+
+def number_form(value: float, tolerance) -> lms.Number:
+    """The LMS form of a real number: right within ``max(abs, rel * |value|)`` of ``value`` (the
+    relative tolerance named when it is the larger), a near miss within NEAR_MISS_FACTOR times that."""
+    tol_abs, tol_rel = (tolerance.abs, tolerance.rel) if tolerance is not None else (0.0, 0.0)
+    margin = max(tol_abs, tol_rel * abs(value))
+    relative = tol_rel if tol_rel > 0 and tol_rel * abs(value) >= tol_abs else None
+    return lms.Number(value=value, margin=margin, relative=relative, near=NEAR_MISS_FACTOR * margin)
 
 
 def number_latex(value: float, tolerance) -> str:
@@ -78,8 +87,10 @@ class Number(Kind):
         return text + (f"; accepted within {step.tolerance.describe()}" if step.tolerance is not None else "")
 
     def html_field(self, step, field_id, data):
-        return (f'<input id="{field_id}" {data} type="text" inputmode="decimal" autocomplete="off" '
-                'spellcheck="false">')
+        return text_input(self, field_id, data, ' inputmode="decimal"')
 
     def answer_schema(self, step):
         return {"type": ["number", "string", "null"], "description": "a number: 0.25, 1/4, 2.5e-1, 0,25, 25%"}
+
+    def lms(self, step, value=None):
+        return number_form(float(step.value if value is None else value), step.tolerance)

@@ -17,6 +17,11 @@ def letters(step, chosen) -> str:
     return ", ".join(letter(step, o) for o in chosen)
 
 
+def option_letters(step) -> list[str]:
+    """The letters naming the step's options, in display order (A, B, C ...)."""
+    return list(LETTERS[:len(step.options or [])])
+
+
 def last_letter(step) -> str:
     return LETTERS[len(step.options or []) - 1] if step.options else "A"
 

@@ -1,8 +1,10 @@
 """Exam and worked-solution pages as self-contained HTML (inline CSS, MathML, inline SVG).
 
-The exam page holds no reference value: only stems, prompts, labels and answer fields (and a
-small optional script that saves the typed answers as ``answers.json``). The solutions page
-shows every step with its formula, the numbers put in, and the value.
+The exam page holds no reference value: only stems, prompts, labels and answer widgets (each
+kind's own, see :mod:`examgen.kinds`), and a small script that keeps what was typed and saves it
+as ``answers.json``. The solutions page shows every step with its formula, the numbers put in, and
+the value. The practice app uses the same question and solution templates
+(``_question.html.j2``, ``_solution.html.j2``) through :mod:`.fragments`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from markupsafe import Markup, escape
 from .. import kinds
 from ..model import Exam, Part, Question, Step
 from ..policy import INSTRUCTIONS, POLICY
-from ..resources import template_environment
+from ..resources import data_dir, template_environment
 from . import markup
 from .math import mathml
 from .worked import notes, worked_lines
@@ -52,7 +54,7 @@ def _env():
     env.filters["markup"] = lambda s: Markup(markup.html(s))
     env.filters["inline"] = lambda s: Markup(markup.inline_html(s))
     env.globals.update(kind=kinds.of, field=answer_field, worked=worked_html, math_font_css=math_font_css,
-                       instructions=INSTRUCTIONS)
+                       instructions=INSTRUCTIONS, widget_script=widget_script)
     return env
 
 
@@ -61,6 +63,19 @@ def answer_field(q: Question, p: Part, st: Step) -> Markup:
     field_id = escape(f"{q.id}.{p.id}.{st.name}")
     data = f'data-q="{escape(q.id)}" data-p="{escape(p.id)}" data-s="{escape(st.name)}"'
     return Markup(kinds.of(st).html_field(st, field_id, data))
+
+
+def widget_script(questions) -> Markup:
+    """The shared widget script (``templates/widgets.js``) and the scripts of the kinds these
+    questions use, to go inside a ``<script>`` element."""
+    used = sorted({st.kind for q in questions for st in q.steps if st.asked})
+    scripts = dict.fromkeys(kinds.of(k).widget_script for k in used if kinds.of(k).widget_script)
+    return Markup((_shared_script() + "\n" + "\n".join(scripts)).replace("</", "<\\/"))
+
+
+@lru_cache(maxsize=1)
+def _shared_script() -> str:
+    return (data_dir("templates") / "widgets.js").read_text(encoding="utf-8")
 
 
 def exam_html(exam: Exam) -> str:

@@ -64,26 +64,27 @@ def _prose_html(s: str) -> str:
     return scripts(s, escape, lambda b: f"<sup>{b}</sup>", lambda b: f"<sub>{b}</sub>")
 
 
-def _inline_html(s: str) -> str:
-    return inline(s, _prose_html, mathml)
+def _inline_html(s: str, formula=mathml) -> str:
+    return inline(s, _prose_html, formula)
 
 
-def html(text: str) -> str:
-    """Safe HTML for a stem or prompt."""
+def html(text: str, formula=mathml) -> str:
+    """Safe HTML for a stem or prompt; ``formula(source, display)`` writes each formula (default:
+    MathML; the LMS exporters pass other writers, e.g. ``\\( ... \\)`` for MathJax)."""
     out = []
     for kind, body in blocks(text):
         if kind == "code":
             out.append(f"<pre><code>{escape(body)}</code></pre>")
         elif kind == "list":
-            out.append("<ul>" + "".join(f"<li>{_inline_html(item)}</li>" for item in body) + "</ul>")
+            out.append("<ul>" + "".join(f"<li>{_inline_html(item, formula)}</li>" for item in body) + "</ul>")
         else:
-            out.append(f"<p>{_inline_html(body)}</p>")
+            out.append(f"<p>{_inline_html(body, formula)}</p>")
     return "\n".join(out)
 
 
-def inline_html(text: str) -> str:
+def inline_html(text: str, formula=mathml) -> str:
     """Safe HTML for a short label (no paragraphs)."""
-    return _inline_html(text)
+    return _inline_html(text, formula)
 
 
 def plain(text: str) -> str:
