@@ -9,7 +9,7 @@
 #    PDF pages as pictures), fonts-dejavu-core (text fonts for Chromium). Not root: it says what is
 #    missing, and those tests are skipped (with CI set they fail instead).
 # 2. A virtualenv in .venv with examgen and its test extra (pinned CPU torch==2.13.0, pytest ...).
-# 3. pytest -n 2.
+# 3. pytest -n 2, naming the 10 slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +37,4 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 . .venv/bin/activate
 pip install -q -e '.[test]'
-exec python -m pytest -n 2 "$@"
+exec python -m pytest -n 2 --durations=10 "$@"
