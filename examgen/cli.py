@@ -275,43 +275,123 @@ def _given_value(text: str):
         return text  # a bare word such as relu
 
 
-@main.command()
+class _SolveCommand(click.Command):
+    """``examgen solve GEN --help`` also lists GEN's givens (the help text is built before the
+    arguments are parsed, so the raw arguments are kept to find GEN)."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["examgen.solve_args"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def format_epilog(self, ctx, formatter):
+        super().format_epilog(ctx, formatter)
+        gid = self._generator_argument(ctx.meta.get("examgen.solve_args", []))
+        if gid is None:
+            return
+        from . import registry
+        from .errors import UnknownName
+
+        try:
+            gen = registry.get(gid)
+        except UnknownName as e:
+            formatter.write(f"\n{e}\n")
+            return
+        formatter.write("\n" + _givens_text(gen) + "\n")
+
+    def _generator_argument(self, args: list[str]) -> str | None:
+        takes_value = {o for p in self.params if isinstance(p, click.Option) and not p.is_flag for o in p.opts}
+        skip = False
+        for a in args:
+            if skip:
+                skip = False
+            elif a in takes_value:
+                skip = True
+            elif not a.startswith("-"):
+                return a
+        return None
+
+
+def _givens_text(gen, seed: int | None = None) -> str:
+    import textwrap
+
+    from . import givens_help
+
+    note = (f"Values are also checked together when solving (sizes must agree, no degenerate "
+            f"problem). A complete line to edit: examgen solve {gen.id} --template (or "
+            f"--template --json > FILE, then examgen solve {gen.id} --givens-file FILE).")
+    return (f"Givens of {gen.id} ({gen.title}); the example is drawn from seed "
+            f"{givens_help.EXAMPLE_SEED if seed is None else seed}:\n\n"
+            + givens_help.table(gen, givens_help.example(gen, seed)) + "\n\n"
+            + textwrap.fill(note, 79, break_on_hyphens=False))
+
+
+@main.command(cls=_SolveCommand)
 @click.argument("generator")
 @click.option("--given", "givens", multiple=True, metavar="NAME=VALUE",
-              help="A given number (JSON for lists: grads=[0.5,-0.2]). Repeat for each given.")
-@click.option("--seed", type=int, help="Draw random givens with this seed instead.")
+              help="A given number (JSON for lists: grads=[0.5,-0.2]). Repeat for each given; "
+              "it overrides the same given of --givens-file or --seed.")
+@click.option("--givens-file", type=click.Path(path_type=Path),
+              help="Read the givens from a JSON file (written by --template --json).")
+@click.option("--seed", type=int, help="Draw random givens with this seed instead (with --given: "
+              "the seed's givens, changed where --given says).")
+@click.option("--template", is_flag=True, help="Print a complete 'examgen solve' line to edit instead of "
+              "solving (with --json a givens file): your --given values, completed from the example drawn "
+              "with --seed (default 0).")
 @click.option("--json", "as_json", is_flag=True, help="Print the question with its steps as JSON.")
-def solve(generator, givens, seed, as_json):
-    """Worked solution and marking scheme for GENERATOR, from your own givens or a seed."""
-    from . import api, io, registry
+def solve(generator, givens, givens_file, seed, template, as_json):
+    """Worked solution and marking scheme for GENERATOR, from your own givens or a seed.
+    'examgen solve GENERATOR --help' lists GENERATOR's givens."""
+    from . import givens_help, io, registry
     from .render.text import question_text
 
     gen = registry.get(generator)
-    if givens:
-        values = {}
-        for item in givens:
-            name, sep, text = item.partition("=")
-            if not sep or not name.strip():
-                _fail(f"--given '{item}': write NAME=VALUE")
-            values[name.strip()] = _given_value(text.strip())
-        q = api.solve(generator, values)
+    if givens_file is not None and seed is not None:
+        _fail("give --givens-file or --seed, not both")
+    typed = {}
+    for item in givens:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            _fail(f"--given '{item}': write NAME=VALUE")
+        typed[name.strip()] = _given_value(text.strip())
+    if givens_file is not None:
+        values = givens_help.read_file(givens_file, gen) | typed
+    elif (seed is not None and (givens or template)) or (template and not givens_help.solvable(gen, typed)):
+        values = givens_help.example(gen, seed) | typed  # the drawn givens, changed where --given says
+    else:
+        values = typed
+    where = str(givens_file) if givens_file is not None else None
+    if template:
+        values = givens_help.check(gen, values, where).model_dump(mode="json")  # a template that solves
+        click.echo(givens_help.template_file(gen, values) if as_json else givens_help.template_line(gen, values),
+                   nl=not as_json)
+        return
+    if values or givens_file is not None:
+        q = gen.build(givens_help.check(gen, values, where))
     elif seed is not None:
         q = gen.generate(seed)
     else:
         fields = ", ".join(gen.Givens.model_fields)
-        _fail(f"give the givens with --given NAME=VALUE ({generator} takes: {fields}) or a --seed")
+        _fail(f"give the givens with --given NAME=VALUE ({generator} takes: {fields}), a --givens-file "
+              f"or a --seed; 'examgen solve {generator} --help' lists them")
     click.echo(io.dump(q) if as_json else question_text(q))
 
 
 @main.command(name="list")
+@click.argument("generator", required=False)
 @click.option("--concepts", is_flag=True, help="Count the question bank's items per lecture and learning goal.")
-def list_cmd(concepts):
-    """List topics, their generators and learning goals."""
+def list_cmd(generator, concepts):
+    """List topics, their generators and learning goals; with GENERATOR, that generator's givens."""
     from . import registry
     from .topics import TOPICS
 
     if concepts:
         _list_concepts()
+        return
+    if generator is not None:
+        gen = registry.get(generator)
+        t = next(t for t in TOPICS if t.id == gen.topic)
+        click.echo(f"{gen.id}: {gen.title}\n  lecture {t.number} {t.id}, goal {gen.goal}: {t.goal(gen.goal).text}\n")
+        click.echo(_givens_text(gen))
         return
     gens = [g for g in registry.all_generators() if not g.concept]
     for t in TOPICS:
@@ -371,11 +451,11 @@ def bank_check(folder):
 
 
 @main.command()
-@click.argument("which", type=click.Choice(["exam", "answers", "report"]))
+@click.argument("which", type=click.Choice(["exam", "answers", "report", "givens"]))
 @click.option("--exam", "exam_path", type=click.Path(path_type=Path),
               help="With 'answers': the schema of this exam's answers file (its questions, parts and steps).")
 def schema(which, exam_path):
-    """Print the JSON Schema of an exam, answers or report file."""
+    """Print the JSON Schema of an exam, answers, report or givens file."""
     from .model import SCHEMAS
 
     if exam_path is not None:

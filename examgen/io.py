@@ -23,14 +23,14 @@ class InputError(ExamgenError):
     file (and field)."""
 
 
-def read_text(path: str | os.PathLike) -> str:
+def read_text(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> str:
     """A UTF-8 text file of bounded size; :class:`InputError` naming the file otherwise."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is not a file")
     size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{p}: the file is {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}")
+    if size > max_bytes:
+        raise InputError(f"{p}: the file is {size:,} bytes, more than the limit of {max_bytes:,}")
     try:
         return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -39,14 +39,21 @@ def read_text(path: str | os.PathLike) -> str:
         raise InputError(f"{p}: cannot be read ({e.strerror})") from None
 
 
-def read_json(path: str | os.PathLike) -> Any:
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES, constants: bool = True) -> Any:
+    """A JSON file. NaN and Infinity are not JSON: by default they are kept as text, so the answer
+    they stand for is reported as unreadable rather than the whole file being rejected; with
+    ``constants=False`` (files of numbers, such as givens) they are an error naming the file."""
     p = Path(path)
-    text = read_text(p)
+    text = read_text(p, max_bytes)
     try:
-        # NaN and Infinity are not JSON: keep them as text, so the answer they stand for is
-        # reported as unreadable rather than the whole file being rejected.
-        return json.loads(text, parse_constant=lambda name: name)
-    except json.JSONDecodeError as e:
+        return json.loads(text, parse_constant=(lambda name: name) if constants else _no_constant)
+    except ValueError as e:
+        if not isinstance(e, json.JSONDecodeError):
+            raise InputError(f"{p}: {e}") from None
         raise InputError(f"{p}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
     except RecursionError:
         raise InputError(f"{p}: the JSON is nested too deeply") from None

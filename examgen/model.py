@@ -15,6 +15,7 @@ from . import kinds
 EXAM_FORMAT = "examgen-exam/1"
 ANSWERS_FORMAT = "examgen-answers/1"
 REPORT_FORMAT = "examgen-report/1"
+GIVENS_FORMAT = "examgen-givens/1"
 
 StepKind = Literal[kinds.names()]  # type: ignore[valid-type]
 """How a step's value is written, read and compared: one of the answer kinds in
@@ -197,4 +198,13 @@ class GradeReport(Model):
     policy: str = Field("", description="How scores are computed.")
 
 
-SCHEMAS = {"exam": Exam, "answers": AnswerSheet, "report": GradeReport}
+class GivensFile(Model):
+    """The givens of one problem, typed in by a teacher: ``examgen solve GEN --givens-file FILE``
+    (``examgen solve GEN --template --json`` writes one to edit)."""
+
+    format: Literal["examgen-givens/1"] = GIVENS_FORMAT
+    generator: str = Field(description="The generator id the givens are for, e.g. 'bellman'.")
+    givens: dict[str, JsonValue] = Field(description="Given name -> value, as `examgen solve GEN --help` lists them.")
+
+
+SCHEMAS = {"exam": Exam, "answers": AnswerSheet, "report": GradeReport, "givens": GivensFile}

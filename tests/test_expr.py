@@ -211,3 +211,4 @@ def test_latex():
     assert latex("-(a-y)", vs) == r"-\left(a - y\right)"
     assert latex("x*2", vs) == r"x \cdot 2"
     assert latex("not a formula ((", vs).startswith(r"\text{")
+    assert latex("alpha*w", ["alpha", "w"]) == r"\alpha w"  # a variable named for a Greek letter

@@ -1,4 +1,4 @@
-"""Hand-worked cases for the derivation generators (derive, derive_softmax): formulas derived by
+"""Hand-worked cases for the derivation generators (derive, derive_chain, derive_softmax): formulas derived by
 hand from the course's definitions, follow-through from a student's own formulas, and named
 mistakes. Expected formulas are written here independently and compared by equivalence."""
 
@@ -76,6 +76,30 @@ def test_derive_logistic_named_mistakes():
     assert status(r, "dL_dw") == ("mistake", ["sigmoid_derivative_twice"])
     q, r = grade("derive", LOGISTIC, {"b": {"da_dz": "a*(a-1)"}})
     assert status(r, "da_dz") == ("mistake", ["sigmoid_inner_sign"])
+
+
+# --- derive with an L2 term: L = cross-entropy + (alpha/2) w^2, alpha = 0.5 ---------------------
+L2 = {**LOGISTIC, "l2": 0.5}
+
+
+def test_derive_l2_term_by_hand():
+    q = solve("derive", L2)
+    v = values(q)
+    # d/dw (alpha/2) w^2 = alpha w, added to the chain rule's (a - y) x
+    assert equivalent(v["dL_dw"], "x*(a - y) + alpha*w", ["a", "y", "x", "w", "alpha"])
+    assert v["grad"] == pytest.approx(-1 + 0.5 * 0.5)        # (0.5 - 1) 2 + 0.5 * 0.5 = -0.75
+    assert v["w_new"] == pytest.approx(0.5 + 0.5 * 0.75)     # 0.875
+    assert r"\frac{\alpha}{2} w^2" in q.stem and r"\alpha = 0.5" in q.stem
+
+
+def test_derive_l2_mistakes_and_follow_through():
+    q, r = grade("derive", L2, {"c": {"dL_dw": "(a - y)*x"}, "d": {"grad": -1, "w_new": 1}})
+    assert status(r, "dL_dw") == ("mistake", ["l2_term_forgotten"])
+    assert status(r, "grad")[0] == "follow_through" and status(r, "w_new")[0] == "follow_through"
+    q, r = grade("derive", L2, {"c": {"dL_dw": "(a - y)*x + 2*alpha*w"}})
+    assert status(r, "dL_dw") == ("mistake", ["half_forgotten"])
+    with pytest.raises(GivenError, match="wrt 'w'"):
+        get("derive").givens({**L2, "wrt": "b"})
 
 
 # --- derive: tanh + half squared loss, dL/db; x = 2, w = 0.5, b = 0 (z = 1), y = -1, lr = 0.1 -----
@@ -179,3 +203,60 @@ def test_softmax_bad_givens():
     for bad in ({**SOFT, "other": 1}, {**SOFT, "target": 4}, {**SOFT, "z": [1]}):
         with pytest.raises(GivenError):
             get("derive_softmax").givens(bad)
+
+
+# --- derive_chain: ReLU hidden unit, identity output, half squared error ----------------------
+# x = 2, w1 = 0.5, b1 = 0: z1 = 1, h = 1; w2 = 2, b2 = 0.5: z2 = a = 2.5; y = 1, lr = 0.1
+CHAIN = {"hidden": "relu", "output": "identity", "loss": "half_squared", "x": 2, "w1": 0.5, "b1": 0,
+         "w2": 2, "b2": 0.5, "y": 1, "lr": 0.1}
+ALL = ["a", "y", "w2", "h", "x"]
+
+
+def test_derive_chain_reference_by_hand():
+    q = solve("derive_chain", CHAIN)
+    v = values(q)
+    assert equivalent(v["dL_dz2"], "a - y", ["a", "y"])                 # d/da (a - y)^2 / 2, a = z2
+    assert equivalent(v["dL_dh"], "w2*a - w2*y", ["a", "y", "w2"])       # dz2/dh = w2
+    assert equivalent(v["dh_dz1"], "1", ["h"])                          # ReLU' = 1 for z1 > 0
+    assert equivalent(v["dL_dw1"], "(a - y)*w2*x", ALL)
+    assert (v["z1"], v["h"], v["z2"], v["a"]) == (1, 1, 2.5, 2.5)
+    assert v["grad"] == pytest.approx(6.0)                              # 1.5 * 2 * 1 * 2
+    assert v["w1_new"] == pytest.approx(-0.1)                           # 0.5 - 0.1 * 6
+    assert [p.id for p in q.parts] == ["a", "b", "c", "d", "e"]
+
+
+def test_derive_chain_follow_through_and_mistakes():
+    # w2 left out of dL/dh: named; dL/dw1 and the numbers from it follow through: (a - y) x = 3, w1 = 0.2
+    q, r = grade("derive_chain", CHAIN, {"b": {"dL_dh": "a - y"}, "d": {"dL_dw1": "(a - y)*x"},
+                                         "e": {"grad": 3, "w1_new": 0.2}})
+    assert status(r, "dL_dh") == ("mistake", ["output_weight_missing"])
+    for name in ("dL_dw1", "grad", "w1_new"):
+        assert status(r, name)[0] == "follow_through", name
+    q, r = grade("derive_chain", CHAIN, {"c": {"dh_dz1": "h"}})
+    assert status(r, "dh_dz1") == ("mistake", ["relu_derivative_as_output"])
+    q, r = grade("derive_chain", CHAIN, {"d": {"dL_dw1": "(a - y)*w2"}})
+    assert status(r, "dL_dw1") == ("mistake", ["inner_derivative_missing"])
+
+
+def test_derive_chain_tanh_sigmoid_cross_entropy_by_hand():
+    # z1 = 0: h = tanh(0) = 0, tanh' = 1; z2 = b2 = 0: a = 0.5; y = 1: dL/dz2 = a - y = -0.5
+    g = {"hidden": "tanh", "output": "sigmoid", "loss": "cross_entropy", "x": 1, "w1": 1, "b1": -1,
+         "w2": 2, "b2": 0, "y": 1, "lr": 1}
+    v = values(solve("derive_chain", g))
+    assert equivalent(v["dL_dz2"], "a - y", ["a", "y"])                 # sigma' cancels the cross-entropy
+    assert equivalent(v["dh_dz1"], "(1 - h)*(1 + h)", ["h"])
+    assert (v["h"], v["a"]) == (0, 0.5)
+    assert v["grad"] == pytest.approx(-0.5 * 2 * 1 * 1) and v["w1_new"] == pytest.approx(2)
+    q, r = grade("derive_chain", g, {"c": {"dh_dz1": "1 - h"}})
+    assert status(r, "dh_dz1") == ("mistake", ["tanh_square_missing"])
+
+
+@pytest.mark.parametrize("bad,why", [
+    ({**CHAIN, "b1": -2}, "inactive"),
+    ({**CHAIN, "loss": "cross_entropy"}, "output 'sigmoid'"),
+    ({**CHAIN, "w2": 0}, "w2 = 0"),
+])
+def test_derive_chain_bad_givens(bad, why):
+    with pytest.raises(GivenError) as e:
+        get("derive_chain").givens(bad)
+    assert why in str(e.value) and "\n" not in str(e.value)

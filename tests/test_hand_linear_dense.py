@@ -1,4 +1,4 @@
-"""Hand-worked cases for the lecture-02 and lecture-03 generators (linreg_step, logreg_step,
+"""Hand-worked cases for the lecture-02 and lecture-03 generators (linreg_step, logreg_step, backprop,
 softmax_ce, dense_forward, vectorized_shapes): reference values, follow-through and named
 mistakes, with every expected number worked out by hand from the course's formulas."""
 
@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from examgen.registry import GivenError, get
+
+from examgen import solve
 
 from .conftest import grade, status, values
 
@@ -310,6 +312,176 @@ def test_vectorized_shapes_mistakes_are_named():
     assert status(r, "db2_cols") == ("mistake", ["db_not_summed"])
 
 
+def test_vectorized_shapes_parameters_by_hand():
+    v = values("vectorized_shapes", VS)
+    assert v["params2"] == 10 * 128 + 10                       # W^[2] is 10 x 128, b^[2] has 10
+    assert v["params_total"] == 128 * 785 + 10 * 129           # 100,480 + 1,290
+    q, r = grade("vectorized_shapes", VS, {"c": {"params2": 1280, "params_total": 128 * 784 + 1280}})
+    assert status(r, "params2") == ("mistake", ["biases_not_counted"])
+    assert status(r, "params_total") == ("mistake", ["biases_not_counted"])
+    # W^[2] copied as 10 x 100 (from a wrong A^[1]): 10 * 100 + 10 = 1010 parameters follows through
+    q, r = grade("vectorized_shapes", VS, {"a": {"A1_rows": 100, "W2_cols": 100}, "c": {"params2": 1010}})
+    assert status(r, "params2")[0] == "follow_through"
+
+
+@pytest.mark.parametrize("model,widths,params", [
+    ("linear_regression", [5, 1], 6),            # w^T x + b: 5 weights, 1 bias
+    ("logistic_regression", [784, 1], 785),
+    ("softmax_regression", [784, 10], 7850),     # one row of 784 weights and a bias per class
+])
+def test_models_without_a_hidden_layer_by_hand(model, widths, params):
+    g = {"m": 32, "widths": widths, "model": model}
+    v = values("vectorized_shapes", g)
+    d, k = widths
+    assert (v["A0_rows"], v["A0_cols"]) == (d, 32) and (v["W1_rows"], v["W1_cols"]) == (k, d)
+    assert (v["b1_rows"], v["b1_cols"]) == (k, 1) and (v["A1_rows"], v["A1_cols"]) == (k, 32)
+    assert (v["dW1_rows"], v["dW1_cols"]) == (k, d) and (v["dA0_rows"], v["dA0_cols"]) == (d, 32)
+    assert v["params1"] == params and "params_total" not in v
+    assert "without a hidden layer" in solve("vectorized_shapes", g).stem
+
+
+def test_logistic_regression_with_two_outputs_is_named():
+    g = {"m": 32, "widths": [784, 1], "model": "logistic_regression"}
+    q, r = grade("vectorized_shapes", g, {"a": {"W1_rows": 2, "b1_rows": 2}, "c": {"params1": 2 * 785}})
+    assert status(r, "W1_rows") == ("mistake", ["one_output_per_class"])
+    assert status(r, "params1")[0] == "follow_through"
+
+
+def test_models_need_their_own_widths():
+    for bad in ({"m": 8, "widths": [5, 2], "model": "linear_regression"},
+                {"m": 8, "widths": [5, 1], "model": "softmax_regression"},
+                {"m": 8, "widths": [5, 3, 1], "model": "logistic_regression"}):
+        with pytest.raises(GivenError) as e:
+            get("vectorized_shapes").givens(bad)
+        assert "\n" not in str(e.value)
+
+
 def test_vectorized_shapes_layer_must_exist():
     with pytest.raises(GivenError, match="layer"):
         get("vectorized_shapes").givens({**VS, "layer": 3})
+
+
+# --- backprop (the ReLU / softmax case is in test_hand_cases.py) -------------------------------
+# A: ReLU hidden layer, linear output, squared error: every number by hand
+BPA = {"x": [1, 2], "W1": [[1, -1], [0.5, 0.5]], "b1": [0.5, 0], "W2": [[2, 1]], "b2": [0.5],
+       "activation": "relu", "output": "linear", "loss": "half_squared", "y": [1], "lr": 0.1}
+
+
+def test_backprop_linear_output_half_squared_error_by_hand():
+    v = values("backprop", BPA)
+    assert v["z1"] == pytest.approx([-0.5, 1.5]) and v["a1"] == pytest.approx([0, 1.5])  # (1 - 2 + 0.5, 0.5 + 1)
+    assert v["z2"] == pytest.approx([2])                      # 2 * 0 + 1 * 1.5 + 0.5
+    assert v["loss"] == pytest.approx(0.5)                    # 1/2 (2 - 1)^2
+    assert v["delta2"] == pytest.approx([1])                  # y_hat - y
+    assert np.array(v["dW2"]) == pytest.approx(np.array([[0, 1.5]])) and v["db2"] == pytest.approx([1])
+    assert v["da1"] == pytest.approx([2, 1])                  # (W^[2])^T delta^[2]
+    assert v["delta1"] == pytest.approx([0, 1])               # times ReLU'(z^[1]) = (0, 1)
+    assert np.array(v["dW1"]) == pytest.approx(np.array([[0, 0], [1, 2]])) and v["db1"] == pytest.approx([0, 1])
+    assert np.array(v["W2_new"]) == pytest.approx(np.array([[2, 0.85]])) and v["b2_new"] == pytest.approx([0.4])
+    assert np.array(v["W1_new"]) == pytest.approx(np.array([[1, -1], [0.4, 0.3]]))
+    assert v["b1_new"] == pytest.approx([0.5, -0.1])
+    assert "yhat" not in v and "dyhat" not in v and "p" not in v  # a linear output is z^[2] itself
+
+
+def test_backprop_mean_convention_by_hand_and_its_mistakes():
+    g = {**BPA, "loss": "mean_squared"}                       # K = 1: L = (2 - 1)^2, dL/dy_hat = 2 (y_hat - y)
+    v = values("backprop", g)
+    assert v["loss"] == pytest.approx(1) and v["delta2"] == pytest.approx([2])
+    assert v["da1"] == pytest.approx([4, 2]) and v["db1"] == pytest.approx([0, 2])
+    q, r = grade("backprop", g, {"b": {"delta2": [1]}})       # the power rule's 2 left out
+    assert status(r, "delta2") == ("mistake", ["power_rule_factor"])
+    q, r = grade("backprop", BPA, {"b": {"delta2": [2]}})     # with 1/2: the 2 cancels
+    assert status(r, "delta2") == ("mistake", ["half_forgotten"])
+
+
+# B: two ReLU hidden layers, linear output of K = 2, mean squared error
+BPB = {"x": [1, -1], "W1": [[2, 1], [1, 2]], "b1": [0, 0.5], "W2": [[1, -1], [0.5, 2]], "b2": [0.5, 0],
+       "W3": [[1, 2], [-1, 0]], "b3": [0, 1], "activation": "relu", "output": "linear", "loss": "mean_squared",
+       "y": [2, 0.5], "lr": 0.5}
+
+
+def test_backprop_two_hidden_layers_by_hand():
+    v = values("backprop", BPB)
+    assert v["z1"] == pytest.approx([1, -0.5]) and v["a1"] == pytest.approx([1, 0])
+    assert v["z2"] == pytest.approx([1.5, 0.5]) and v["a2"] == pytest.approx([1.5, 0.5])
+    assert v["z3"] == pytest.approx([2.5, -0.5])               # (1.5 + 1, -1.5 + 1)
+    assert v["loss"] == pytest.approx(0.625)                   # (0.5^2 + 1^2) / 2
+    assert v["delta3"] == pytest.approx([0.5, -1])             # 2/K (y_hat - y), K = 2
+    assert np.array(v["dW3"]) == pytest.approx(np.array([[0.75, 0.25], [-1.5, -0.5]]))
+    assert v["da2"] == pytest.approx([1.5, 1])                 # (W^[3])^T delta^[3] = (0.5 + 1, 1 + 0)
+    assert v["delta2"] == pytest.approx([1.5, 1])              # both units of layer 2 active
+    assert np.array(v["dW2"]) == pytest.approx(np.array([[1.5, 0], [1, 0]])) and v["db2"] == pytest.approx([1.5, 1])
+    assert v["da1"] == pytest.approx([2, 0.5])                 # (1.5 + 0.5, -1.5 + 2)
+    assert v["delta1"] == pytest.approx([2, 0])                # unit 2 of layer 1 is off
+    assert np.array(v["dW1"]) == pytest.approx(np.array([[2, -2], [0, 0]])) and v["db1"] == pytest.approx([2, 0])
+    assert np.array(v["W3_new"]) == pytest.approx(np.array([[0.625, 1.875], [-0.25, 0.25]]))
+    assert v["b3_new"] == pytest.approx([-0.25, 1.5])
+    assert np.array(v["W1_new"]) == pytest.approx(np.array([[1, 2], [1, 2]])) and v["b1_new"] == pytest.approx([-1, 0.5])
+    q = solve("backprop", BPB)
+    assert [p.id for p in q.parts] == ["a", "b", "c", "d", "e"]  # forward, output, layer 2, layer 1, SGD
+
+
+def test_backprop_two_hidden_layers_follow_through_and_mistakes():
+    # delta^[3] with the wrong sign, (-0.5, 1): named, and every later step follows from it
+    q, r = grade("backprop", BPB, {"b": {"delta3": [-0.5, 1], "dW3": [[-0.75, -0.25], [1.5, 0.5]], "db3": [-0.5, 1]},
+                                   "c": {"da2": [-1.5, -1], "delta2": [-1.5, -1]}})
+    assert status(r, "delta3") == ("mistake", ["error_sign"])
+    for name in ("dW3", "db3", "da2", "delta2"):
+        assert status(r, name)[0] == "follow_through", name
+    q, r = grade("backprop", BPB, {"b": {"delta3": [1, -2]}})  # 2 (y_hat - y) without the 1/K
+    assert status(r, "delta3") == ("mistake", ["mean_not_divided"])
+    q, r = grade("backprop", BPB, {"c": {"da2": [-1.5, -0.5]}})  # W^[3] delta^[3] without the transpose
+    assert status(r, "da2") == ("mistake", ["not_transposed"])
+
+
+# C: one tanh hidden node, sigmoid output: binary cross-entropy and the squared error
+BPC = {"x": [1, 2], "W1": [[1, 0.5]], "b1": [0], "W2": [[-1]], "b2": [0.5], "activation": "tanh",
+       "output": "sigmoid", "loss": "cross_entropy", "y": [1], "lr": 1}
+T = math.tanh(2)          # z^[1] = 1 + 1 = 2
+YH = sig(0.5 - T)         # z^[2] = -tanh(2) + 0.5
+
+
+def test_backprop_tanh_hidden_sigmoid_output_cross_entropy_by_hand():
+    v = values("backprop", BPC)
+    assert v["z1"] == pytest.approx([2]) and v["a1"] == pytest.approx([T])
+    assert v["z2"] == pytest.approx([0.5 - T]) and v["yhat"] == pytest.approx([YH])
+    assert v["loss"] == pytest.approx(-math.log(YH))
+    d2 = YH - 1                                               # sigma' cancels against the cross-entropy
+    assert v["delta2"] == pytest.approx([d2])
+    assert np.array(v["dW2"]) == pytest.approx(np.array([[d2 * T]]))
+    assert v["da1"] == pytest.approx([-d2])                   # w^[2] = -1
+    d1 = -d2 * (1 - T ** 2)                                   # tanh' = 1 - tanh^2
+    assert v["delta1"] == pytest.approx([d1])
+    assert np.array(v["dW1"]) == pytest.approx(np.array([[d1, 2 * d1]]))
+    assert np.array(v["W1_new"]) == pytest.approx(np.array([[1 - d1, 0.5 - 2 * d1]]))
+    q, r = grade("backprop", BPC, {"b": {"delta2": [d2 * YH * (1 - YH)]}})
+    assert status(r, "delta2") == ("mistake", ["sigmoid_derivative_twice"])
+    q, r = grade("backprop", BPC, {"c": {"delta1": [-d2 * (1 - T)]}})
+    assert status(r, "delta1") == ("mistake", ["tanh_square_missing"])
+
+
+def test_backprop_sigmoid_output_squared_error_has_dl_dyhat_by_hand():
+    g = {**BPC, "loss": "half_squared"}
+    v = values("backprop", g)
+    assert v["loss"] == pytest.approx(0.5 * (YH - 1) ** 2)
+    assert v["dyhat"] == pytest.approx([YH - 1])              # d/dy_hat of 1/2 (y_hat - y)^2
+    d2 = (YH - 1) * YH * (1 - YH)                             # times sigma'(z^[2])
+    assert v["delta2"] == pytest.approx([d2])
+    assert v["da1"] == pytest.approx([-d2])
+    q, r = grade("backprop", g, {"b": {"delta2": [YH - 1]}})
+    assert status(r, "delta2") == ("mistake", ["activation_derivative_missing"])
+
+
+@pytest.mark.parametrize("bad,why", [
+    ({**BPA, "output": "softmax"}, "loss 'cross_entropy'"),
+    ({**BPA, "loss": "cross_entropy"}, "linear output"),
+    ({**BPA, "y": [1, 2]}, "one per output"),
+    ({**BPA, "W3": [[1]]}, "both W3 and b3"),
+    ({**BPA, "W2": [[2, 1, 0]]}, "W2 must be 1x2"),
+    ({**BPC, "y": [2]}, "[0, 1]"),
+    ({**BPC, "output": "softmax", "loss": "cross_entropy", "y": None, "target": 0}, "at least 2 classes"),
+])
+def test_backprop_bad_givens_are_one_line_errors(bad, why):
+    with pytest.raises(GivenError) as e:
+        get("backprop").givens(bad)
+    assert why in str(e.value) and "\n" not in str(e.value)

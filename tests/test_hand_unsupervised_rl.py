@@ -81,9 +81,11 @@ QL = {"q": [[0, 1], [2, 0.5], [1, -1]], "target": [[0.5, 0], [1, 3], [0, 0.5], [
 
 def test_q_learning_by_hand():
     v = values("q_learning", QL)
-    # y_0 = 1 + 0.9 max(2, 0.5) = 2.8; delta_0 = 2.8 - Q(A, a_2) = 1.8; Q(A, a_2) = 1 + 0.5 * 1.8 = 1.9
-    assert (v["y0"], v["delta0"], v["q0"]) == pytest.approx((2.8, 1.8, 1.9))
-    # S_2 = T is terminal: y_1 = R_1 = 10; delta_1 = 10 - 0.5 = 9.5; Q(B, a_2) = 0.5 + 0.5 * 9.5 = 5.25
+    # max_a Q(B, a) = max(2, 0.5) = 2; y_0 = 1 + 0.9 * 2 = 2.8; delta_0 = 2.8 - Q(A, a_2) = 1.8;
+    # Q(A, a_2) = 1 + 0.5 * 1.8 = 1.9
+    assert (v["max0"], v["y0"], v["delta0"], v["q0"]) == pytest.approx((2, 2.8, 1.8, 1.9))
+    # S_2 = T is terminal: no max; y_1 = R_1 = 10; delta_1 = 10 - 0.5 = 9.5; Q(B, a_2) = 0.5 + 0.5 * 9.5 = 5.25
+    assert "max1" not in v
     assert (v["y1"], v["delta1"], v["q1"]) == pytest.approx((10, 9.5, 5.25))
     # DQN: y = (1 + 0.9 max(1, 3), 10) = (3.7, 10); L = ((3.7 - 1)^2 + (10 - 0.5)^2) / 2 = 48.77
     assert v["y_dqn"] == pytest.approx([3.7, 10])
@@ -91,15 +93,15 @@ def test_q_learning_by_hand():
 
 
 def test_q_learning_second_update_uses_the_first():
-    # S_2 = A again, A_1 = a_1: y_1 = 0 + 0.9 max(Q(A, a_1), updated Q(A, a_2)) = 0.9 * 1.9 = 1.71;
-    # delta_1 = 1.71 - Q(B, a_1) = -0.29; Q(B, a_1) = 2 - 0.5 * 0.29 = 1.855
+    # S_2 = A again, A_1 = a_1: max(Q(A, a_1), updated Q(A, a_2)) = max(0, 1.9) = 1.9; y_1 = 0 + 0.9 * 1.9
+    # = 1.71; delta_1 = 1.71 - Q(B, a_1) = -0.29; Q(B, a_1) = 2 - 0.5 * 0.29 = 1.855
     g = {**QL, "states": ["A", "B", "A"], "actions": [2, 1], "rewards": [1, 0]}
     v = values("q_learning", g)
-    assert (v["y1"], v["delta1"], v["q1"]) == pytest.approx((1.71, -0.29, 1.855))
-    # a wrong first update (Q(A, a_2) = 1.5) carries into the second target: 0.9 * 1.5 = 1.35
-    q, r = grade("q_learning", g, {"a": {"q0": 1.5}, "b": {"y1": 1.35, "delta1": -0.65, "q1": 1.675}})
+    assert (v["max1"], v["y1"], v["delta1"], v["q1"]) == pytest.approx((1.9, 1.71, -0.29, 1.855))
+    # a wrong first update (Q(A, a_2) = 1.5) carries into the second max and target: 0.9 * 1.5 = 1.35
+    q, r = grade("q_learning", g, {"a": {"q0": 1.5}, "b": {"max1": 1.5, "y1": 1.35, "delta1": -0.65, "q1": 1.675}})
     assert status(r, "q0")[0] == "wrong"
-    assert [status(r, n)[0] for n in ("y1", "delta1", "q1")] == ["follow_through"] * 3
+    assert [status(r, n)[0] for n in ("max1", "y1", "delta1", "q1")] == ["follow_through"] * 4
 
 
 def test_q_learning_follow_through_within_an_update():
@@ -110,9 +112,10 @@ def test_q_learning_follow_through_within_an_update():
 
 
 def test_q_learning_mistakes_are_named():
-    # SARSA: 1 + 0.9 Q(B, a_2) = 1.45; sign: 1 - 2.8 = -1.8; the target as the new value: 2.8
-    q, r = grade("q_learning", QL, {"a": {"y0": 1.45}})
-    assert status(r, "y0") == ("mistake", ["sarsa_target"])
+    # SARSA: Q(B, a_2) = 0.5 in place of the max, so y_0 = 1 + 0.9 * 0.5 = 1.45; sign: 1 - 2.8 = -1.8;
+    # the target as the new value: 2.8
+    q, r = grade("q_learning", QL, {"a": {"max0": 0.5, "y0": 1.45}})
+    assert status(r, "max0") == ("mistake", ["sarsa_target"]) and status(r, "y0")[0] == "follow_through"
     q, r = grade("q_learning", QL, {"a": {"delta0": -1.8}})
     assert status(r, "delta0") == ("mistake", ["td_error_sign"])
     q, r = grade("q_learning", QL, {"a": {"q0": 2.8}})
@@ -177,10 +180,6 @@ def test_epsilon_greedy_mistakes_are_named():
     assert status(r, "expected") == ("mistake", ["expected_uniform"])
 
 
-def test_epsilon_greedy_rejects_a_tie():
-    assert "unique" in given_error("epsilon_greedy", {"q": [3, 3, 1], "epsilon": 0.1})
-
-
 # --- value_iteration: 2x3, terminal s[0,2] (reward 10), every other move -1, gamma 1 --------------
 VI = {"rows": 2, "cols": 3, "terminals": [[0, 2]], "rewards": [[-1, -1, 10], [-1, -1, -1]],
       "gamma": 1, "sweeps": 2, "cells": [[0, 0], [1, 2]]}
@@ -212,11 +211,6 @@ def test_value_iteration_mistakes_are_named():
     # the largest neighbour value alone from s[1,2]: v(stay) = 10 ties v(up)... the first, down, wins
     q, r = grade("value_iteration", VI, {"c": {"pi_1_2": "down"}})
     assert status(r, "pi_1_2") == ("mistake", ["policy_ignores_reward"])
-
-
-def test_value_iteration_rejects_an_asked_tie():
-    # from s[1,0] up and right both give -1 + 9 = 8
-    assert "tie" in given_error("value_iteration", {**VI, "cells": [[1, 0]]})
 
 
 # --- reinforce: theta = 0 (uniform policy), x = (1, 0) then (1, 1), actions a_1 then a_2 ------------

@@ -53,6 +53,13 @@ def test_vectors_accept_row_or_column_and_fractions():
         np.testing.assert_allclose(parse.array(text, [3]), [0.5, -0.25, 20])
 
 
+def test_a_matrix_of_one_row_or_column_accepts_a_plain_list():
+    np.testing.assert_array_equal(parse.array("[0.5, -1, 2]", [1, 3]), [[0.5, -1, 2]])
+    np.testing.assert_array_equal(parse.array([0.5, -1], [2, 1]), [[0.5], [-1]])
+    with pytest.raises(FormatError, match="1×3 matrix"):
+        parse.array("[0.5, -1]", [1, 3])
+
+
 def test_tensors():
     t = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]
     np.testing.assert_array_equal(parse.array(t, [2, 2, 2]), t)

@@ -140,16 +140,10 @@ NOT_NUMBERS = {  # kinds with a work whose value is not a number
 # The diagnosis starts with "rounding" (within the shown rounding's bound) or "wrong". When they were
 # listed, each of these lines was also re-rendered with fmt.num writing 15 decimals: each then gave
 # its value exactly, so the formulas and the numbers are right and only the shown digits fall short.
-_LOG_OF_SMALL_P = ("rounding: -log of a probability below 0.05 shown to 4 decimals (2-3 significant "
-                   "figures) is off by more than the 0.001 asked; show it to 4 significant figures")
 KNOWN_WRONG: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("significance", "n_needed"): ("rounding: p_hat (1 - p_hat) from 4-decimal factors crosses the next "
                                    "integer before the ceiling; show p_hat as k/n or to 6 decimals",
                                    {40, 98, 110, 122, 124, 163}),
-    ("backprop", "loss"): (_LOG_OF_SMALL_P, {79, 122}),
-    ("derive_softmax", "loss"): (_LOG_OF_SMALL_P, {5, 13, 17, 25, 95, 100, 122, 150, 162, 179}),
-    ("softmax_ce", "loss"): (_LOG_OF_SMALL_P, {11, 17, 23, 28, 34, 57, 60, 106, 124, 134, 148, 154, 166,
-                                               169, 184, 197}),
     ("adam", "v_hat2"): ("rounding: var^(1) shown to 4 decimals (2 significant figures) and divided by "
                          "1 - rho_2^2 = 0.002: off by more than the 1 % asked; show var to 4 significant "
                          "figures", {20, 22, 58, 73, 91, 136, 188}),

@@ -20,6 +20,7 @@ ERROR_SIGN = CommonMistake(
 GRADIENT_ASCENT = CommonMistake("gradient_ascent", "added the gradient; gradient descent subtracts it")
 GRADIENT_NOT_AVERAGED = CommonMistake(
     "gradient_not_averaged", "summed over the examples without the 1/N of the mean")
+INNER_DERIVATIVE_MISSING = CommonMistake("inner_derivative_missing", "left out dz/dw = x at the end of the chain")
 HALF_FORGOTTEN = CommonMistake(
     "half_forgotten", "left out the factor 1/2 (when a squared term is differentiated, it cancels the power "
                       "rule's 2)")
@@ -37,6 +38,7 @@ SIGMOID_DERIVATIVE_OF_Z = CommonMistake(
 SIGMOID_DERIVATIVE_TWICE = CommonMistake(
     "sigmoid_derivative_twice", "multiplied by the sigmoid's derivative again: with the cross-entropy loss "
                                 "it cancels, so dL/dz = prediction - target")
+TANH_SQUARE_MISSING = CommonMistake("tanh_square_missing", "wrote 1 - a: tanh'(z) = 1 - tanh(z)^2")
 SIGMOID_SIGN = CommonMistake(
     "sigmoid_sign", "used 1/(1 + e^z); the sigmoid is 1/(1 + e^-z), above 1/2 for positive z")
 

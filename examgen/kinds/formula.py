@@ -271,8 +271,13 @@ def _unparse(node: tuple, names: Sequence[str]) -> str:
     return f"({_unparse(node[1], names)}{op}{_unparse(node[2], names)})"
 
 
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "rho", "tau"}
+
+
 @lru_cache(maxsize=1024)
 def _latex_name(name: str) -> str:
+    if name in _GREEK:  # a variable named for its letter: alpha -> \alpha
+        return "\\" + name
     m = re.fullmatch(r"([A-Za-z]+?)_?(hat)?_?(\d*)(hat)?", name)
     if m and len(m.group(1)) == 1:
         base = rf"\hat{{{m.group(1)}}}" if (m.group(2) or m.group(4)) else m.group(1)

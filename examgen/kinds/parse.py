@@ -142,6 +142,8 @@ def array(raw: Any, shape: list[int] | tuple[int, ...]) -> np.ndarray:
         squeezed = a.reshape(-1) if a.size == math.prod(want) and (a.ndim <= 2 and 1 in a.shape) else None
         if squeezed is not None and len(want) == 1:
             return squeezed
+        if a.ndim == 1 and len(want) == 2 and 1 in want and a.size == math.prod(want):
+            return a.reshape(want)  # a matrix of one row (or column) written as a plain list
         raise FormatError(f"expected {describe_shape(want)}, got {describe_shape(a.shape)}")
     return a
 

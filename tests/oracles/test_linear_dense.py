@@ -166,7 +166,9 @@ def _shape(v, name):
 
 def test_vectorized_shapes_match_torch_matmul_and_autograd():
     """The stated shapes make Z = W A + b work in torch, and autograd's gradients have the stated
-    shapes of dZ, dW, db and dA (a whole forward pass through every layer, examples as columns)."""
+    shapes of dZ, dW, db and dA (a whole forward pass through every layer, examples as columns, and
+    the model's own loss for linear, logistic and softmax regression); nn.Linear's parameter counts."""
+    models = set()
     for q, g, v in questions("vectorized_shapes"):
         l, m, n = g.layer, g.m, g.widths
         torch.manual_seed(q.seed)
@@ -190,8 +192,13 @@ def test_vectorized_shapes_match_torch_matmul_and_autograd():
             acts.append(Ak)
         assert tuple(zs[l - 1].shape) == _shape(v, f"Z{l}"), f"seed {q.seed}"
         assert tuple(acts[l].shape) == _shape(v, f"A{l}"), f"seed {q.seed}"
-        target = torch.randint(0, n[-1], (m,))
-        loss = F.cross_entropy(acts[-1].T, target)  # J: the mean of the m examples' losses
+        out = acts[-1]
+        if g.model == "linear_regression":  # J: the mean of the m examples' losses
+            loss = F.mse_loss(out, torch.randn(1, m, dtype=DT))
+        elif g.model == "logistic_regression":
+            loss = F.binary_cross_entropy_with_logits(out, torch.randint(0, 2, (1, m)).to(DT))
+        else:
+            loss = F.cross_entropy(out.T, torch.randint(0, n[-1], (m,)))
         loss.backward()
         W, b = params[l - 1]
         assert tuple(zs[l - 1].grad.shape) == _shape(v, f"dZ{l}"), f"seed {q.seed}"
@@ -203,6 +210,15 @@ def test_vectorized_shapes_match_torch_matmul_and_autograd():
         close(W.grad.numpy(), (dZ @ acts[l - 1].detach().T).numpy(), 1e-9, msg=f"seed {q.seed}")
         close(b.grad.numpy(), dZ.sum(dim=1, keepdim=True).numpy(), 1e-9, msg=f"seed {q.seed}")
         close(acts[l - 1].grad.numpy(), (W.detach().T @ dZ).numpy(), 1e-9, msg=f"seed {q.seed}")
+        # parameter counts: torch.nn.Linear layers of the network's widths
+        linears = [torch.nn.Linear(n[k - 1], n[k]) for k in range(1, len(n))]
+        assert v[f"params{l}"] == sum(p.numel() for p in linears[l - 1].parameters()), q.seed
+        if len(n) > 2:
+            assert v["params_total"] == sum(p.numel() for lin in linears for p in lin.parameters()), q.seed
+        else:
+            assert "params_total" not in v, f"seed {q.seed}"
+        models.add(g.model)
+    assert models == {"network", "linear_regression", "logistic_regression", "softmax_regression"}
 
 
 def test_vectorized_shapes_by_hand():

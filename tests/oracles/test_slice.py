@@ -1,15 +1,13 @@
-"""Oracles for the first six generators: every reference solver against an independent PyTorch
-computation in float64, over ORACLE_SEEDS seeds (default 200)."""
+"""Oracles for the first six generators (backprop's is in test_backprop.py): every reference solver
+against an independent PyTorch computation in float64, over ORACLE_SEEDS seeds (default 200)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from ..conftest import close, needs_module, questions
 
 torch = needs_module("torch")
-import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
 
@@ -69,39 +67,6 @@ def test_batchnorm_matches_torch_batchnorm1d():
         close(v["y_test"], bn(torch.tensor([[g.x_test]], dtype=DT)).item(), msg=where)
 
 
-def torch_sweep(vk: torch.Tensor, terminal: torch.Tensor, reward: float, gamma: float) -> torch.Tensor:
-    """One synchronous sweep: 'replicate' padding makes a move off the grid stay in place."""
-    p = F.pad(vk[None, None], (1, 1, 1, 1), mode="replicate")[0, 0]
-    neighbours = p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]
-    new = reward + gamma * 0.25 * neighbours
-    return torch.where(terminal, torch.zeros_like(new), new)
-
-
-def test_bellman_matches_a_torch_sweep():
-    for q, g, v in questions("bellman"):
-        terminal = torch.zeros(g.rows, g.cols, dtype=torch.bool)
-        for r, c in g.terminals:
-            terminal[r, c] = True
-        vk = torch.zeros(g.rows, g.cols, dtype=DT)
-        for k in range(1, g.sweeps + 1):
-            vk = torch_sweep(vk, terminal, g.reward, g.gamma)
-            if k < g.sweeps:
-                close(v[f"v{k}"], vk.numpy(), msg=f"seed {q.seed}")
-        close(v[f"v{g.sweeps}_cell"], vk[g.cell[0], g.cell[1]].item(), msg=f"seed {q.seed}")
-
-
-def test_bellman_course_example_by_hand():
-    """The course's grid world: v_1(s[1,1]) = -1 and v_2(s[1,1]) = -2 (4x4, terminal corners)."""
-    gen = registry.get("bellman")
-    q = gen.build(gen.givens(dict(rows=4, cols=4, terminals=[[0, 0], [3, 3]], gamma=1, sweeps=2, cell=[1, 1])))
-    v1 = np.array(q.step("v1").value)
-    assert v1[1, 1] == -1.0 and v1[0, 0] == 0 and v1[3, 3] == 0
-    assert q.step("v2_cell").value == -2.0
-    # a cell next to the terminal corner: -1 + 0.25 (0 - 1 - 1 - 1) = -1.75
-    q = gen.build(gen.givens(dict(rows=4, cols=4, terminals=[[0, 0], [3, 3]], gamma=1, sweeps=2, cell=[0, 1])))
-    assert q.step("v2_cell").value == -1.75
-
-
 def test_vae_kl_matches_torch_distributions():
     from torch.distributions import Normal, kl_divergence
 
@@ -138,31 +103,3 @@ def test_conv_output_matches_torch_layers():
             assert v[f"params{i}"] == n, f"seed {q.seed}"
         assert v["total_params"] == total, f"seed {q.seed}"
 
-
-def test_backprop_matches_torch_autograd_and_sgd():
-    for q, g, v in questions("backprop"):
-        x = torch.tensor(g.x, dtype=DT)
-        W1 = torch.tensor(g.W1, dtype=DT, requires_grad=True)
-        b1 = torch.tensor(g.b1, dtype=DT, requires_grad=True)
-        W2 = torch.tensor(g.W2, dtype=DT, requires_grad=True)
-        b2 = torch.tensor(g.b2, dtype=DT, requires_grad=True)
-        z1 = W1 @ x + b1
-        z1.retain_grad()
-        a1 = torch.sigmoid(z1) if g.activation == "sigmoid" else torch.relu(z1)
-        z2 = W2 @ a1 + b2
-        z2.retain_grad()
-        loss = F.cross_entropy(z2[None], torch.tensor([g.target]))
-        loss.backward()
-        close(v["z1"], z1.detach().numpy(), msg=f"seed {q.seed}")
-        close(v["a1"], a1.detach().numpy(), msg=f"seed {q.seed}")
-        close(v["z2"], z2.detach().numpy(), msg=f"seed {q.seed}")
-        close(v["p"], torch.softmax(z2, 0).detach().numpy(), msg=f"seed {q.seed}")
-        close(v["loss"], loss.item(), msg=f"seed {q.seed}")
-        close(v["delta2"], z2.grad.numpy(), msg=f"seed {q.seed}")
-        close(v["dW2"], W2.grad.numpy(), msg=f"seed {q.seed}")
-        close(v["delta1"], z1.grad.numpy(), msg=f"seed {q.seed}")
-        close(v["dW1"], W1.grad.numpy(), msg=f"seed {q.seed}")
-        opt = torch.optim.SGD([W1, b1, W2, b2], lr=g.lr)
-        opt.step()
-        close(v["W1_new"], W1.detach().numpy(), msg=f"seed {q.seed}")
-        close(v["W2_new"], W2.detach().numpy(), msg=f"seed {q.seed}")

@@ -29,6 +29,12 @@ def T(x) -> torch.Tensor:
     return torch.tensor(x, dtype=DT)
 
 
+def test_every_generator_here_is_registered():
+    ids = {g.id for g in registry.all_generators()}
+    assert {"sne", "autoencoder", "vae_latent", "discounted_return", "q_learning", "epsilon_greedy",
+            "value_iteration", "reinforce"} <= ids
+
+
 # --- lecture 12 -------------------------------------------------------------------------------
 
 
@@ -122,6 +128,17 @@ def test_vae_latent_matches_torch_transforms_lerp_and_linear():
 # --- lecture 14 -------------------------------------------------------------------------------
 
 
+def named(cases, check) -> None:
+    """``check(q, g, v)`` for each case (question, givens, step values), naming the case's seed (or
+    its typed-in givens) in a failure."""
+    for q, g, v in cases:
+        try:
+            check(q, g, v)
+        except AssertionError as e:
+            where = f"seed {q.seed}" if q.seed is not None else f"givens {q.givens}"
+            raise AssertionError(f"{q.generator}, {where}: {e}") from None
+
+
 def torch_returns(rewards, gamma, tail=None) -> torch.Tensor:
     """G_t = sum_k gamma^k R_{t+k} as a matrix product; a constant tail summed term by term."""
     R = T(rewards)
@@ -137,68 +154,82 @@ def torch_returns(rewards, gamma, tail=None) -> torch.Tensor:
 
 
 def test_discounted_return_matches_torch():
-    for q, g, v in questions("discounted_return"):
-        G = torch_returns(g.rewards, g.gamma, g.tail)
-        n = len(g.rewards)
-        for t in range(n):
-            close(v[f"G{t}"], G[t], msg=f"seed {q.seed}")
-        if g.tail is not None:
-            close(v[f"G{n}"], torch_returns([g.tail], g.gamma, g.tail)[0], msg=f"seed {q.seed}")
-        if g.states is not None:
-            visits = torch.tensor([x == g.estimate for x in g.states])
-            close(v["v_hat"], G[visits].mean(), msg=f"seed {q.seed}")
+    named(questions("discounted_return"), check_discounted_return)
+
+
+def check_discounted_return(q, g, v):
+    G = torch_returns(g.rewards, g.gamma, g.tail)
+    n = len(g.rewards)
+    for t in range(n):
+        close(v[f"G{t}"], G[t], msg=f"seed {q.seed}")
+    if g.tail is not None:
+        close(v[f"G{n}"], torch_returns([g.tail], g.gamma, g.tail)[0], msg=f"seed {q.seed}")
+    if g.states is not None:
+        visits = torch.tensor([x == g.estimate for x in g.states])
+        close(v["v_hat"], G[visits].mean(), msg=f"seed {q.seed}")
 
 
 def test_q_learning_matches_sgd_on_the_td_loss_and_the_dqn_loss():
-    for q, g, v in questions("q_learning"):
-        letters = "ABCDEFGH"
-        s = [letters.index(x) if x != "T" else None for x in g.states]
-        a = [x - 1 for x in g.actions]
-        table = T(g.q).requires_grad_(True)
-        opt = torch.optim.SGD([table], lr=g.alpha)
-        for t in range(2):
-            nxt = s[t + 1]
-            with torch.no_grad():
-                y = torch.tensor(g.rewards[t], dtype=DT)
-                if nxt is not None:
-                    y = y + g.gamma * table[nxt].max()
-                delta = y - table[s[t], a[t]]
-            close(v[f"y{t}"], y, msg=f"seed {q.seed}")
-            close(v[f"delta{t}"], delta, msg=f"seed {q.seed}")
-            opt.zero_grad()
-            loss = 0.5 * (table[s[t], a[t]] - y) ** 2  # its gradient is -(y - Q): SGD moves Q by alpha * delta
-            loss.backward()
-            opt.step()
-            close(v[f"q{t}"], table[s[t], a[t]], msg=f"seed {q.seed}")
+    named(questions("q_learning"), check_q_learning)
 
-        online, target = T(g.q), T(g.target)
-        rows = torch.tensor([x if x is not None else len(g.q) for x in s[1:]])
-        done = torch.tensor([x is None for x in s[1:]], dtype=DT)
-        y = T(g.rewards) + g.gamma * (1 - done) * target[rows].max(dim=1).values
-        close(v["y_dqn"], y, msg=f"seed {q.seed}")
-        close(v["loss"], F.mse_loss(online[s[:2], a], y), msg=f"seed {q.seed}")
+
+def check_q_learning(q, g, v):
+    letters = "ABCDEFGH"
+    s = [letters.index(x) if x != "T" else None for x in g.states]
+    a = [x - 1 for x in g.actions]
+    table = T(g.q).requires_grad_(True)
+    opt = torch.optim.SGD([table], lr=g.alpha)
+    for t in range(2):
+        nxt = s[t + 1]
+        with torch.no_grad():
+            y = torch.tensor(g.rewards[t], dtype=DT)
+            if nxt is not None:
+                # the max over the next state's actions, a step
+                close(v[f"max{t}"], table[nxt].max(), msg=f"seed {q.seed}")
+                y = y + g.gamma * table[nxt].max()
+            else:
+                assert f"max{t}" not in v, (f"seed {q.seed}", "no max after a terminal state")
+            delta = y - table[s[t], a[t]]
+        close(v[f"y{t}"], y, msg=f"seed {q.seed}")
+        close(v[f"delta{t}"], delta, msg=f"seed {q.seed}")
+        opt.zero_grad()
+        loss = 0.5 * (table[s[t], a[t]] - y) ** 2  # its gradient is -(y - Q): SGD moves Q by alpha * delta
+        loss.backward()
+        opt.step()
+        close(v[f"q{t}"], table[s[t], a[t]], msg=f"seed {q.seed}")
+
+    online, target = T(g.q), T(g.target)
+    rows = torch.tensor([x if x is not None else len(g.q) for x in s[1:]])
+    done = torch.tensor([x is None for x in s[1:]], dtype=DT)
+    y = T(g.rewards) + g.gamma * (1 - done) * target[rows].max(dim=1).values
+    close(v["y_dqn"], y, msg=f"seed {q.seed}")
+    close(v["loss"], F.mse_loss(online[s[:2], a], y), msg=f"seed {q.seed}")
 
 
 def test_epsilon_greedy_matches_a_torch_mixture():
-    for q, g, v in questions("epsilon_greedy"):
-        values = T(g.q)
-        k = len(values)
-        if g.epsilon is not None:
-            eps = g.epsilon
-        else:
-            eps = max(g.eps_min, g.eps_start * g.eps_decay ** (g.episode - 1))
-            close(v["eps"], eps, msg=f"seed {q.seed}")
-        greedy = int(torch.argmax(values))
-        assert v["greedy"] == g.names[greedy], f"seed {q.seed}"
-        # with probability eps a uniform action, otherwise the greedy one
-        mix = Categorical(probs=T([eps, 1 - eps]))
-        uniform, greedy_only = torch.full((k,), 1 / k, dtype=DT), F.one_hot(torch.tensor(greedy), k).to(DT)
-        comp = Categorical(probs=torch.stack([uniform, greedy_only]))
-        policy = MixtureSameFamily(mix, comp)
-        probs = policy.log_prob(torch.arange(k)).exp()
-        close(v["probs"], probs, msg=f"seed {q.seed}")
-        close(v["p_explore"], probs[torch.arange(k) != greedy].sum(), msg=f"seed {q.seed}")
-        close(v["expected"], (probs * values).sum(), msg=f"seed {q.seed}")
+    named(questions("epsilon_greedy"), check_epsilon_greedy)
+
+
+def check_epsilon_greedy(q, g, v):
+    values = T(g.q)
+    k = len(values)
+    if g.epsilon is not None:
+        eps = g.epsilon
+    else:
+        eps = max(g.eps_min, g.eps_start * g.eps_decay ** (g.episode - 1))
+        close(v["eps"], eps, msg=f"seed {q.seed}")
+    tied = values == values.max()  # the greedy actions: several when they tie
+    step = q.step("greedy")
+    assert {step.value, *(step.alternatives or [])} == {g.names[i] for i in torch.nonzero(tied)[:, 0]}, f"seed {q.seed}"
+    # with probability eps a uniform action, otherwise the greedy one (a tie broken uniformly)
+    mix = Categorical(probs=T([eps, 1 - eps]))
+    uniform, greedy_only = torch.full((k,), 1 / k, dtype=DT), tied.to(DT) / tied.sum()
+    comp = Categorical(probs=torch.stack([uniform, greedy_only]))
+    policy = MixtureSameFamily(mix, comp)
+    probs = policy.log_prob(torch.arange(k)).exp()
+    close(v["probs"], probs, msg=f"seed {q.seed}")
+    close(v["p_explore"], probs[~tied].sum(), msg=f"seed {q.seed}")
+    close(v["expected"], (probs * values).sum(), msg=f"seed {q.seed}")
 
 
 def torch_neighbours(a: torch.Tensor) -> torch.Tensor:
@@ -209,43 +240,58 @@ def torch_neighbours(a: torch.Tensor) -> torch.Tensor:
 
 
 def test_value_iteration_matches_a_torch_sweep_and_argmax():
-    for q, g, v in questions("value_iteration"):
-        R = T(g.rewards)
-        terminal = torch.zeros(g.rows, g.cols, dtype=torch.bool)
-        for r, c in g.terminals:
-            terminal[r, c] = True
-        vk = torch.zeros(g.rows, g.cols, dtype=DT)
-        for k in range(1, g.sweeps + 1):
-            backup = torch_neighbours(R) + g.gamma * torch_neighbours(vk)
-            vk = torch.where(terminal, torch.zeros_like(vk), backup.max(dim=0).values)
-            close(v[f"v{k}"], vk, msg=f"seed {q.seed}")
+    def drawn(q, g, v):
+        check_value_iteration(q, g, v)
+        for r, c in g.cells:  # the draws avoid ties
+            assert not q.step(f"pi_{r}_{c}").alternatives, (f"seed {q.seed}", r, c)
+    named(questions("value_iteration"), drawn)
+
+
+def check_value_iteration(q, g, v):
+    R = T(g.rewards)
+    terminal = torch.zeros(g.rows, g.cols, dtype=torch.bool)
+    for r, c in g.terminals:
+        terminal[r, c] = True
+    vk = torch.zeros(g.rows, g.cols, dtype=DT)
+    for k in range(1, g.sweeps + 1):
         backup = torch_neighbours(R) + g.gamma * torch_neighbours(vk)
-        for r, c in g.cells:
-            best = torch.sort(backup[:, r, c], descending=True).values
-            assert best[0] - best[1] > 1e-9, (f"seed {q.seed}", "the asked greedy action is unique")
-            assert v[f"pi_{r}_{c}"] == MOVES[int(torch.argmax(backup[:, r, c]))], (q.seed, r, c)
+        vk = torch.where(terminal, torch.zeros_like(vk), backup.max(dim=0).values)
+        close(v[f"v{k}"], vk, msg=f"seed {q.seed}")
+    backup = torch_neighbours(R) + g.gamma * torch_neighbours(vk)
+    for r, c in g.cells:
+        q_sa = backup[:, r, c]
+        best = {MOVES[i] for i in torch.nonzero(q_sa >= q_sa.max() - 1e-9)[:, 0]}  # all tied moves
+        step = q.step(f"pi_{r}_{c}")
+        assert step.value in best and {step.value, *(step.alternatives or [])} == best, (f"seed {q.seed}", r, c)
 
 
 def test_reinforce_matches_autograd_of_log_softmax_and_sgd_ascent():
-    for q, g, v in questions("reinforce"):
-        G = torch_returns(g.rewards, g.gamma)
-        close(v["G"], G, msg=f"seed {q.seed}")
-        X = T(g.features)
-        acts = [a - 1 for a in g.actions]
-        theta = T(g.theta).requires_grad_(True)
-        close(v["h"], X @ theta.detach().T, msg=f"seed {q.seed}")
-        close(v["pi"], torch.softmax(X @ theta.detach().T, dim=1), msg=f"seed {q.seed}")
-        for t in range(len(acts)):
-            logp = torch.log_softmax(theta @ X[t], dim=0)[acts[t]]
-            (grad,) = torch.autograd.grad(logp, theta)
-            close(v[f"grad{t}"], grad, msg=f"seed {q.seed}")
-        for weights, name in ((G, "theta_new"), (G - g.baseline, "theta_base")):
-            param = T(g.theta).requires_grad_(True)
-            opt = torch.optim.SGD([param], lr=g.alpha, maximize=True)  # gradient ascent on J
-            J = sum(weights[t] * torch.log_softmax(param @ X[t], dim=0)[acts[t]] for t in range(len(acts)))
-            J.backward()
-            opt.step()
-            close(v[name], param.detach(), msg=f"seed {q.seed}")
+    def drawn(q, g, v):
+        check_reinforce(q, g, v)
+        assert all(abs(x - g.baseline) > 1e-9 for x in v["G"]), \
+            f"seed {q.seed}: a return equals the baseline (G_t - b = 0)"
+    named(questions("reinforce"), drawn)
+
+
+def check_reinforce(q, g, v):
+    G = torch_returns(g.rewards, g.gamma)
+    close(v["G"], G, msg=f"seed {q.seed}")
+    X = T(g.features)
+    acts = [a - 1 for a in g.actions]
+    theta = T(g.theta).requires_grad_(True)
+    close(v["h"], X @ theta.detach().T, msg=f"seed {q.seed}")
+    close(v["pi"], torch.softmax(X @ theta.detach().T, dim=1), msg=f"seed {q.seed}")
+    for t in range(len(acts)):
+        logp = torch.log_softmax(theta @ X[t], dim=0)[acts[t]]
+        (grad,) = torch.autograd.grad(logp, theta)
+        close(v[f"grad{t}"], grad, msg=f"seed {q.seed}")
+    for weights, name in ((G, "theta_new"), (G - g.baseline, "theta_base")):
+        param = T(g.theta).requires_grad_(True)
+        opt = torch.optim.SGD([param], lr=g.alpha, maximize=True)  # gradient ascent on J
+        J = sum(weights[t] * torch.log_softmax(param @ X[t], dim=0)[acts[t]] for t in range(len(acts)))
+        J.backward()
+        opt.step()
+        close(v[name], param.detach(), msg=f"seed {q.seed}")
 
 
 # --- the reference solvers agree with the course's own numbers ---------------------------------

@@ -1,5 +1,5 @@
 """Lecture 03: dense neural network classifiers (forward pass, backpropagation, vectorized shapes),
-and derivations answered with a formula (``derive``, ``derive_softmax``).
+and derivations answered with a formula (``derive``, ``derive_chain``, ``derive_softmax``).
 
 The derivations build a chain-rule gradient piece by piece -- the loss's derivative, the
 activation's derivative, their product with the inner derivative -- as formulas the student

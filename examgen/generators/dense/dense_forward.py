@@ -11,12 +11,12 @@ from ...registry import Generator, Givens, generator
 from ...render.figures import network
 from ...steps import Steps
 from .._draw import Draws
-from .._maths import relu, sigmoid, softmax
+from .._maths import sigmoid, softmax
 from .._mistakes import BIAS_FORGOTTEN, SIGMOID_SIGN, WEIGHTS_TRANSPOSED
+from .._stems import calculator
+from ._layers import ACT_DEF, ACT_TEX, activate
 
 _Weight = Annotated[float, Field(ge=-100, le=100)]
-_ACT_TEX = {"sigmoid": r"\sigma", "relu": r"\mathrm{ReLU}"}
-_ACT_DEF = {"sigmoid": r"\sigma(z) = \frac{1}{1+e^{-z}}", "relu": r"\mathrm{ReLU}(z) = \max(0, z)"}
 
 
 class DenseForwardGivens(Givens):
@@ -50,11 +50,7 @@ class DenseForwardGivens(Givens):
         return self
 
 
-def _activate(z, act: str):
-    return relu(z) if act == "relu" else sigmoid(z)
-
-
-@generator(id="dense_forward", topic="dense", goal="03.1", version=2,
+@generator(id="dense_forward", topic="dense", goal="03.1", version=3,
            title="Forward pass of a dense network: a named node and the softmax output")
 class DenseForward(Generator):
     """A network of 2-3 layers (sigmoid / ReLU hidden layers, softmax output): the activation of a
@@ -103,7 +99,7 @@ class DenseForward(Generator):
 
     def stem(self, g):
         n_layers = len(g.W)
-        hidden = ", ".join(f"hidden layer {i} of {len(W)} nodes with activation ${_ACT_DEF[a]}$"
+        hidden = ", ".join(f"hidden layer {i} of {len(W)} nodes with activation ${ACT_DEF[a]}$"
                            for i, (W, a) in enumerate(zip(g.W, g.activations), 1))
         params = "\n".join(f"- layer {i}: $W^{{[{i}]}} = {mat(W)}$, $b^{{[{i}]}} = {mat(b)}$"
                            for i, (W, b) in enumerate(zip(g.W, g.b), 1))
@@ -119,7 +115,7 @@ class DenseForward(Generator):
             r"of layer $l$, and nodes and classes are numbered from 1. The parameters are:"
             "\n\n" + params + "\n\n"
             f"The input is $x = {mat(g.x)}$. The predicted class is the one with the largest $\\hat y_k$. "
-            "A calculator may be used for the exponentials. Give answers to 3 decimals."
+            + calculator("the exponentials") + " Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: DenseForwardGivens):
@@ -150,8 +146,8 @@ class DenseForward(Generator):
                 if act == "sigmoid" and s.mistake(SIGMOID_SIGN):
                     a = sigmoid(-np.asarray(z))
                 else:
-                    a = _activate(np.asarray(z), act)
-                fn = _ACT_TEX[act]
+                    a = activate(np.asarray(z), act)
+                fn = ACT_TEX[act]
                 a = s.step(f"a{i}", a, rf"a^{{[{i}]}} = {fn}(z^{{[{i}]}})",
                            lambda fn=fn, z=z: rf"{fn}\left({mat(z)}\right)", label=rf"$a^{{[{i}]}}$")
                 if i == layer:

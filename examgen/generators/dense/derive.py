@@ -1,6 +1,5 @@
 """Derive a neuron's gradient as a formula, then use it."""
 
-import math
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -10,48 +9,17 @@ from ...kinds.formula import evaluate, latex, text
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
-from .._maths import sigmoid
+from .._stems import given_values
 from .._mistakes import (ACTIVATION_DERIVATIVE_MISSING, ERROR_SIGN, GRADIENT_ASCENT, HALF_FORGOTTEN,
-                         LOSS_SIGN, POWER_RULE_FACTOR, SIGMOID_DERIVATIVE_TWICE)
+                         INNER_DERIVATIVE_MISSING, LOSS_SIGN, POWER_RULE_FACTOR, SIGMOID_DERIVATIVE_TWICE,
+                         TANH_SQUARE_MISSING)
+from ._neuron import ACT_TEX, DA_DZ, DL_DA, GRAD, LOSS_TEX, prod, table_value
 
 
-def _table_value(activation: str, z: float) -> float:
-    """f(z) as the question's table gives it: rounded to 4 decimals."""
-    if activation == "sigmoid":
-        return round(float(sigmoid(z)), 4)
-    if activation == "tanh":
-        return round(math.tanh(z), 4)
-    return z
-
-
-def _prod(*factors: str) -> str:
-    return "*".join(f"({f})" for f in factors)
-
-
-_LOSS_TEX = {
-    "half_squared": r"L = \frac{1}{2}\left(a - y\right)^2",
-    "squared": r"L = \left(a - y\right)^2",
-    "cross_entropy": r"L = -y \log a - \left(1 - y\right)\log\left(1 - a\right)",
-}
-_ACT_TEX = {
-    "identity": "a = z",
-    "sigmoid": r"a = \sigma(z) = \frac{1}{1 + e^{-z}}",
-    "tanh": r"a = \tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
-}
-_DL_DA = {"half_squared": "a - y", "squared": "2*(a - y)", "cross_entropy": "-y/a + (1 - y)/(1 - a)"}
-_DA_DZ = {"identity": "1", "sigmoid": "a*(1 - a)", "tanh": "1 - a^2"}
-_GRAD = {  # dL/dz written the way a teacher would
-    ("identity", "half_squared"): "a - y",
-    ("identity", "squared"): "2*(a - y)",
-    ("sigmoid", "half_squared"): "(a - y)*a*(1 - a)",
-    ("sigmoid", "squared"): "2*(a - y)*a*(1 - a)",
-    ("sigmoid", "cross_entropy"): "a - y",
-    ("tanh", "half_squared"): "(a - y)*(1 - a^2)",
-    ("tanh", "squared"): "2*(a - y)*(1 - a^2)",
-}
 A_Y = ["a", "y"]
 A_ONLY = ["a"]
 A_Y_X = ["a", "y", "x"]
+A_Y_X_W = ["a", "y", "x", "w", "alpha"]  # with an L2 term (alpha/2) w^2
 
 
 class DeriveGivens(Givens):
@@ -63,9 +31,12 @@ class DeriveGivens(Givens):
     b: float = Field(ge=-10, le=10)
     y: float = Field(ge=-10, le=10, description="the target")
     lr: float = Field(gt=0, le=10, description="learning rate lambda")
+    l2: float = Field(0, ge=0, le=10, description="alpha of an L2 term (alpha/2) w^2 added to the loss (0: none)")
 
     @model_validator(mode="after")
     def _consistent(self):
+        if self.l2 and self.wrt != "w":
+            raise ValueError("the L2 term (alpha/2) w^2 regularises the weight: ask for wrt 'w' (or give l2 = 0)")
         if self.loss == "cross_entropy":
             if self.activation != "sigmoid":
                 raise ValueError("the cross-entropy loss needs an output in (0, 1): use activation 'sigmoid'")
@@ -76,15 +47,16 @@ class DeriveGivens(Givens):
         z = self.w * self.x + self.b
         if abs(z) > 20:
             raise ValueError(f"z = wx + b = {z:g} is too large for the table of activation values")
-        if abs(_table_value(self.activation, z) - self.y) < 1e-9:
+        if abs(table_value(self.activation, z) - self.y) < 1e-9:
             raise ValueError("the output equals the target: every gradient is zero")
         return self
 
 
-@generator(id="derive", topic="dense", goal="03.9", version=2,
+@generator(id="derive", topic="dense", goal="03.9", version=3,
            title="Derive a neuron's gradient as a formula, then use it")
 class Derive(Generator):
-    """dL/da, f'(z) and dL/dw (or dL/db) of one neuron as formulas; then one gradient step."""
+    """dL/da, f'(z) and dL/dw (or dL/db) of one neuron as formulas, the loss with or without an L2
+    term on the weight; then one gradient step."""
 
     Givens = DeriveGivens
 
@@ -108,9 +80,10 @@ class Derive(Generator):
                 y = pick(rng, [-1.0, 1.0, 0.5, -0.5])
             else:
                 y = round(z + pick(rng, [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]), 1)
+            l2 = pick(rng, [0.1, 0.2, 0.5, 1.0]) if wrt == "w" and rng.random() < 0.35 else 0.0
             try:
                 return DeriveGivens(activation=act, loss=loss, wrt=wrt, x=x, w=w, b=b, y=y,
-                                    lr=pick(rng, [0.1, 0.5, 1.0]))
+                                    lr=pick(rng, [0.1, 0.5, 1.0]), l2=l2)
             except ValueError:
                 continue
 
@@ -120,20 +93,23 @@ class Derive(Generator):
         if g.activation != "identity":
             f = r"\sigma" if g.activation == "sigmoid" else r"\tanh"
             points = sorted({-2.0, -1.0, 0.0, 1.0, 2.0, round(z, 6)})
-            values = ", ".join(f"{f}({num(p)}) = {num(_table_value(g.activation, p))}" for p in points)
-            table = f" Use the values ${values}$ (rounded to 4 decimals)."
+            table = " " + given_values(f"{f}({num(p)}) = {num(table_value(g.activation, p))}" for p in points)
+            table = table[:-1] + " (rounded to 4 decimals)."
         loss_note = " ($\\log$ is the natural logarithm)" if g.loss == "cross_entropy" else ""
+        l2 = r" + \frac{\alpha}{2} w^2" if g.l2 else ""
+        l2_note = (" The loss has an L2 term on the weight with strength $\\alpha$; type $\\alpha$ as alpha."
+                   if g.l2 else "")
         return (
             "A single neuron with input $x$, weight $w$ and bias $b$ computes"
             "\n\n"
-            rf"$$z = w x + b, \qquad {_ACT_TEX[g.activation]}, \qquad {_LOSS_TEX[g.loss]}$$"
+            rf"$$z = w x + b, \qquad {ACT_TEX[g.activation]}, \qquad {LOSS_TEX[g.loss]}{l2}$$"
             "\n\n"
-            f"for a target $y${loss_note}. Derive the gradient with the chain rule, writing each "
+            f"for a target $y${loss_note}.{l2_note} Derive the gradient with the chain rule, writing each "
             "derivative as a formula in the names asked for, typed as text like 3*x*(1 - a)^2 or "
             "exp(a)/(1 + y): * for products, ^ for powers, and the functions exp, log, "
             "sqrt, sigma, tanh. Then use your formula on numbers: "
             f"$x = {num(g.x)}$, $w = {num(g.w)}$, $b = {num(g.b)}$, $y = {num(g.y)}$, learning rate "
-            f"$\\lambda = {num(g.lr)}$.{table} Give numbers to 3 decimals."
+            f"$\\lambda = {num(g.lr)}$" + (f", $\\alpha = {num(g.l2)}$" if g.l2 else "") + f".{table} Give numbers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: DeriveGivens):
@@ -142,7 +118,7 @@ class Derive(Generator):
 
         # (a) dL/da -------------------------------------------------------------------------
         s.part(r"Derive $\frac{\partial L}{\partial a}$ as a formula in $a$ and $y$.")
-        ref_a = _DL_DA[loss]
+        ref_a = DL_DA[loss]
         value = ref_a
         if loss == "cross_entropy":
             if s.mistake("log_inner_derivative",
@@ -161,7 +137,7 @@ class Derive(Generator):
                       label=r"$\partial L / \partial a$", kind="expression", variables=A_Y)
 
         # (b) da/dz (not asked for the identity) -------------------------------------------------
-        ref_b = _DA_DZ[act]
+        ref_b = DA_DZ[act]
         if act == "identity":
             dadz = ref_b
         else:
@@ -178,35 +154,44 @@ class Derive(Generator):
             else:
                 if s.mistake("sigmoid_derivative_for_tanh", "used the sigmoid's derivative a(1 - a); tanh's is 1 - a^2"):
                     value = "a*(1 - a)"
-                elif s.mistake("tanh_square_missing", "wrote 1 - a: tanh'(z) = 1 - tanh(z)^2"):
+                elif s.mistake(TANH_SQUARE_MISSING):
                     value = "1 - a"
             dadz = s.step("da_dz", value, _DZ_FORMULA[act], lambda: _DZ_WORK[act],
                           label=r"$\partial a / \partial z$", kind="expression", variables=A_ONLY)
 
         # (c) dL/dw or dL/db ---------------------------------------------------------------------
-        s.part(rf"Derive $\frac{{\partial L}}{{\partial {wrt}}}$ as a formula in $a$, $y$ "
-               r"and $x$ (not all of them need to appear).")
+        names = A_Y_X_W if g.l2 else A_Y_X
+        s.part(rf"Derive $\frac{{\partial L}}{{\partial {wrt}}}$ as a formula in $a$, $y$"
+               + (r", $x$, $w$ and $\alpha$" if g.l2 else " and $x$") + " (not all of them need to appear).")
         chain = [text(dLda)] + ([text(dadz)] if act != "identity" else [])
         if dLda == ref_a and dadz == ref_b:  # the student's (or the reference's) earlier formulas
-            value = _GRAD[act, loss] if wrt == "b" else f"({_GRAD[act, loss]})*x"
+            value = GRAD[act, loss] if wrt == "b" else f"({GRAD[act, loss]})*x"
         else:
-            value = _prod(*chain, dz)
-        if wrt == "w" and s.mistake("inner_derivative_missing", "left out dz/dw = x at the end of the chain"):
-            value = _prod(*chain)
+            value = prod(*chain, dz)
+        if wrt == "w" and s.mistake(INNER_DERIVATIVE_MISSING):
+            value = prod(*chain)
         elif wrt == "b" and s.mistake("bias_times_x", "multiplied by x: dz/db = 1, only dz/dw = x"):
-            value = _prod(*chain, "x")
+            value = prod(*chain, "x")
         elif act != "identity" and loss != "cross_entropy" and s.mistake(ACTIVATION_DERIVATIVE_MISSING):
-            value = _prod(text(dLda), dz)
+            value = prod(text(dLda), dz)
         elif loss == "cross_entropy" and s.mistake(SIGMOID_DERIVATIVE_TWICE):
-            value = _prod(*chain, text(dadz), dz)
+            value = prod(*chain, text(dadz), dz)
+        if g.l2:  # d/dw (alpha/2) w^2 = alpha w
+            if s.mistake("l2_term_forgotten", "left out the L2 term's derivative: d/dw (alpha/2) w^2 = alpha w"):
+                pass
+            elif s.mistake(HALF_FORGOTTEN):
+                value = f"{value} + 2*alpha*w"
+            else:
+                value = f"{value} + alpha*w"
+        l2_tex = r" + \alpha w" if g.l2 else ""
         dLdp = s.step(f"dL_d{wrt}", value,
                       rf"\frac{{\partial L}}{{\partial {wrt}}} = \frac{{\partial L}}{{\partial a}}"
                       + (r"\frac{\partial a}{\partial z}" if act != "identity" else "")
-                      + rf"\frac{{\partial z}}{{\partial {wrt}}}",
+                      + rf"\frac{{\partial z}}{{\partial {wrt}}}" + l2_tex,
                       lambda: r" \cdot ".join([rf"\left({latex(dLda, A_Y)}\right)"]
                                               + ([rf"\left({latex(dadz, A_ONLY)}\right)"] if act != "identity" else [])
-                                              + [dz]),
-                      label=rf"$\partial L / \partial {wrt}$", kind="expression", variables=A_Y_X)
+                                              + [dz]) + l2_tex,
+                      label=rf"$\partial L / \partial {wrt}$", kind="expression", variables=names)
 
         # (d) numbers -------------------------------------------------------------------------
         p0 = g.w if wrt == "w" else g.b
@@ -216,11 +201,12 @@ class Derive(Generator):
         z = s.step("z", g.w * g.x + g.b, "z = w x + b",
                    lambda: rf"{num(g.w)} \cdot {par(g.x)} + {par(g.b)}", label="$z$")
         fname = {"identity": "z", "sigmoid": r"\sigma(z)", "tanh": r"\tanh(z)"}[act]
-        a = s.step("a", _table_value(act, z), f"a = {fname}",
+        a = s.step("a", table_value(act, z), f"a = {fname}",
                    None if act == "identity" else (lambda: rf"{fname[:-3]}({num(z)})"), label="$a$")
-        grad = s.step("grad", evaluate(dLdp, A_Y_X, a=a, y=g.y, x=g.x),
+        at = {"a": a, "y": g.y, "x": g.x} | ({"w": g.w, "alpha": g.l2} if g.l2 else {})
+        grad = s.step("grad", evaluate(dLdp, names, **at),
                       rf"\frac{{\partial L}}{{\partial {wrt}}}",
-                      lambda: latex(dLdp, A_Y_X, values={"a": a, "y": g.y, "x": g.x}),
+                      lambda: latex(dLdp, names, values=at),
                       label=rf"$\partial L / \partial {wrt}$ (number)")
         sign = 1.0 if s.mistake(GRADIENT_ASCENT) else -1.0
         s.step(f"{wrt}_new", p0 + sign * g.lr * grad,

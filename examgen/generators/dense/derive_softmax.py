@@ -5,13 +5,14 @@ import math
 import numpy as np
 from pydantic import Field, model_validator
 
-from ...fmt import num, row
+from ...fmt import num, row, sig
 from ...kinds.formula import evaluate, latex, text
 from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
 from .._maths import softmax
 from .._mistakes import ERROR_SIGN
+from .._stems import given_values
 
 
 class SoftmaxGivens(Givens):
@@ -31,7 +32,7 @@ class SoftmaxGivens(Givens):
         return self
 
 
-@generator(id="derive_softmax", topic="dense", goal="03.9", version=2,
+@generator(id="derive_softmax", topic="dense", goal="03.9", version=3,
            title="Derive the softmax cross-entropy gradient as formulas, then use it")
 class DeriveSoftmax(Generator):
     """dp_t/dz_t, dp_t/dz_k and dL/dz as formulas in the probabilities; then the numbers."""
@@ -51,7 +52,7 @@ class DeriveSoftmax(Generator):
     def stem(self, g):
         K, t = len(g.z), g.target
         exps = sorted({v for v in g.z})
-        table = ", ".join(rf"e^{{{num(v)}}} = {num(round(math.exp(v), 4))}" for v in exps if v != 0)
+        table = given_values(rf"e^{{{num(v)}}} = {num(round(math.exp(v), 4))}" for v in exps if v != 0)
         return (
             f"A classifier gives $K = {K}$ scores $z = {row(g.z)}$, turned into probabilities by the "
             "softmax and trained with the cross-entropy loss; the true class is "
@@ -62,7 +63,7 @@ class DeriveSoftmax(Generator):
             f"($\\log$ is the natural logarithm). Write each derivative as a formula in the names asked "
             f"for, typed as text with * for products and ^ for powers, like 2*p{t}^2/(1 + p{g.other}); write "
             f"$p_{{{t}}}$ as p{t} and $p_{{{g.other}}}$ as p{g.other}. Then use your formulas on the "
-            f"numbers" + (f" (use ${table}$)" if table else "") + ". Give numbers to 3 decimals."
+            "numbers." + (f" {table}" if table else "") + " Give numbers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: SoftmaxGivens):
@@ -122,7 +123,7 @@ class DeriveSoftmax(Generator):
                    lambda: r"\frac{1}{" + " + ".join(rf"e^{{{num(v)}}}" for v in g.z) + r"}"
                            + r"\begin{bmatrix} " + r" \\ ".join(rf"e^{{{num(v)}}}" for v in g.z) + r" \end{bmatrix}",
                    label="$p$")
-        s.step("loss", -np.log(p[t - 1]) if p[t - 1] > 0 else np.inf, rf"L = -\log p_{{{t}}}", lambda: rf"-\log {num(p[t - 1])}",
+        s.step("loss", -np.log(p[t - 1]) if p[t - 1] > 0 else np.inf, rf"L = -\log p_{{{t}}}", lambda: rf"-\log {sig(p[t - 1], 6)}",
                label="$L$")
         at = [{pt: p[t - 1], pk: p[k - 1] if j == t - 1 else p[j]} for j in range(len(g.z))]
         grad = [evaluate(ct if j == t - 1 else ck, TK, **at[j]) for j in range(len(g.z))]

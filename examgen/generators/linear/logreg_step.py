@@ -12,31 +12,31 @@ from ...steps import Degenerate, Steps
 from .._draw import Draws
 from .._maths import sigmoid
 from .._mistakes import ERROR_SIGN, GRADIENT_NOT_AVERAGED, LOG10, LOSS_SIGN, SIGMOID_DERIVATIVE_TWICE
+from .._stems import given_values
 from ._regression import (_dot_work, _examples, _gradients, _linear, _names, _params, _RegressionGivens,
                           _update, _wsub)
 
 Label = Annotated[int, Field(ge=0, le=1)]
 
 
-def _sigmoid_table(z) -> str:
-    """The sigmoid values a hand computation needs, as a bullet list."""
-    ts = sorted({abs(float(t)) for t in z})
-    lines = []
-    for t in ts:
+def _sigmoid_values(z) -> list[str]:
+    """The sigmoid and log-sigmoid values a hand computation needs."""
+    out = []
+    for t in sorted({abs(float(t)) for t in z}):
         if t == 0:
-            lines.append(r"- $\sigma(0) = 0.5$, $\ln 0.5 = -0.6931$")
+            out += [r"\sigma(0) = 0.5", r"\ln 0.5 = -0.6931"]
         else:
             st = sigmoid(t)
-            lines.append(rf"- $\sigma({num(t)}) = {num(st)}$, $\sigma(-{num(t)}) = {num(1 - st)}$, "
-                         rf"$\ln \sigma({num(t)}) = {num(math.log(st))}$, $\ln \sigma(-{num(t)}) = {num(math.log(1 - st))}$")
-    return "\n".join(lines)
+            out += [rf"\sigma({num(t)}) = {num(st)}", rf"\sigma(-{num(t)}) = {num(1 - st)}",
+                    rf"\ln \sigma({num(t)}) = {num(math.log(st))}", rf"\ln \sigma(-{num(t)}) = {num(math.log(1 - st))}"]
+    return out
 
 
 class LogRegGivens(_RegressionGivens):
     y: list[Label] = Field(min_length=1, max_length=10, description="the class labels (0 or 1), one per example")
 
 
-@generator(id="logreg_step", topic="linear", goal="02.4", version=2,
+@generator(id="logreg_step", topic="linear", goal="02.4", version=3,
            title="Logistic regression: cross-entropy loss and one gradient-descent step")
 class LogRegStep(Generator):
     """3-4 labelled examples with 1-2 features: logits, sigmoid outputs, binary cross-entropy,
@@ -80,9 +80,8 @@ class LogRegStep(Generator):
             "\n\n"
             f"The parameters are now {params}. One step of (full-batch) gradient descent with learning rate "
             f"$\\lambda = {num(g.lr)}$ updates every parameter as "
-            r"$\theta \leftarrow \theta - \lambda \frac{\partial L}{\partial \theta}$. You may use these "
-            r"values (note $\sigma(-t) = 1 - \sigma(t)$):" "\n\n" + _sigmoid_table(z) + "\n\n"
-            "Give answers to 3 decimals."
+            r"$\theta \leftarrow \theta - \lambda \frac{\partial L}{\partial \theta}$. "
+            + given_values(_sigmoid_values(z)) + r" (Note $\sigma(-t) = 1 - \sigma(t)$.) Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: LogRegGivens):

@@ -5,13 +5,14 @@ import math
 import numpy as np
 from pydantic import Field, model_validator
 
-from ...fmt import matrix as mat, num
+from ...fmt import matrix as mat, num, sig
 from ...registry import Generator, Givens, generator
 from ...steps import Degenerate, Steps
 from .._draw import Draws
 from .._givens import Number
 from .._maths import softmax
 from .._mistakes import ERROR_SIGN, GRADIENT_ASCENT, LOG10
+from .._stems import calculator, given_values
 
 
 class SoftmaxCeGivens(Givens):
@@ -33,7 +34,7 @@ class SoftmaxCeGivens(Givens):
         return self
 
 
-@generator(id="softmax_ce", topic="linear", goal="02.7", version=2,
+@generator(id="softmax_ce", topic="linear", goal="02.7", version=3,
            title="Softmax classifier: cross-entropy loss and one gradient step")
 class SoftmaxCe(Generator):
     """A linear softmax classifier with 3-4 classes on one example: scores, probabilities,
@@ -65,7 +66,7 @@ class SoftmaxCe(Generator):
     def stem(self, g):
         k, d = len(g.W), len(g.x)
         z = np.array(g.W) @ np.array(g.x) + np.array(g.b)
-        exps = ", ".join(f"$e^{{{num(t)}}} = {num(math.exp(t))}$" for t in sorted(set(z.tolist())) if t != 0)
+        exps = [f"e^{{{num(t)}}} = {num(math.exp(t))}" for t in sorted(set(z.tolist())) if t != 0]
         return (
             f"A linear softmax classifier with {k} classes (numbered 1 to {k}) computes, for an input "
             f"$x$ with {d} features, the scores $z = Wx + b$ and the class probabilities"
@@ -77,9 +78,8 @@ class SoftmaxCe(Generator):
             f"$W = {mat(g.W)}$, $b = {mat(g.b)}$. The example is $x = {mat(g.x)}$ and its true class is "
             f"class {g.true_class}, so $y_{{{g.true_class}}} = 1$. One step of stochastic gradient descent "
             f"on this example uses learning rate $\\lambda = {num(g.lr)}$. "
-            + (f"You may use {exps}; a calculator may be used for the logarithm. " if exps
-               else "A calculator may be used for the logarithm. ")
-            + "Give answers to 3 decimals."
+            + (given_values(exps) + " " if exps else "") + calculator("the logarithm")
+            + " Give answers to 3 decimals."
         )
 
     def solve(self, s: Steps, g: SoftmaxCeGivens):
@@ -103,7 +103,7 @@ class SoftmaxCe(Generator):
         else:
             loss = -np.log(p[c])
         s.step("loss", float(loss), rf"L = -\sum_k y_k \ln p_k = -\ln p_{{{c + 1}}}",
-               lambda: rf"-\ln {num(p[c])}", label="$L$")
+               lambda: rf"-\ln {sig(p[c], 6)}", label="$L$")
 
         s.part(r"Compute $\delta = \partial L / \partial z$ and the gradient $\partial L / \partial W$.")
         if s.mistake(ERROR_SIGN):

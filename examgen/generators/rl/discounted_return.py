@@ -12,7 +12,7 @@ from .._mistakes import DISCOUNT_IGNORED
 
 class ReturnGivens(Givens):
     rewards: list[Number] = Field(min_length=1, max_length=10, description="rewards R_0, ..., R_{T-1}")
-    gamma: float = Field(gt=0, le=1, description="discount factor")
+    gamma: float = Field(ge=0, le=1, description="discount factor")
     tail: float | None = Field(None, ge=-100, le=100,
                                description="continuing task: the reward at every step after R_{T-1}, forever "
                                            "(needs gamma < 1); None: the episode ends after R_{T-1}")

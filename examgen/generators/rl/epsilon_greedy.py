@@ -34,17 +34,20 @@ class EpsilonGreedyGivens(Givens):
         names = self.names
         if len(names) != len(self.q) or len(set(n.lower() for n in names)) != len(names):
             raise ValueError("actions needs one distinct name per Q-value")
-        top = max(self.q)
-        if self.q.count(top) > 1:
-            raise ValueError("the greedy action must be unique: two actions share the largest Q-value")
         return self
 
     @property
     def names(self) -> list[str]:
         return list(self.actions) if self.actions is not None else list(ACTION_NAMES[len(self.q)])
 
+    @property
+    def greedy(self) -> list[str]:
+        """The actions with the largest Q-value (several when they tie), in the order listed."""
+        top = max(self.q)
+        return [a for a, x in zip(self.names, self.q) if x == top]
 
-@generator(id="epsilon_greedy", topic="rl", goal="14.5", version=1,
+
+@generator(id="epsilon_greedy", topic="rl", goal="14.5", version=2,
            title="Epsilon-greedy action probabilities")
 class EpsilonGreedy(Generator):
     """The action probabilities of an epsilon-greedy policy (epsilon spread over all actions), the
@@ -79,7 +82,7 @@ class EpsilonGreedy(Generator):
             floor = (f", but never below $\\epsilon_{{min}} = {num(g.eps_min)}$" if g.eps_min else "")
             eps = (f"$\\epsilon$ from a decay schedule: $\\epsilon = {num(g.eps_start)}$ in episode 1, multiplied "
                    f"by ${num(g.eps_decay)}$ after every episode{floor}; the agent is now in episode {g.episode}")
-        return (
+        text = (
             f"An agent in state $s$ has {k} actions with action values {qs}. It acts $\\epsilon$-greedily with "
             f"{eps}. As in the course, $\\epsilon$ is spread over all $|A| = {k}$ actions, the greedy one "
             "included: with probability $\\epsilon$ the agent picks an action uniformly at random, otherwise "
@@ -87,8 +90,16 @@ class EpsilonGreedy(Generator):
             "\n\n"
             r"$$\pi(a \mid s) = \begin{cases} 1 - \epsilon + \frac{\epsilon}{|A|} & a = \mathrm{argmax}_{a'} "
             r"Q(s, a') \\ \frac{\epsilon}{|A|} & \text{otherwise.} \end{cases}$$"
-            "\n\nGive answers to 3 decimals."
-        )
+            "\n\n")
+        tied = len(g.greedy)
+        if tied > 1:
+            text += (f"Here {tied} actions share the largest Q-value. Ties are broken uniformly at random: "
+                     "each of them is a greedy action (any of them is a right answer where the greedy action is "
+                     "asked), and the greedy choice picks each with probability "
+                     f"$\\frac{{1}}{{{tied}}}$, so each tied action has "
+                     f"$\\pi(a \\mid s) = \\frac{{1 - \\epsilon}}{{{tied}}} + \\frac{{\\epsilon}}{{|A|}}$; a "
+                     "non-greedy action is one outside the tie. ")
+        return text + "Give answers to 3 decimals."
 
     def solve(self, s: Steps, g: EpsilonGreedyGivens):
         names, q = g.names, np.array(g.q, dtype=float)
@@ -114,35 +125,50 @@ class EpsilonGreedy(Generator):
             eps = s.step("eps", value, formula,
                          lambda: (rf"\max\left({num(g.eps_min)},\ {num(e0)} \cdot {num(d)}^{{{ep - 1}}}\right)"
                                   if g.eps_min else rf"{num(e0)} \cdot {num(d)}^{{{ep - 1}}}"),
-                         label=r"$\epsilon$", tol=Tolerance.places(4), answer=True)
-        best = names[int(np.argmax(q))]
-        greedy = s.step("greedy", best, r"\mathrm{argmax}_a\, Q(s, a)",
-                        lambda: r"\mathrm{argmax}" + row(q), label="greedy action", options=names, answer=True)
-        i = names.index(greedy) if greedy in names else 0
+                         label=r"$\epsilon$", tol=Tolerance.places(3), answer=True)
+        tied = g.greedy
+        greedy = s.step("greedy", tied[0], r"\mathrm{argmax}_a\, Q(s, a)",
+                        lambda: r"\mathrm{argmax}" + row(q), label="greedy action", options=names, answer=True,
+                        alternatives=tied[1:])
+        # the greedy actions from here on: the tie, or the one the student named
+        best = [names.index(a) for a in (tied if greedy in tied else [greedy]) if a in names] or [0]
+        n = len(best)
 
         s.part(r"Give the probability $\pi(a \mid s)$ of every action (in the order listed), and the "
                "probability that the agent takes a non-greedy action.")
         probs = np.full(k, eps / k)
         if s.mistake("greedy_only_one_minus_eps", "gave the greedy action only 1 - epsilon; it can also be "
                                                   "drawn in the random choice, so it gets 1 - epsilon + epsilon/|A|"):
-            probs[i] = 1 - eps
-        elif s.mistake("eps_over_other_actions", "spread epsilon over the non-greedy actions only; the course "
-                                                 "spreads it over all actions, the greedy one included"):
-            probs[:] = eps / (k - 1)
-            probs[i] = 1 - eps
+            probs[best] = (1 - eps) / n
+        elif n < k and s.mistake("eps_over_other_actions", "spread epsilon over the non-greedy actions only; the "
+                                                           "course spreads it over all actions, the greedy one included"):
+            probs[:] = eps / (k - n)
+            probs[best] = (1 - eps) / n
+        elif n > 1 and s.mistake("tie_not_split", "gave one of the tied greedy actions all of 1 - epsilon; ties are "
+                                                  "broken at random, so the g tied actions share it: "
+                                                  "(1 - epsilon)/g + epsilon/|A| each"):
+            probs[names.index(greedy) if greedy in names else best[0]] += 1 - eps
         else:
-            probs[i] = 1 - eps + eps / k
-        probs = s.step("probs", probs, r"\pi(a \mid s) = 1 - \epsilon + \tfrac{\epsilon}{|A|} \text{ (greedy)}, "
+            probs[best] += (1 - eps) / n
+        share = "1 - \\epsilon" if n == 1 else rf"\tfrac{{1 - \epsilon}}{{{n}}}"
+        probs = s.step("probs", probs, rf"\pi(a \mid s) = {share} + \tfrac{{\epsilon}}{{|A|}} \text{{ (greedy)}}, "
                                        r"\ \tfrac{\epsilon}{|A|} \text{ (others)}",
-                       lambda: rf"1 - {num(eps)} + \tfrac{{{num(eps)}}}{{{k}}},\ \tfrac{{{num(eps)}}}{{{k}}}",
+                       lambda: (rf"1 - {num(eps)} + \tfrac{{{num(eps)}}}{{{k}}}" if n == 1 else
+                                rf"\tfrac{{1 - {num(eps)}}}{{{n}}} + \tfrac{{{num(eps)}}}{{{k}}}")
+                       + (rf",\ \tfrac{{{num(eps)}}}{{{k}}}" if n < k else ""),
                        label=r"$\pi(\cdot \mid s)$", answer=True)
+        probs = np.asarray(probs, dtype=float)
         if s.mistake("explore_is_eps", "took epsilon as the chance of a non-greedy action; the random choice "
                                        "picks the greedy action with probability 1/|A| too"):
             explore = eps
         else:
-            explore = 1 - probs[i]
-        s.step("p_explore", float(explore), r"P(\text{non-greedy}) = 1 - \pi(a^* \mid s) = \epsilon\,\frac{|A|-1}{|A|}",
-               lambda: rf"1 - {num(probs[i])}", label="P(non-greedy action)", answer=True)
+            explore = 1 - probs[best].sum()
+        greedy_sum = par(probs[best[0]]) if n == 1 else "(" + " + ".join(num(probs[i]) for i in best) + ")"
+        formula = (r"P(\text{non-greedy}) = 1 - \pi(a^* \mid s) = \epsilon\,\frac{|A|-1}{|A|}" if n == 1 else
+                   rf"P(\text{{non-greedy}}) = 1 - \sum_{{a \text{{ greedy}}}} \pi(a \mid s) = "
+                   rf"\epsilon\,\frac{{|A|-{n}}}{{|A|}}")
+        s.step("p_explore", float(explore), formula, lambda: rf"1 - {greedy_sum}", label="P(non-greedy action)",
+               answer=True)
 
         s.part(r"Compute the expected action value $\sum_a \pi(a \mid s)\, Q(s, a)$ of the "
                r"$\epsilon$-greedy policy in $s$.")

@@ -22,7 +22,7 @@ class QLearningGivens(Givens):
     target: list[list[Number]] = Field(description="target-network outputs Q(s, .; theta^-): rows A, B, ... and a "
                                                   "last row for the terminal state T")
     alpha: float = Field(gt=0, le=1, description="learning rate")
-    gamma: float = Field(gt=0, le=1, description="discount factor")
+    gamma: float = Field(ge=0, le=1, description="discount factor")
     states: list[str] = Field(min_length=3, max_length=3,
                               description="S_0, S_1, S_2 as letters A, B, ...; S_2 may be T (terminal)")
     actions: list[int] = Field(min_length=2, max_length=2, description="A_0, A_1 as action numbers 1, 2, ...")
@@ -45,7 +45,7 @@ class QLearningGivens(Givens):
         return self
 
 
-@generator(id="q_learning", topic="rl", goal="14.4", version=1,
+@generator(id="q_learning", topic="rl", goal="14.4", version=2,
            title="Q-learning updates and the DQN loss with a target network")
 class QLearning(Generator):
     """Two tabular Q-learning updates along an episode (the second uses the first), then the DQN
@@ -136,9 +136,12 @@ class QLearning(Generator):
                 work = None
             else:
                 nrow = table[nxt]
-                y = r + gamma * (nrow[taken] if taken is not None and sarsa else nrow.max())
+                best = s.step(f"max{t}", nrow[taken] if taken is not None and sarsa else nrow.max(),
+                              rf"\max_a Q(S_{{{t + 1}}}, a)", lambda: rf"\max{row(nrow)}",
+                              label=rf"$\max_a Q({S[t + 1]}, a)$")
+                y = r + gamma * best
                 formula = rf"y_{t} = R_{t} + \gamma \max_a Q(S_{{{t + 1}}}, a)"
-                work = lambda: rf"{num(r)} + {num(gamma)} \cdot \max{row(nrow)}"
+                work = lambda: rf"{num(r)} + {num(gamma)} \cdot {par(best)}"
             y = s.step(f"y{t}", y, formula, work, label=f"$y_{t}$")
             d = q_old - y if sign else y - q_old
             d = s.step(f"delta{t}", d, rf"\delta_{t} = y_{t} - Q(S_{t}, A_{t})",
@@ -148,11 +151,12 @@ class QLearning(Generator):
                           lambda: rf"{num(q_old)} + {num(alpha)} \cdot {par(d)}",
                           label=rf"new $Q({S[t]}, a_{at + 1})$", answer=True)
 
-        s.part(rf"The first transition: compute the target $y_0$, the TD error $\delta_0$ and the new "
-               rf"value of $Q({S[0]}, a_{a0 + 1})$.")
+        s.part(rf"The first transition: compute $\max_a Q({S[1]}, a)$, the target $y_0$, the TD error "
+               rf"$\delta_0$ and the new value of $Q({S[0]}, a_{a0 + 1})$.")
         Q[s0, a0] = update(0, s0, a0, r0, s1, Q, a1)
-        s.part(rf"The second transition (with the updated table): compute $y_1$, $\delta_1$ and the new "
-               rf"value of $Q({S[1]}, a_{a1 + 1})$.")
+        s.part(rf"The second transition (with the updated table): compute "
+               + ("" if s2 is None else rf"$\max_a Q({S[2]}, a)$, ")
+               + rf"$y_1$, $\delta_1$ and the new value of $Q({S[1]}, a_{a1 + 1})$.")
         update(1, s1, a1, r1, s2, Q, None)
 
         s.part(r"DQN: compute the targets $(y_0, y_1)$ from the target network, and the loss $L(\theta)$.")

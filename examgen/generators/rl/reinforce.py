@@ -12,11 +12,12 @@ from .._draw import pick
 from .._givens import Number
 from .._maths import softmax
 from .._mistakes import DISCOUNT_IGNORED
+from .._stems import calculator, given_values
 
 
-def _exp_hint(values) -> str:
-    """'$e^{-1} = 0.3679$, $e^{0} = 1$, ...' for the distinct values given."""
-    return ", ".join(f"$e^{{{num(x)}}} = {num(math.exp(x))}$" for x in sorted(set(values)))
+def _exp_values(values) -> list[str]:
+    """'e^{-1} = 0.3679', 'e^{0} = 1', ... for the distinct values given."""
+    return [f"e^{{{num(x)}}} = {num(math.exp(x))}" for x in sorted(set(values))]
 
 
 class ReinforceGivens(Givens):
@@ -26,7 +27,7 @@ class ReinforceGivens(Givens):
     features: list[list[Number]] = Field(min_length=1, max_length=5, description="x(S_t) for t = 0, ..., T-1")
     actions: list[int] = Field(description="A_t for t = 0, ..., T-1, as action numbers 1, 2, ...")
     rewards: list[Number] = Field(description="R_t for t = 0, ..., T-1")
-    gamma: float = Field(1.0, gt=0, le=1)
+    gamma: float = Field(1.0, ge=0, le=1)
     alpha: float = Field(gt=0, le=10, description="learning rate")
     baseline: float = Field(ge=-1000, le=1000, description="baseline b subtracted from every G_t")
 
@@ -45,7 +46,7 @@ class ReinforceGivens(Givens):
         return self
 
 
-@generator(id="reinforce", topic="rl", goal="14.7", version=2,
+@generator(id="reinforce", topic="rl", goal="14.7", version=3,
            title="REINFORCE with a softmax policy, with and without a baseline")
 class Reinforce(Generator):
     """One short episode under a softmax policy with linear preferences: returns, the policy,
@@ -73,9 +74,13 @@ class Reinforce(Generator):
             actions = [int(v * m) + 1 for v in u[2 * m + 2 * T:]]
             gamma = pick(rng, [1.0, 1.0, 0.9, 0.5])
             G = [sum(gamma ** k * r for k, r in enumerate(rewards[t:])) for t in range(T)]
-            baseline = float(round(sum(G) / T)) or pick(rng, [1.0, -1.0])
-            if all(abs(x - baseline) < 1e-9 for x in G):
+            # a baseline that is not 0 and equals no return (G_t - b = 0 would hide the baseline's effect)
+            mean = sum(G) / T
+            fits = [b for b in (float(round(mean)), round(2 * mean) / 2, float(round(mean)) + 1.0)
+                    if b != 0 and all(abs(x - b) > 1e-9 for x in G)]
+            if not fits:
                 continue
+            baseline = fits[0]
             return ReinforceGivens(theta=theta, features=[list(x) for x in X], actions=actions,
                                    rewards=rewards, gamma=gamma, alpha=pick(rng, [0.1, 0.5, 1.0, 0.2]),
                                    baseline=baseline)
@@ -87,7 +92,8 @@ class Reinforce(Generator):
         steps = "\n".join(f"- $t = {t}$: $x(S_{t}) = {row(x)}$, $A_{t} = a_{a}$, $R_{t} = {num(r)}$"
                           for t, (x, a, r) in enumerate(zip(g.features, g.actions, g.rewards)))
         thetas = ", ".join(f"\\theta_{j + 1} = {row(th)}" for j, th in enumerate(g.theta))
-        hint = f" You may use {_exp_hint(h.ravel().tolist())}." if integer and len(set(h.ravel())) <= 7 else ""
+        hint = " " + (given_values(_exp_values(h.ravel().tolist())) if integer and len(set(h.ravel())) <= 7
+                      else calculator("the exponentials"))
         return (
             f"A policy over the actions ${', '.join(f'a_{j}' for j in range(1, m + 1))}$ is a softmax of linear "
             r"preferences $h(s, a_j) = \theta_j^T x(s)$ of the state's feature vector $x(s)$:"

@@ -1,7 +1,5 @@
 """Value iteration on a grid world and the greedy policy."""
 
-from functools import lru_cache
-
 import numpy as np
 from pydantic import Field, model_validator
 
@@ -12,29 +10,7 @@ from ...steps import Steps
 from .._draw import pick
 from .._givens import Number
 from .._mistakes import DISCOUNT_IGNORED, IN_PLACE_SWEEP, TERMINAL_UPDATED
-from ._grid import MOVE_NAMES, MOVES
-
-Cell = tuple[int, int]
-
-
-@lru_cache(maxsize=None)
-def _destinations(rows: int, cols: int) -> np.ndarray:
-    """``d[m, r, c]``: the flat index of the cell that move ``m`` (up, down, left, right) leads to
-    from s[r, c]; a move off the grid stays in s[r, c]."""
-    d = np.empty((4, rows, cols), dtype=np.intp)
-    for m, (dr, dc) in enumerate(MOVES):
-        for r in range(rows):
-            for c in range(cols):
-                rr, cc = r + dr, c + dc
-                d[m, r, c] = rr * cols + cc if 0 <= rr < rows and 0 <= cc < cols else r * cols + c
-    d.flags.writeable = False
-    return d
-
-
-def neighbours(a: np.ndarray) -> np.ndarray:
-    """``out[m, r, c]``: the entry of ``a`` at the cell that move ``m`` (up, down, left, right) leads
-    to from s[r, c]."""
-    return a.ravel()[_destinations(*a.shape)]
+from ._grid import MOVE_NAMES, MOVES, Cell, neighbours
 
 
 def lookahead(v: np.ndarray, rewards: np.ndarray, gamma: float) -> np.ndarray:
@@ -63,6 +39,14 @@ def optimality_sweep(v: np.ndarray, terminal: np.ndarray, rewards: np.ndarray, g
     return new
 
 
+TIE = 1e-9  # moves whose R(s') + gamma v(s') are this close are equally good
+
+
+def best_moves(q: np.ndarray) -> list[str]:
+    """The moves (in the order up, down, left, right) whose value ``q[m]`` is the largest."""
+    return [m for m, x in zip(MOVE_NAMES, q) if x >= q.max() - TIE]
+
+
 def _margins(q: np.ndarray) -> np.ndarray:
     """Per cell: how much the best move beats the second best."""
     top = np.sort(q, axis=0)
@@ -74,8 +58,8 @@ class ValueIterationGivens(Givens):
     cols: int = Field(ge=2, le=5)
     terminals: list[Cell] = Field(min_length=1, description="terminal cells [row, col]")
     rewards: list[list[Number]] = Field(description="reward for a move that ends in each cell (rows x cols)")
-    gamma: float = Field(1.0, gt=0, le=1)
-    sweeps: int = Field(2, ge=1, le=3, description="number of synchronous sweeps K")
+    gamma: float = Field(1.0, ge=0, le=1)
+    sweeps: int = Field(2, ge=1, le=10, description="number of synchronous sweeps K")
     cells: list[Cell] = Field(min_length=1, max_length=4, description="cells whose greedy action is asked")
 
     @model_validator(mode="after")
@@ -90,12 +74,9 @@ class ValueIterationGivens(Givens):
             raise ValueError("every cell is terminal")
         if len(set(map(tuple, self.cells))) != len(self.cells):
             raise ValueError("a cell is asked twice")
-        margins = _margins(lookahead(self.values()[-1], np.array(self.rewards, dtype=float), self.gamma))
         for r, c in self.cells:
             if (r, c) in term:
                 raise ValueError(f"the asked cell [{r}, {c}] is terminal")
-            if margins[r, c] < 1e-9:
-                raise ValueError(f"two actions tie for the best in cell [{r}, {c}]: the greedy action is not unique")
         return self
 
     def terminal_mask(self) -> np.ndarray:
@@ -103,6 +84,11 @@ class ValueIterationGivens(Givens):
         for r, c in self.terminals:
             mask[r, c] = True
         return mask
+
+    def ties(self) -> bool:
+        """Do several moves tie for the best in an asked cell (each of them is then right)?"""
+        margins = _margins(lookahead(self.values()[-1], np.array(self.rewards, dtype=float), self.gamma))
+        return any(margins[r, c] < TIE for r, c in self.cells)
 
     def values(self) -> list[np.ndarray]:
         """v_0, ..., v_K (the reference values)."""
@@ -181,7 +167,9 @@ class ValueIteration(Generator):
             f"where $s'_a$ is the cell the move $a$ leads to. After $K = {g.sweeps}$ "
             f"sweep{'s' if g.sweeps > 1 else ''} "
             r"the agent acts greedily: $\pi(s) = \mathrm{argmax}_a \left[ R(s'_a) + \gamma\, v_K(s'_a) \right]$ "
-            "(in the asked cells the best move is unique). Give values to 3 decimals."
+            + ("(where several moves tie for the best, each of them is a right answer). " if g.ties() else
+               "(in the asked cells the best move is unique). ")
+            + "Give values to 3 decimals."
         )
 
     def figure(self, g):
@@ -213,12 +201,12 @@ class ValueIteration(Generator):
         q_all = lookahead(v, rewards, gamma)
         choose = gamma * neighbours(v) if ignore_reward else q_all
         for r, c in g.cells:
-            best = MOVE_NAMES[int(np.argmax(choose[:, r, c]))]
+            best = best_moves(choose[:, r, c])
             shown_q = q_all[:, r, c]
-            s.step(f"pi_{r}_{c}", best,
+            s.step(f"pi_{r}_{c}", best[0],
                    rf"\pi(s[{r},{c}]) = \mathrm{{argmax}}_a \left[ R(s'_a) + \gamma\, v_{K}(s'_a) \right]",
                    lambda: r",\ ".join(rf"\text{{{m}}}: {num(x)}" for m, x in zip(MOVE_NAMES, shown_q)),
-                   label=f"$\\pi(s[{r},{c}])$", options=list(MOVE_NAMES), answer=True)
+                   label=f"$\\pi(s[{r},{c}])$", options=list(MOVE_NAMES), answer=True, alternatives=best[1:])
 
     @staticmethod
     def _work(prev: np.ndarray, rewards: np.ndarray, gamma: float, k: int, cell) -> str:
