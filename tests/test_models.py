@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 import examgen
-from examgen.model import SCHEMAS, AnswerSheet, Exam, GradeReport
+from examgen.model import SCHEMAS, AnswerSheet, Exam, GivensFile, GradeReport
 from examgen.topics import TOPICS, topic
 
 
@@ -67,11 +67,13 @@ def test_answers_template_names_every_asked_step_with_empty_values():
 @lru_cache(maxsize=None)
 def _real_files() -> dict[str, list[str]]:
     """Real files of each kind, as examgen writes them: an exam, its key and empty answers, the
-    reports of both."""
+    reports of both, givens files of its questions. A new kind of file in SCHEMAS needs an entry."""
     exam = examgen.generate(topics=["rl", "cnn", "training"], seed=3)
     key, empty = examgen.answer_sheet(exam, key=True), examgen.answer_sheet(exam)
+    givens = [GivensFile(generator=q.generator, givens=q.givens).model_dump_json() for q in exam.questions[:3]]
     return {"exam": [exam.model_dump_json()], "answers": [key.model_dump_json(), empty.model_dump_json()],
-            "report": [examgen.grade(key, exam).model_dump_json(), examgen.grade(empty, exam).model_dump_json()]}
+            "report": [examgen.grade(key, exam).model_dump_json(), examgen.grade(empty, exam).model_dump_json()],
+            "givens": givens}
 
 
 def _broken(doc: dict, schema: dict, which: str):
@@ -85,6 +87,8 @@ def _broken(doc: dict, schema: dict, which: str):
         for field in item_schema["required"]:
             first = {k: v for k, v in doc["questions"][0].items() if k != field}
             yield f"questions[0] without {field}", {**doc, "questions": [first] + doc["questions"][1:]}
+    if "givens" in doc:
+        yield "givens that are not a name -> value map", {**doc, "givens": [1, 2]}
     if "answers" in doc:
         yield "an answer that is not part -> step -> value", {**doc, "answers": {"q1": "3"}}
 
