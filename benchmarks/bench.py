@@ -12,7 +12,9 @@ solutions) under 1 s from a cold CLI, a class of 300 students' PDFs with solutio
 grading a class of 300 sheets of a 20-question exam (``grade --class``: gradebook, feedback pages,
 item analysis) under 10 s from a cold CLI. ``--variants`` measures what equal variants cost: the
 candidates each variant draws to match its question's structure, per generator.
-Each line says whether its target is met.
+For formulas: comparing a parsed answer under 1 ms, reading a text again under 0.1 ms, and any
+hostile input refused under 50 ms (a formula) or 0.5 s (a number or an array).
+Each line says whether its target is met. (The tests count work instead of timing it.)
 
 Cold runs are separate processes with Python's bytecode cache allowed (as after an installation)
 and one warm-up run first, so they measure start-up, not compiling the sources.
@@ -102,6 +104,54 @@ def reference_loop() -> float:
             total += i * i
         best = min(best, time.process_time() - start)
     return best
+
+
+HOSTILE_FORMULAS = ["(" * 100 + "x" + ")" * 100, "exp(" * 40 + "x" + ")" * 40, "-" * 200 + "x", "9**9**9**9",
+                    "x" * 1_000_000, "(" * 10_000 + ")" * 10_000]
+HOSTILE_ARRAYS = ["x" * 1_000_000, "[" * 10_000 + "1" + "]" * 10_000, "9" * 5000, "1e" + "9" * 400, "1" + ",1" * 100_000]
+
+
+def best_time(fn, runs: int = 5) -> float:
+    """The fastest of ``runs`` calls, in seconds (an exception from ``fn`` counts as done)."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        try:
+            fn()
+        except Exception:
+            pass
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def formulas() -> bool:
+    """Formula grading after parsing, a cached re-read, and the worst hostile input; True when on target."""
+    from examgen import kinds
+    from examgen.kinds import formula, parse
+    from examgen.model import Step
+
+    vs = ["a", "y", "x"]
+    ref = kinds.of("expression").reference(Step(name="d", label="d", kind="expression", value="(a-y)*a*(1-a)*x",
+                                                variables=vs))
+    answers = [formula.parse_expression(f"(a-y)*a*(1-a)*x + {k}*0", vs) for k in range(500)]
+    compare = best_time(lambda: [formula.equivalent(a, ref, vs) for a in answers]) / len(answers)
+    formula.parse_expression("(a-y)*a*(1-a)*x", vs)
+    reread = best_time(lambda: [formula.parse_expression("(a-y)*a*(1-a)*x", vs) for _ in range(1000)]) / 1000
+
+    def refuse_formula(text):
+        formula._parse_cached.cache_clear()
+        formula.parse_expression(text, ["s", "z", "a", "y", "x", "p"])
+
+    worst_formula = max(best_time(lambda: refuse_formula(t)) for t in HOSTILE_FORMULAS)
+    worst_array = max(max(best_time(lambda: parse.number(t)), best_time(lambda: parse.array(t, [2, 2])))
+                      for t in HOSTILE_ARRAYS)
+    checks = [("comparing a parsed formula", compare, 1e-3), ("reading a formula text again", reread, 1e-4),
+              ("worst hostile formula refused", worst_formula, 0.05),
+              ("worst hostile number/array refused", worst_array, 0.5)]
+    for what, seconds, target in checks:
+        print(f"{what}: {seconds * 1e6:,.1f} µs (target < {target * 1e6:,.0f} µs: "
+              f"{'met' if seconds < target else 'NOT met'})")
+    return all(seconds < target for _, seconds, target in checks)
 
 
 def throughput(secs: float) -> bool:
@@ -212,6 +262,7 @@ def main() -> int:
 
     if not args.startup_only:
         ok &= throughput(secs)
+        ok &= formulas()
 
     exe = shutil.which("examgen") or str(Path(sys.executable).with_name("examgen"))
     runs = 3 if args.quick else 7

@@ -24,6 +24,7 @@ examgen wrote and nobody changed (an ``answers.json`` someone filled in is kept)
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -165,11 +166,23 @@ def outline(exam: Exam) -> list[OutlineQuestion]:
         for q in exam.questions]
 
 
+def _clean_processes():
+    """Worker processes that start from a fresh interpreter (a fork server; spawn where there is
+    none). A plain fork would copy this process's typesetting threads' held locks: once a process
+    has typeset a PDF (``write_exam``, then ``build_class``), its forked workers hang for ever."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["examgen.output"])  # imported once, then forked per worker
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def build_class(spec: ExamSpec, students: list[ClassStudent], out: Path, secret: bytes,
                 formats: tuple[str, ...] = FORMATS, force: bool = False, jobs: int | None = None,
                 progress: Callable[[int], None] | None = None) -> Written:
     """A keyed variant of ``spec`` per student, built in parallel on ``jobs`` processes (default:
-    all cores), written all or nothing."""
+    all cores), written all or nothing. The workers start from a fresh interpreter, so a script
+    calling this needs the usual ``if __name__ == "__main__":`` guard."""
     base = spec.model_copy(update={"variant": None, "keyed": True})
     codes = {s.id: variant_code(secret, spec.seed, s.id) for s in students}
     if len(set(codes.values())) != len(codes):
@@ -184,7 +197,7 @@ def build_class(spec: ExamSpec, students: list[ClassStudent], out: Path, secret:
     about: dict[int, ClassRecord] = {}
     merger = PdfMerger() if "pdf" in formats else None
     with plan.staging() as stage:
-        pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+        pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=_clean_processes())
         try:
             futures = {}
             for i, s in enumerate(students):

@@ -1,10 +1,17 @@
-"""Shared test helpers. ORACLE_SEEDS (default 200) sets how many seeds the oracle tests use."""
+"""Shared test helpers. ORACLE_SEEDS (default 200) sets how many seeds the oracle tests use.
+
+With the environment variable ``CI`` set, a test that needs a missing tool or module
+(:func:`needs_tool`, :func:`needs_module`) fails instead of being skipped."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -123,10 +130,15 @@ def values(gid: str, givens: dict) -> dict:
     return {s.name: s.value for s in solve(gid, givens).steps}
 
 
-def close(actual, expected, tol=1e-9):
-    """Oracle comparison: same shape (after flattening), within ``tol`` absolute and relative."""
+def close(actual, expected, tol=1e-9, msg=""):
+    """Oracle comparison: same shape (after flattening), within ``tol`` absolute and relative.
+    ``expected`` may be a torch tensor; ``msg`` (e.g. ``f"seed {q.seed}"``) starts the failure
+    message, so that a disagreement names the question to reproduce it with."""
+    if hasattr(expected, "detach"):  # a torch tensor (no torch import here)
+        expected = expected.detach().cpu().numpy()
     np.testing.assert_allclose(np.ravel(np.asarray(actual, dtype=float)),
-                               np.ravel(np.asarray(expected, dtype=float)), rtol=tol, atol=tol)
+                               np.ravel(np.asarray(expected, dtype=float)), rtol=tol, atol=tol,
+                               err_msg=str(msg))
 
 
 def questions(gid, seeds=SEEDS):
@@ -138,15 +150,103 @@ def questions(gid, seeds=SEEDS):
 
 
 def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real ``examgen`` command as a subprocess."""
+    """Run the real, installed ``examgen`` command as a subprocess (for the few tests that need a
+    fresh process: the script starts, nothing imports torch, a new process gives the same exam)."""
     exe = Path(sys.executable).with_name("examgen")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "examgen.cli"]
-    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, input=input, timeout=120)
+    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, input=input, timeout=300)
+
+
+@dataclass
+class CliResult:
+    """What a command run in-process left: the same fields as ``subprocess.CompletedProcess``."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke_cli(*args: str, input: str | None = None) -> CliResult:
+    """Run ``examgen ARGS`` in this process with click's CliRunner, in the current directory.
+    An exception the command lets escape fails the test with its traceback (the real command
+    would print one)."""
+    from click.testing import CliRunner
+
+    from examgen.cli import main
+
+    r = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return CliResult(r.exit_code, r.stdout, r.stderr)
 
 
 @pytest.fixture
-def cli(tmp_path):
+def cli(tmp_path, monkeypatch):
+    """``cli(*args)``: the command run in-process in a fresh folder ``cli.cwd``."""
+    monkeypatch.chdir(tmp_path)
+
     def run(*args, input=None):
-        return run_cli(*args, cwd=tmp_path, input=input)
+        return invoke_cli(*args, input=input)
     run.cwd = tmp_path
     return run
+
+
+# --- work that can be counted (never time: a shared machine's load varies) ------------------------
+
+@dataclass
+class Lines:
+    count: int = 0
+
+
+@contextmanager
+def lines_run():
+    """Counts the Python lines executed inside the block (``sys.settrace``): a measure of work that,
+    unlike elapsed time, does not depend on the machine's load. Work done in C is not counted."""
+    lines = Lines()
+
+    def trace(frame, event, arg):
+        if event == "line":
+            lines.count += 1
+        return trace
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        yield lines
+    finally:
+        sys.settrace(previous)
+
+
+# --- tools and modules a test needs ------------------------------------------------------------
+
+def _missing(what: str) -> None:
+    """Skip the test, or fail it when CI is set (CI must have everything: tools/test.sh installs it)."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"{what} (CI is set, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(what, allow_module_level=True)
+
+
+# The system tools tests may ask for: name -> (Debian package, programs). tools/test.sh installs
+# every package named here (tests/test_repo.py checks it).
+TOOLS = {
+    "chromium": ("chromium", ("chromium", "chromium-browser")),
+    "pdftoppm": ("poppler-utils", ("pdftoppm",)),
+}
+
+
+def needs_tool(name: str) -> str:
+    """The path of a system tool named in TOOLS (``"pdftoppm"``, ``"chromium"``); a missing one skips
+    the test, or fails it when CI is set. Playwright tests launch Debian's Chromium with
+    ``executable_path=needs_tool("chromium")``. A new tool goes into TOOLS and tools/test.sh."""
+    package, programs = TOOLS[name]
+    for exe in programs:
+        path = shutil.which(exe)
+        if path:
+            return path
+    _missing(f"{name} is not installed (Debian package {package}; bash tools/test.sh installs it)")
+
+
+def needs_module(name: str):
+    """``import name``; a missing module skips the test (or the whole module, at module level), or
+    fails it when CI is set: ``torch = needs_module("torch")``."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        _missing(f"the Python module {name} is not installed (pip install -e '.[test]' installs it)")

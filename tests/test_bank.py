@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 
 import pytest
@@ -12,7 +13,7 @@ from examgen.grading.mark import grade_question
 from examgen.resources import data_dir
 from examgen.topics import TOPICS
 
-from .conftest import run_cli
+from .conftest import invoke_cli
 
 FILES = sorted(data_dir("question_bank").glob("*.yaml"))
 
@@ -49,10 +50,10 @@ def test_coverage_every_goal_two_items_every_lecture_ten():
 
 
 def test_bank_check_command():
-    r = run_cli("bank", "check")
+    r = invoke_cli("bank", "check")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "items valid" in r.stdout and "no duplicates" in r.stdout
-    r = run_cli("list", "--concepts")
+    r = invoke_cli("list", "--concepts")
     assert r.returncode == 0 and "05 cnn" in r.stdout
 
 
@@ -69,7 +70,7 @@ def test_bank_check_reports_file_item_and_field(tmp_path):
               - {text: A, correct: true}
               - {text: B, correct: true}
         """))
-    r = run_cli("bank", "check", "--dir", str(tmp_path))
+    r = invoke_cli("bank", "check", "--dir", str(tmp_path))
     assert r.returncode == 1 and "05-broken.yaml" in r.stderr and "two-right" in r.stderr
     assert "exactly one correct option, has 2" in r.stderr and "Traceback" not in r.stderr
 
@@ -128,9 +129,10 @@ def small_bank(tmp_path, monkeypatch):
 
 
 def _question(gen, item_id, seed=0):
-    from examgen.generators.concepts import question_for
-
-    return question_for(gen, item_id, seed, "q1")
+    """The ``seed``-th drawn question (counting from 0) that asks ``item_id``: through the registry's
+    generator only, as an exam draws it."""
+    asking = (q for q in map(gen.generate, itertools.count()) if q.givens["item"] == item_id)
+    return next(itertools.islice(asking, seed, None))
 
 
 def _grade(q, answer):

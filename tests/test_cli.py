@@ -1,10 +1,15 @@
-"""The real ``examgen`` command, run as a subprocess: make, grade, solve, list, schema, help,
-and the bad-input cases (one-line errors naming file and field, never a traceback)."""
+"""The ``examgen`` command: make, grade, solve, list, schema, help, and the bad-input cases
+(one-line errors naming file and field, never a traceback).
+
+The command logic runs in-process with click's CliRunner (the ``cli`` fixture). A few tests run
+the real installed script in a fresh process (they are marked slow): the script starts and a
+fresh process makes the same exam, ``make`` and ``grade`` never import torch."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,16 +18,28 @@ import pytest
 
 from examgen.model import AnswerSheet, Exam, GradeReport, Question
 
+from .conftest import invoke_cli, needs_module, run_cli
+
+EXAM_FILES = ("exam.json", "exam.html", "solutions.html", "answers.json", "key.json")
+
 
 def _no_traceback(result):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-@pytest.fixture
-def made(cli):
-    r = cli("make", "--topics", "rl,cnn", "--seed", "7", "--out", "ex")
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One exam (rl and cnn, seed 7, HTML only), made once for the module."""
+    out = tmp_path_factory.mktemp("built") / "ex"
+    r = invoke_cli("make", "--topics", "rl,cnn", "--seed", "7", "--format", "html", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    return cli.cwd / "ex"
+    return out
+
+
+@pytest.fixture
+def made(cli, built):
+    """The module's exam, copied to ex/ in this test's folder (a test may change its copy)."""
+    return shutil.copytree(built, cli.cwd / "ex")
 
 
 def test_help_for_every_command(cli):
@@ -33,7 +50,7 @@ def test_help_for_every_command(cli):
 
 
 def test_make_writes_the_five_files(cli, made):
-    for name in ("exam.json", "exam.html", "solutions.html", "answers.json", "key.json"):
+    for name in EXAM_FILES:
         assert (made / name).stat().st_size > 0
     exam = Exam.model_validate_json((made / "exam.json").read_text())
     assert exam.spec.seed == 7 and exam.spec.topics == ["rl", "cnn"]
@@ -41,7 +58,7 @@ def test_make_writes_the_five_files(cli, made):
 
 
 def test_make_by_lecture_numbers_and_default_seed(cli):
-    r = cli("make", "--topics", "14,05")
+    r = cli("make", "--topics", "14,05", "--format", "html")
     assert r.returncode == 0, r.stderr
     seed = r.stdout.split()[1]
     exam = Exam.model_validate_json((cli.cwd / f"exam-{seed}" / "exam.json").read_text())
@@ -49,7 +66,7 @@ def test_make_by_lecture_numbers_and_default_seed(cli):
 
 
 def test_make_refuses_to_overwrite_and_force_keeps_filled_answers(cli, made):
-    r = cli("make", "--topics", "rl", "--seed", "8", "--out", "ex")
+    r = cli("make", "--topics", "rl", "--seed", "8", "--format", "html", "--out", "ex")
     assert r.returncode == 1 and "already exist" in r.stderr and "--force" in r.stderr
     answers = json.loads((made / "answers.json").read_text())
     q = next(iter(answers["answers"]))
@@ -57,7 +74,7 @@ def test_make_refuses_to_overwrite_and_force_keeps_filled_answers(cli, made):
     s = next(iter(answers["answers"][q][p]))
     answers["answers"][q][p][s] = "-1"
     (made / "answers.json").write_text(json.dumps(answers))
-    r = cli("make", "--topics", "rl", "--seed", "8", "--out", "ex", "--force")
+    r = cli("make", "--topics", "rl", "--seed", "8", "--format", "html", "--out", "ex", "--force")
     assert r.returncode == 0 and "kept" in r.stdout
     assert json.loads((made / "answers.json").read_text())["answers"][q][p][s] == "-1"
 
@@ -144,7 +161,7 @@ def test_whole_file_problems_are_one_line_errors(cli, made, content, message):
 
 
 def test_answers_for_another_exam(cli, made):
-    r = cli("make", "--topics", "rl", "--seed", "99", "--out", "other")
+    r = cli("make", "--topics", "rl", "--seed", "99", "--format", "html", "--out", "other")
     assert r.returncode == 0
     r = cli("grade", "other/key.json", "--exam", "ex/exam.json")
     _no_traceback(r)
@@ -212,7 +229,18 @@ def test_schema(cli, which):
     assert r.returncode == 0 and json.loads(r.stdout)["type"] == "object"
 
 
+@pytest.mark.slow
+def test_the_installed_command_starts_and_a_fresh_process_makes_the_same_exam(built, tmp_path):
+    r = run_cli("make", "--topics", "rl,cnn", "--seed", "7", "--format", "html", "--out", "again", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "seed 7" in r.stdout
+    for name in EXAM_FILES:
+        assert (tmp_path / "again" / name).read_bytes() == (built / name).read_bytes(), name
+
+
+@pytest.mark.slow
 def test_make_and_grade_never_import_torch(tmp_path):
+    """The default ``make`` (HTML and PDF) and ``grade``, in a fresh interpreter."""
     code = """
 import sys
 from examgen.cli import main
@@ -226,10 +254,11 @@ web = sorted(m for m in ("fastapi", "uvicorn", "starlette", "fsrs") if m in sys.
 assert not web, f"the web stack was imported: {web}"
 print("ok")
 """
-    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.stdout.strip().endswith("ok"), r.stderr
 
 
+@pytest.mark.slow
 def test_make_pdf_only_and_bad_format(cli):
     r = cli("make", "--topics", "rl", "--seed", "3", "--format", "pdf", "--out", "p")
     assert r.returncode == 0, r.stderr
@@ -239,7 +268,11 @@ def test_make_pdf_only_and_bad_format(cli):
     assert r.returncode == 1 and "unknown format docx" in r.stderr
 
 
+@pytest.mark.slow
 def test_make_a_variant_per_student(cli):
+    from examgen.render.pdf import typeset
+
+    typeset("This process has typeset a PDF before: the class's workers must not be forks of it.")
     (cli.cwd / "roster.csv").write_text("id,name\ns1,Ada Lovelace\ns2,Alan Turing\n")
     r = cli("make", "--topics", "rl,cnn", "--seed", "4", "--students", "roster.csv", "--out", "class", "--jobs", "2")
     assert r.returncode == 0, r.stderr
@@ -270,6 +303,7 @@ def test_make_a_variant_per_student(cli):
         assert report.score == report.points
 
 
+@pytest.mark.slow
 def test_rebuilding_a_class_keeps_answers_students_wrote(cli):
     (cli.cwd / "roster.csv").write_text("id,name\ns1,Ada\ns2,Alan\n")
     args = ("make", "--topics", "rl", "--seed", "4", "--format", "html", "--students", "roster.csv", "--out", "c")
@@ -307,7 +341,7 @@ def test_bad_rosters(cli, roster, message):
                                     "09,10,11,12,13,14,15",
                                     "detection,visualization,rnn,unsupervised,gan,rl,beyond"])
 def test_every_lecture_makes_an_exam_whose_key_gets_full_marks(cli, topics):
-    pytest.importorskip("torch")  # lecture 04's autograd_trace computes its answers with PyTorch
+    needs_module("torch")  # lecture 04's autograd_trace computes its answers with PyTorch
     r = cli("make", "--topics", topics, "--seed", "21", "--format", "html", "--out", "e")
     assert r.returncode == 0, r.stderr
     exam = Exam.model_validate_json((cli.cwd / "e" / "exam.json").read_text())

@@ -16,6 +16,8 @@ from examgen import export
 
 from .export_support import close, expected, variants
 
+pytestmark = pytest.mark.slow  # every generator's variants exported and read back
+
 Q = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
 

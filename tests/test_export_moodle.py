@@ -25,6 +25,8 @@ from examgen import export
 
 from .export_support import close, expected, variants
 
+pytestmark = pytest.mark.slow  # every generator's variants exported and read back
+
 # question_bank::fraction_options_full(), in percent, as Moodle's source lists them
 MOODLE_FRACTIONS = [100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667,
                     14.28571, 12.5, 11.11111, 10, 5, 0]

@@ -23,6 +23,8 @@ from examgen.policy import NEAR_MISS
 
 from .export_support import XSD, close, expected, variants
 
+pytestmark = pytest.mark.slow  # every generator's variants exported and read back
+
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
 CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
 

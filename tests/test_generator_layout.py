@@ -58,11 +58,13 @@ def _imported_after(code: str) -> set[str]:
     return set(r.stdout.splitlines()[-1].split())
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_by_topic_imports_only_that_topics_package():
     code = "from examgen import registry; assert registry.by_topic('rl', concepts=False)\n"
     assert _imported_after(code) == {"rl"}
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_get_imports_only_that_generators_file():
     code = ("import sys; from examgen import registry; registry.get('adam').generate(1)\n"
             "assert not [m for m in sys.modules if m.startswith('examgen.generators.training.')\n"
@@ -70,6 +72,7 @@ def test_get_imports_only_that_generators_file():
     assert _imported_after(code) == {"training"}
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_make_for_two_topics_imports_only_their_generators(tmp_path):
     code = textwrap.dedent(f"""
         import os

@@ -9,30 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from examgen import registry, solve
+from examgen import solve
 from examgen.grading.mark import grade_question
 from examgen.registry import GivenError
 
-from .conftest import SEEDS, grade, key_answers, status, values
-
-IDS = ["classification_metrics", "overlap_metrics", "average_precision", "detection_label", "upsampling",
-       "saliency", "class_activation_map", "fgsm"]
-
+from .conftest import grade, key_answers, status, values
 
 def sigmoid(z):
     return 1 / (1 + math.exp(-z))
-
-
-@pytest.mark.parametrize("gid", IDS)
-def test_drawn_givens_validate_and_round_trip(gid):
-    """The draws skip pydantic validation (model_construct) for speed: every drawn question's givens
-    must still pass the validators unchanged and give the same question."""
-    gen = registry.get(gid)
-    for seed in SEEDS:
-        q = gen.generate(seed)
-        again = gen.Givens.model_validate(q.givens)
-        assert again.model_dump(mode="json") == q.givens, seed
-        assert gen.build(again, seed=seed) == q, seed
 
 
 @pytest.mark.parametrize("gid, givens", [

@@ -425,9 +425,3 @@ def test_vae_latent_log_variances_by_hand():
     assert status(r, "z_a")[0] == "follow_through"
     with pytest.raises(GivenError, match="exactly one of sigma_a and logvar_a"):
         registry.get("vae_latent").givens({**VL, "logvar_a": [0, 0]})
-
-
-def test_every_generator_here_has_hand_cases():
-    tested = {"sne", "autoencoder", "vae_latent", "discounted_return", "q_learning", "epsilon_greedy",
-              "value_iteration", "reinforce"}
-    assert tested <= {g.id for g in registry.all_generators()}

@@ -91,6 +91,7 @@ def every_formula() -> set[str]:
     return out
 
 
+@pytest.mark.slow  # typesets every formula
 def test_every_formula_examgen_emits_converts_and_compiles():
     import typst
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import pytest
+from pydantic import ValidationError
 
 import examgen
-from examgen.model import SCHEMAS, AnswerSheet, Exam, GradeReport
+from examgen.model import SCHEMAS, AnswerSheet, Exam, GivensFile, GradeReport
 from examgen.topics import TOPICS, topic
 
 
@@ -62,7 +64,51 @@ def test_answers_template_names_every_asked_step_with_empty_values():
     assert sheet.exam_id == exam.id and sheet.spec == exam.spec
 
 
+@lru_cache(maxsize=None)
+def _real_files() -> dict[str, list[str]]:
+    """Real files of each kind, as examgen writes them: an exam, its key and empty answers, the
+    reports of both, givens files of its questions. A new kind of file in SCHEMAS needs an entry."""
+    exam = examgen.generate(topics=["rl", "cnn", "training"], seed=3)
+    key, empty = examgen.answer_sheet(exam, key=True), examgen.answer_sheet(exam)
+    givens = [GivensFile(generator=q.generator, givens=q.givens).model_dump_json() for q in exam.questions[:3]]
+    return {"exam": [exam.model_dump_json()], "answers": [key.model_dump_json(), empty.model_dump_json()],
+            "report": [examgen.grade(key, exam).model_dump_json(), examgen.grade(empty, exam).model_dump_json()],
+            "givens": givens}
+
+
+def _broken(doc: dict, schema: dict, which: str):
+    """Variants of a valid document that break the schema: (what, document)."""
+    for field in schema["required"]:
+        yield f"without {field}", {k: v for k, v in doc.items() if k != field}
+    other = next(w for w in SCHEMAS if w != which)
+    yield "another file's format", {**doc, "format": SCHEMAS[other].model_fields["format"].default}
+    if doc.get("questions"):  # a nested object, reached through a $ref
+        item_schema = schema["$defs"][schema["properties"]["questions"]["items"]["$ref"].split("/")[-1]]
+        for field in item_schema["required"]:
+            first = {k: v for k, v in doc["questions"][0].items() if k != field}
+            yield f"questions[0] without {field}", {**doc, "questions": [first] + doc["questions"][1:]}
+    if "givens" in doc:
+        yield "givens that are not a name -> value map", {**doc, "givens": [1, 2]}
+    if "answers" in doc:
+        yield "an answer that is not part -> step -> value", {**doc, "answers": {"q1": "3"}}
+
+
 @pytest.mark.parametrize("which", sorted(SCHEMAS))
 def test_json_schemas(which):
+    """The published schema (``examgen schema WHICH``) is a valid JSON Schema, accepts the files
+    examgen writes, and refuses broken ones, as the loader does."""
+    from jsonschema import Draft202012Validator
+
     schema = SCHEMAS[which].model_json_schema()
-    assert schema["type"] == "object" and "properties" in schema
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    for text in _real_files()[which]:
+        doc = json.loads(text)
+        errors = [e.message for e in validator.iter_errors(doc)]
+        assert not errors, errors[:3]
+        broken = list(_broken(doc, schema, which))
+        assert len(broken) >= 4
+        for what, bad in broken:
+            assert not validator.is_valid(bad), f"the {which} schema accepts a file {what}"
+            with pytest.raises(ValidationError):
+                SCHEMAS[which].model_validate(bad)

@@ -12,10 +12,14 @@ import subprocess
 import sys
 from urllib.parse import urlencode
 
+import pytest
+
 from examgen import tutor
 from examgen.practice.store import History
 
 from .conftest import key_answers
+
+pytestmark = pytest.mark.slow  # the real server in its own process
 
 
 def test_a_marked_answer_survives_killing_the_server(tmp_path):

@@ -1,4 +1,5 @@
-"""Rendering checks that look: HTML and PDF for every generator, pages as pictures, a real browser."""
+"""Rendering checks that look: HTML and PDF for every generator, pages as pictures, a real browser.
+The tests that typeset PDFs or start Chromium are marked slow."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import html
 import io
 import json
 import re
-import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from functools import lru_cache
 
 import numpy as np
@@ -17,7 +18,10 @@ import examgen
 from examgen import registry
 from examgen.fmt import num
 from examgen.render.html import exam_html, solutions_html
+from examgen.registry import Generator
 from examgen.render.pdf import exam_pdf, solutions_pdf
+
+from .conftest import needs_module, needs_tool
 
 LATEX_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
 LAYOUT_ATTRIBUTE = re.compile(r'\b(width|height|lspace|rspace|linethickness|x|y|x1|y1|x2|y2|cx|cy|r|rx|'
@@ -49,6 +53,7 @@ def test_html_has_no_raw_latex(seed):
         assert not leaks, leaks[:10]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12])
 def test_pdfs_have_the_questions_and_no_raw_latex(seed):
     exam = every_generator_exam(seed)
@@ -104,13 +109,14 @@ def test_exam_html_holds_no_key_data():
         assert "Worked solutions" not in page and "solution" not in visible_text(page).lower()
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+@pytest.mark.slow
 def test_pdf_pages_as_pictures_are_not_blank(tmp_path):
+    pdftoppm = needs_tool("pdftoppm")
     exam = examgen.generate(topics=["rl", "cnn", "training"], seed=5)
     for name, data in (("exam", exam_pdf(exam)), ("solutions", solutions_pdf(exam))):
         path = tmp_path / f"{name}.pdf"
         path.write_bytes(data)
-        subprocess.run(["pdftoppm", "-gray", "-r", "30", str(path), str(tmp_path / name)], check=True)
+        subprocess.run([pdftoppm, "-gray", "-r", "30", str(path), str(tmp_path / name)], check=True)
         pages = sorted(tmp_path.glob(f"{name}-*.pgm"))
         assert pages
         for page in pages:
@@ -125,18 +131,17 @@ def _ink(pgm: bytes) -> float:
     return float(np.mean(pixels < 200))
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def _chromium(*args):
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    return subprocess.run([needs_tool("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
                            "--disable-quic", *args], capture_output=True, timeout=120)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+@pytest.mark.slow
 def test_chromium_renders_the_exam_math(tmp_path):
     from PIL import Image
+
+    needs_tool("chromium")
 
     exam = examgen.generate(topics=["training", "unsupervised"], seed=3)
     page = tmp_path / "exam.html"
@@ -154,21 +159,26 @@ def test_chromium_renders_the_exam_math(tmp_path):
     assert "μ" in text or "σ" in text or "𝜇" in text or "𝜎" in text, "Greek letters did not render"
 
 
-FIGURED = ["backprop", "dense_forward", "bellman", "value_iteration", "conv2d_values", "pooling_values",
-           "upsampling", "conv_output", "receptive_field", "overlap_metrics", "detection_label",
-           "rnn_forward", "autograd_trace"]
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def test_the_issue_s_figures_exist():
-    missing = []
-    for gid in FIGURED:
-        gen = registry.get(gid)
+def test_every_figure_is_drawn_for_every_seed_and_shown_in_the_exam():
+    """Every registered generator that draws a figure (its class defines ``figure``) draws a
+    well-formed SVG for every seed, and the exam page shows it in that question."""
+    drawing = [g for g in registry.all_generators() if type(g).figure is not Generator.figure]
+    assert drawing, "no generator draws a figure"
+    for gen in drawing:
         if gen.needs_torch:
-            pytest.importorskip("torch")
-        if gen.generate(1).figure is None:
-            missing.append(gid)
-    assert not missing, f"no figure: {missing}"
+            needs_module("torch")
+        for seed in range(15):
+            svg = gen.generate(seed).figure
+            assert svg is not None, (gen.id, seed)
+            assert ET.fromstring(svg).tag.endswith("svg"), (gen.id, seed)
+    exam = every_generator_exam(11)
+    page = exam_html(exam)
+    for q in exam.questions:
+        section = re.search(rf'<section class="question" id="{q.id}">.*?</section>', page, re.S).group(0)
+        assert ("<svg" in section) == (q.figure is not None), q.generator
 
 
 def test_figures_show_the_numbers_of_the_question():

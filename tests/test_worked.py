@@ -244,6 +244,7 @@ def known_wrong(gid: str, step: str, seed: int) -> bool:
     return entry is not None and seed in entry[1]
 
 
+@pytest.mark.slow  # every generator over 200 seeds, like the oracles
 @pytest.mark.parametrize("gid", [g.id for g in registry.all_generators()])
 def test_worked_lines_add_up(gid):
     gen = registry.get(gid)

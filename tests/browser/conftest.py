@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -17,27 +16,20 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+from ..conftest import needs_module, needs_tool
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-quic", "--no-first-run"]
 SHOTS = Path(os.environ.get("EXAMGEN_SCREENSHOTS") or Path(__file__).with_name("screenshots"))
 
 
-def need_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium is not installed ({CHROMIUM}): apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def browser():
-    need_chromium()
-    from playwright.sync_api import sync_playwright
+    chromium = needs_tool("chromium")  # skipped without it, but a failure under CI
+    playwright = needs_module("playwright.sync_api")
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=ARGS)
         yield b
         b.close()
 

@@ -8,12 +8,15 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from examgen import io
 from examgen.render.html import exam_html
 
 from ..test_widgets import every_kind_exam
 from .fill import fill_question
+
+pytestmark = pytest.mark.slow  # a real browser
 
 
 def _write(tmp_path):

@@ -13,12 +13,16 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from examgen import registry, tutor
 from examgen.grading.mark import grade_question
 from examgen.practice.guard import MAX_BODY
 from examgen.steps import to_json
 
 from .fill import fill_question
+
+pytestmark = pytest.mark.slow  # a real browser and server
 
 MAX_TRIES = 60  # drawing a goal's question until it is the generator wanted: 1 in 4 each time
 

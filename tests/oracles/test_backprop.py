@@ -10,13 +10,15 @@ import itertools
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry, solve  # noqa: E402
 from examgen.registry import GivenError  # noqa: E402
 
-from ..conftest import close, questions  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
 ACT = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}
@@ -61,26 +63,26 @@ def check(g, v, where):
     loss.backward()
     try:
         for l in range(1, n + 1):
-            close(v[f"z{l}"], zs[l - 1].detach().numpy())
-            close(v[f"delta{l}"], zs[l - 1].grad.numpy())
-            close(v[f"dW{l}"], layers[l - 1].weight.grad.numpy())
-            close(v[f"db{l}"], layers[l - 1].bias.grad.numpy())
+            close(v[f"z{l}"], zs[l - 1].detach().numpy(), msg=where)
+            close(v[f"delta{l}"], zs[l - 1].grad.numpy(), msg=where)
+            close(v[f"dW{l}"], layers[l - 1].weight.grad.numpy(), msg=where)
+            close(v[f"db{l}"], layers[l - 1].bias.grad.numpy(), msg=where)
             if l < n:
-                close(v[f"a{l}"], acts[l].detach().numpy())
-                close(v[f"da{l}"], acts[l].grad.numpy())  # dL/dh of the hidden layer
-        close(v["loss"], loss.item())
+                close(v[f"a{l}"], acts[l].detach().numpy(), msg=where)
+                close(v[f"da{l}"], acts[l].grad.numpy(), msg=where)  # dL/dh of the hidden layer
+        close(v["loss"], loss.item(), msg=where)
         if g.output == "softmax":
-            close(v["p"], torch.softmax(zs[-1], 0).detach().numpy())
+            close(v["p"], torch.softmax(zs[-1], 0).detach().numpy(), msg=where)
         elif g.output == "sigmoid":
             yhat = torch.sigmoid(zs[-1].detach()).requires_grad_()
             torch_loss_of_yhat(g, yhat).backward()
-            close(v["yhat"], yhat.detach().numpy())
+            close(v["yhat"], yhat.detach().numpy(), msg=where)
             if g.loss != "cross_entropy":
-                close(v["dyhat"], yhat.grad.numpy())
+                close(v["dyhat"], yhat.grad.numpy(), msg=where)
         torch.optim.SGD([p for lin in layers for p in lin.parameters()], lr=g.lr).step()
         for l, lin in enumerate(layers, 1):
-            close(v[f"W{l}_new"], lin.weight.detach().numpy())
-            close(v[f"b{l}_new"], lin.bias.detach().numpy())
+            close(v[f"W{l}_new"], lin.weight.detach().numpy(), msg=where)
+            close(v[f"b{l}_new"], lin.bias.detach().numpy(), msg=where)
     except AssertionError as e:
         raise AssertionError(f"{where}: {e}") from None
     expected = {f"z{l}" for l in range(1, n + 1)} | {f"a{l}" for l in range(1, n)} | {"loss"} | {

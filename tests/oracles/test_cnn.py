@@ -7,24 +7,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import SEEDS, close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from examgen import registry  # noqa: E402
 from examgen.registry import GivenError  # noqa: E402
 
-from ..conftest import SEEDS, close  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
 
 
 def drawn(gid):
-    """(givens, step values) of each seed's question."""
-    gen = registry.get(gid)
-    for seed in SEEDS:
-        q = gen.generate(seed)
-        yield gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
+    """(where, givens, step values) of each seed's question; ``where`` names the seed."""
+    for q, g, v in questions(gid):
+        yield f"seed {q.seed}", g, v
 
 
 def values_of(gid, givens):
@@ -47,13 +47,14 @@ def size_steps(v, h, w):
 def _conv_cases():
     """Each drawn question, and a variant: one column dropped (non-square), values halved."""
     rng = np.random.default_rng(0)
-    for g, v in drawn("conv2d_values"):
-        yield g, v
+    for where, g, v in drawn("conv2d_values"):
+        yield where, g, v
         x = [[xx / 2 for xx in r[:-1]] for r in g.x]
         if min(len(x), len(x[0])) + 2 * g.padding >= len(g.kernel):
             d = g.model_dump()
             d.update(x=x, bias=g.bias + float(rng.integers(-2, 3)) / 4, relu=not g.relu)
-            yield registry.get("conv2d_values").Givens.model_validate(d), values_of("conv2d_values", d)
+            yield (f"{where}, one column less, halved", registry.get("conv2d_values").Givens.model_validate(d),
+                   values_of("conv2d_values", d))
 
 
 def torch_conv(g, kernel=None, bias=None):
@@ -65,20 +66,20 @@ def torch_conv(g, kernel=None, bias=None):
 
 def test_conv2d_values_match_torch_conv2d():
     rectangular = 0
-    for g, v in _conv_cases():
+    for where, g, v in _conv_cases():
         x = torch.tensor(g.x, dtype=DT)
         padded = F.pad(x, (g.padding,) * 4)
         z = torch_conv(g)
         sizes = size_steps(v, *x.shape)
         rectangular += len(sizes) == 2
         for d, axis in zip(sizes, (0, 1)):
-            assert v[f"{d}_pad"] == padded.shape[axis]
-            assert v[f"{d}_out"] == z.shape[axis]
-        close(v["z"], z.numpy())
+            assert v[f"{d}_pad"] == padded.shape[axis], where
+            assert v[f"{d}_out"] == z.shape[axis], where
+        close(v["z"], z.numpy(), msg=where)
         if g.relu:
-            close(v["a"], F.relu(z).numpy())
+            close(v["a"], F.relu(z).numpy(), msg=where)
         else:
-            assert "a" not in v
+            assert "a" not in v, where
     assert rectangular > 0
 
 
@@ -86,20 +87,20 @@ def test_conv2d_mistakes_match_torch():
     """The simulated mistakes are what they claim: torch's true convolution (flipped kernel),
     conv2d without bias, without padding, with stride 1."""
     gid = "conv2d_values"
-    for g, v in _conv_cases():
+    for where, g, v in _conv_cases():
         d = next(iter(size_steps(v, len(g.x), len(g.x[0]))))
         flipped = torch.flip(torch.tensor(g.kernel, dtype=DT), (0, 1)).tolist()
-        close(mistake_values(gid, g, "kernel_flipped")["z"], torch_conv(g, kernel=flipped).numpy())
+        close(mistake_values(gid, g, "kernel_flipped")["z"], torch_conv(g, kernel=flipped).numpy(), msg=where)
         if g.bias:
-            close(mistake_values(gid, g, "bias_forgotten")["z"], torch_conv(g, bias=0.0).numpy())
+            close(mistake_values(gid, g, "bias_forgotten")["z"], torch_conv(g, bias=0.0).numpy(), msg=where)
         if g.padding:
-            assert mistake_values(gid, g, "padding_forgotten")[f"{d}_pad"] == torch.tensor(g.x).shape[0]
+            assert mistake_values(gid, g, "padding_forgotten")[f"{d}_pad"] == torch.tensor(g.x).shape[0], where
         if g.stride > 1:
             ones = torch.ones(1, 1, len(g.x) + 2 * g.padding, len(g.x[0]) + 2 * g.padding, dtype=DT)
             k = torch.ones(1, 1, len(g.kernel), len(g.kernel), dtype=DT)
-            assert mistake_values(gid, g, "stride_ignored")[f"{d}_out"] == F.conv2d(ones, k).shape[2]
+            assert mistake_values(gid, g, "stride_ignored")[f"{d}_out"] == F.conv2d(ones, k).shape[2], where
         if g.relu:
-            close(mistake_values(gid, g, "relu_forgotten")["a"], torch_conv(g).numpy())
+            close(mistake_values(gid, g, "relu_forgotten")["a"], torch_conv(g).numpy(), msg=where)
 
 
 # --- pooling_values -------------------------------------------------------------------------
@@ -107,13 +108,14 @@ def test_conv2d_mistakes_match_torch():
 
 def _pool_cases():
     """Each drawn question, and a variant: the other pooling type on a non-square crop."""
-    for g, v in drawn("pooling_values"):
-        yield g, v
+    for where, g, v in drawn("pooling_values"):
+        yield where, g, v
         x = [r[:-1] for r in g.x]
         if min(len(x), len(x[0])) >= g.kernel:
             d = g.model_dump()
             d.update(x=x, pool="max" if g.pool == "average" else "average", channels=g.channels + 1)
-            yield registry.get("pooling_values").Givens.model_validate(d), values_of("pooling_values", d)
+            yield (f"{where}, the other pooling on a crop", registry.get("pooling_values").Givens.model_validate(d),
+                   values_of("pooling_values", d))
 
 
 def torch_pool(g, kind=None, ceil_mode=False):
@@ -126,31 +128,32 @@ def torch_pool(g, kind=None, ceil_mode=False):
 
 def test_pooling_values_match_torch_pooling():
     rectangular = 0
-    for g, v in _pool_cases():
+    for where, g, v in _pool_cases():
         out = torch_pool(g)
         sizes = size_steps(v, len(g.x), len(g.x[0]))
         rectangular += len(sizes) == 2
         for d, axis in zip(sizes, (2, 3)):
-            assert v[f"{d}_out"] == out.shape[axis]
-        assert v["values"] == out.numel()
-        close(v["y"], out[0, 0].numpy())
+            assert v[f"{d}_out"] == out.shape[axis], where
+        assert v["values"] == out.numel(), where
+        close(v["y"], out[0, 0].numpy(), msg=where)
     assert rectangular > 0
 
 
 def test_pooling_mistakes_match_torch():
     gid = "pooling_values"
-    for g, v in _pool_cases():
+    for where, g, v in _pool_cases():
         other = "average" if g.pool == "max" else "max"
-        close(mistake_values(gid, g, "wrong_pool_type")["y"], torch_pool(g, kind=other)[0, 0].numpy())
+        close(mistake_values(gid, g, "wrong_pool_type")["y"], torch_pool(g, kind=other)[0, 0].numpy(), msg=where)
         d = next(iter(size_steps(v, len(g.x), len(g.x[0]))))
         n = len(g.x)
         if (n - g.kernel) % g.stride:
             assert mistake_values(gid, g, "ceil_instead_of_floor")[f"{d}_out"] == \
-                torch_pool(g, ceil_mode=True).shape[2]
+                torch_pool(g, ceil_mode=True).shape[2], where
         if g.pool == "average":
-            close(mistake_values(gid, g, "sum_instead_of_mean")["y"], torch_pool(g)[0, 0].numpy() * g.kernel ** 2)
+            close(mistake_values(gid, g, "sum_instead_of_mean")["y"], torch_pool(g)[0, 0].numpy() * g.kernel ** 2,
+                  msg=where)
         if g.channels > 1:
-            assert mistake_values(gid, g, "channels_forgotten")["values"] == torch_pool(g)[0, 0].numel()
+            assert mistake_values(gid, g, "channels_forgotten")["values"] == torch_pool(g)[0, 0].numel(), where
 
 
 # --- receptive_field ------------------------------------------------------------------------
@@ -210,20 +213,20 @@ def effective_kernel(k, d):
 
 
 def test_receptive_field_matches_torch_gradients():
-    for g, v in drawn("receptive_field"):
+    for where, g, v in drawn("receptive_field"):
         layers = g.layers
         for i in range(1, len(layers) + 1):
             layer = layers[i - 1]
             rf, jump = torch_receptive_field(layers[:i])
-            assert v[f"rf{i}"] == rf, (layers, i)
+            assert v[f"rf{i}"] == rf, (where, layers, i)
             if layer.dilation > 1:
-                assert v[f"k_eff{i}"] == effective_kernel(layer.kernel, layer.dilation)
+                assert v[f"k_eff{i}"] == effective_kernel(layer.kernel, layer.dilation), where
             else:
-                assert f"k_eff{i}" not in v
+                assert f"k_eff{i}" not in v, where
             if layer.stride > 1 and i < len(layers):
-                assert v[f"jump{i}"] == jump
+                assert v[f"jump{i}"] == jump, where
             else:
-                assert f"jump{i}" not in v
+                assert f"jump{i}" not in v, where
 
 
 def test_receptive_field_variants_match_torch_gradients():
@@ -252,29 +255,30 @@ def count(module: nn.Module) -> int:
 
 def _separable_cases():
     rng = np.random.default_rng(1)
-    for g, v in drawn("separable_params"):
-        yield g, v
+    for where, g, v in drawn("separable_params"):
+        yield where, g, v
         d = dict(c_in=int(rng.integers(1, 40)), c_out=int(rng.integers(1, 40)), kernel=int(rng.integers(1, 8)),
                  bias=bool(rng.random() < 0.5), height=int(rng.integers(1, 12)), width=int(rng.integers(1, 12)),
                  classes=int(rng.integers(2, 50)), head=str(rng.choice(["gap_dense", "conv1x1_gap"])))
-        yield registry.get("separable_params").Givens.model_validate(d), values_of("separable_params", d)
+        yield f"{where}, random variant {d}", registry.get("separable_params").Givens.model_validate(d), \
+            values_of("separable_params", d)
 
 
 def test_separable_params_match_torch_modules():
     meta = dict(device="meta", dtype=DT)
-    for g, v in _separable_cases():
+    for where, g, v in _separable_cases():
         ci, co, k, b = g.c_in, g.c_out, g.kernel, g.bias
         standard = nn.Conv2d(ci, co, k, padding=k // 2, bias=b, **meta)
         depthwise = nn.Conv2d(ci, ci, k, padding=k // 2, groups=ci, bias=b, **meta)
         pointwise = nn.Conv2d(ci, co, 1, bias=b, **meta)
         x = torch.empty(1, ci, 9, 9, **meta)
-        assert standard(x).shape == pointwise(depthwise(x)).shape  # the same map, either way
-        assert v["per_filter"] == standard.weight[0].numel() + (1 if b else 0)
-        assert v["standard"] == count(standard)
-        assert v["depthwise"] == count(depthwise)
-        assert v["pointwise"] == count(pointwise)
-        assert v["separable"] == count(depthwise) + count(pointwise)
-        close(v["ratio"], count(standard) / (count(depthwise) + count(pointwise)))
+        assert standard(x).shape == pointwise(depthwise(x)).shape, where  # the same map, either way
+        assert v["per_filter"] == standard.weight[0].numel() + (1 if b else 0), where
+        assert v["standard"] == count(standard), where
+        assert v["depthwise"] == count(depthwise), where
+        assert v["pointwise"] == count(pointwise), where
+        assert v["separable"] == count(depthwise) + count(pointwise), where
+        close(v["ratio"], count(standard) / (count(depthwise) + count(pointwise)), msg=where)
 
         feat = torch.empty(1, co, g.height, g.width, **meta)
         dense = nn.Sequential(nn.Flatten(), nn.Linear(g.height * g.width * co, g.classes, bias=b, **meta))
@@ -282,27 +286,27 @@ def test_separable_params_match_torch_modules():
             compact = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(co, g.classes, bias=b, **meta))
         else:
             compact = nn.Sequential(nn.Conv2d(co, g.classes, 1, bias=b, **meta), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        assert dense(feat).shape == compact(feat).shape == (1, g.classes)
-        assert v["dense_head"] == count(dense)
-        assert v["gap_head"] == count(compact)
+        assert dense(feat).shape == compact(feat).shape == (1, g.classes), where
+        assert v["dense_head"] == count(dense), where
+        assert v["gap_head"] == count(compact), where
 
 
 def test_separable_mistakes_match_torch_modules():
     gid = "separable_params"
     meta = dict(device="meta", dtype=DT)
-    for g, v in _separable_cases():
+    for where, g, v in _separable_cases():
         ci, co, k, b = g.c_in, g.c_out, g.kernel, g.bias
         full_dw = nn.Conv2d(ci, ci, k, bias=b, **meta)  # depthwise filters that span all channels
-        assert mistake_values(gid, g, "depthwise_full")["depthwise"] == count(full_dw)
-        assert mistake_values(gid, g, "no_pointwise")["separable"] == v["depthwise"]
+        assert mistake_values(gid, g, "depthwise_full")["depthwise"] == count(full_dw), where
+        assert mistake_values(gid, g, "no_pointwise")["separable"] == v["depthwise"], where
         if k > 1:
             pointwise_k = nn.Conv2d(ci, co, k, bias=b, **meta)
-            assert mistake_values(gid, g, "pointwise_kernel_k")["pointwise"] == count(pointwise_k)
+            assert mistake_values(gid, g, "pointwise_kernel_k")["pointwise"] == count(pointwise_k), where
         if b:
             m = mistake_values(gid, g, "biases_not_counted")
-            assert m["standard"] == count(nn.Conv2d(ci, co, k, bias=False, **meta))
-            assert m["depthwise"] == count(nn.Conv2d(ci, ci, k, groups=ci, bias=False, **meta))
-            assert m["pointwise"] == count(nn.Conv2d(ci, co, 1, bias=False, **meta))
+            assert m["standard"] == count(nn.Conv2d(ci, co, k, bias=False, **meta)), where
+            assert m["depthwise"] == count(nn.Conv2d(ci, ci, k, groups=ci, bias=False, **meta)), where
+            assert m["pointwise"] == count(nn.Conv2d(ci, co, 1, bias=False, **meta)), where
 
 
 # --- conv_output ----------------------------------------------------------------------------

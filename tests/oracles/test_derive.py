@@ -7,20 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen.kinds.formula import evaluate  # noqa: E402
 
-from ..conftest import questions  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
-TOL = 1e-9
-
-
-def close(actual, expected, tol=TOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=tol, atol=tol)
 
 
 def t(x, grad=False):
@@ -48,7 +44,7 @@ def test_derive_formulas_match_autograd_at_random_points():
             # dL/da with a as the leaf
             a = t(a0, True)
             loss_fn(g.loss, a, t(y0)).backward()
-            close(evaluate(v["dL_da"], ["a", "y"], a=a0, y=y0), a.grad.item())
+            close(evaluate(v["dL_da"], ["a", "y"], a=a0, y=y0), a.grad.item(), msg=f"seed {q.seed}")
             # da/dz at the z whose activation is a0
             z0 = (a0 if g.activation == "identity" else
                   np.log(a0 / (1 - a0)) if g.activation == "sigmoid" else np.arctanh(a0))
@@ -56,7 +52,7 @@ def test_derive_formulas_match_autograd_at_random_points():
             act = ACT[g.activation](z)
             if g.activation != "identity":
                 act.backward()
-                close(evaluate(v["da_dz"], ["a"], a=act.item()), z.grad.item())
+                close(evaluate(v["da_dz"], ["a"], a=act.item()), z.grad.item(), msg=f"seed {q.seed}")
             # dL/dw or dL/db through the whole neuron (and the L2 term), with b chosen to give that z
             w, b = t(w0, True), t(z0 - w0 * x0, True)
             zz = w * x0 + b
@@ -65,7 +61,7 @@ def test_derive_formulas_match_autograd_at_random_points():
             (loss_fn(g.loss, aa, t(y0)) + alpha / 2 * w ** 2).backward()
             want = (w if g.wrt == "w" else b).grad.item()
             at = dict(a=aa.item(), y=y0, x=x0) | (dict(w=w0, alpha=alpha) if g.l2 else {})
-            close(evaluate(v[f"dL_d{g.wrt}"], list(at), **at), want, 1e-8)
+            close(evaluate(v[f"dL_d{g.wrt}"], list(at), **at), want, 1e-8, msg=f"seed {q.seed}")
 
 
 def test_derive_numbers_match_autograd_and_sgd():
@@ -73,10 +69,10 @@ def test_derive_numbers_match_autograd_and_sgd():
         w, b = t(g.w, True), t(g.b, True)
         z = w * g.x + b
         a = ACT[g.activation](z)
-        close(v["z"], z.item())
+        close(v["z"], z.item(), msg=f"seed {q.seed}")
         # the question's table: the activation rounded to 4 decimals
-        close(v["a"], round(a.item(), 4) if g.activation != "identity" else a.item())
-        assert abs(v["a"] - a.item()) <= 5e-5
+        close(v["a"], round(a.item(), 4) if g.activation != "identity" else a.item(), msg=f"seed {q.seed}")
+        assert abs(v["a"] - a.item()) <= 5e-5, f"seed {q.seed}"
         (loss_fn(g.loss, a, t(g.y)) + g.l2 / 2 * w ** 2).backward()
         p = w if g.wrt == "w" else b
         # the step uses the table value of a; autograd uses the exact one
@@ -87,13 +83,13 @@ def test_derive_numbers_match_autograd_and_sgd():
         loss_fn(g.loss, a_leaf, t(g.y)).backward()
         chain = a_leaf.grad.item() * ({"identity": 1.0, "sigmoid": v["a"] * (1 - v["a"]),
                                         "tanh": 1 - v["a"] ** 2}[g.activation])
-        close(v["grad"], chain * (g.x if g.wrt == "w" else 1.0) + g.l2 * g.w, 1e-8)
+        close(v["grad"], chain * (g.x if g.wrt == "w" else 1.0) + g.l2 * g.w, 1e-8, msg=f"seed {q.seed}")
         # one SGD step with that gradient
         param = torch.tensor([g.w if g.wrt == "w" else g.b], dtype=DT, requires_grad=True)
         opt = torch.optim.SGD([param], lr=g.lr)
         param.grad = torch.tensor([v["grad"]], dtype=DT)
         opt.step()
-        close(v[f"{g.wrt}_new"], param.item())
+        close(v[f"{g.wrt}_new"], param.item(), msg=f"seed {q.seed}")
 
 
 def test_softmax_formulas_match_autograd_at_random_points():
@@ -106,11 +102,11 @@ def test_softmax_formulas_match_autograd_at_random_points():
             p = torch.softmax(z, 0)
             J = torch.autograd.functional.jacobian(lambda u: torch.softmax(u, 0), z.detach())
             at = {names[0]: p[tt].item(), names[1]: p[k].item()}
-            close(evaluate(v["dp_tt"], names[:1], **{names[0]: p[tt].item()}), J[tt, tt].item())
-            close(evaluate(v["dp_tk"], names, **at), J[tt, k].item())
+            close(evaluate(v["dp_tt"], names[:1], **{names[0]: p[tt].item()}), J[tt, tt].item(), msg=f"seed {q.seed}")
+            close(evaluate(v["dp_tk"], names, **at), J[tt, k].item(), msg=f"seed {q.seed}")
             F.cross_entropy(z[None], torch.tensor([tt])).backward()
-            close(evaluate(v["dL_dzt"], names, **at), z.grad[tt].item())
-            close(evaluate(v["dL_dzk"], names, **at), z.grad[k].item())
+            close(evaluate(v["dL_dzt"], names, **at), z.grad[tt].item(), msg=f"seed {q.seed}")
+            close(evaluate(v["dL_dzk"], names, **at), z.grad[k].item(), msg=f"seed {q.seed}")
 
 
 def test_softmax_numbers_match_torch():
@@ -118,9 +114,9 @@ def test_softmax_numbers_match_torch():
         z = torch.tensor(g.z, dtype=DT, requires_grad=True)
         loss = F.cross_entropy(z[None], torch.tensor([g.target - 1]))
         loss.backward()
-        close(v["p"], torch.softmax(z, 0).detach().numpy())
-        close(v["loss"], loss.item())
-        close(v["grad"], z.grad.numpy())
+        close(v["p"], torch.softmax(z, 0).detach().numpy(), msg=f"seed {q.seed}")
+        close(v["loss"], loss.item(), msg=f"seed {q.seed}")
+        close(v["grad"], z.grad.numpy(), msg=f"seed {q.seed}")
 
 
 # --- derive_chain: x -> h = f(w1 x + b1) -> a = g(w2 h + b2) -> L(a, y) ---------------------------
@@ -148,23 +144,25 @@ def test_derive_chain_formulas_match_autograd_at_random_points():
             a = out(z2)
             loss_fn(g.loss, a, t(y0)).backward()
             at = {"a": a.item(), "y": y0, "w2": w2, "h": h.item(), "x": x0}
-            close(evaluate(v["dL_dz2"], ["a", "y"], a=at["a"], y=y0), z2.grad.item(), 1e-8)
-            close(evaluate(v["dL_dh"], ["a", "y", "w2"], a=at["a"], y=y0, w2=w2), h.grad.item(), 1e-8)
+            close(evaluate(v["dL_dz2"], ["a", "y"], a=at["a"], y=y0), z2.grad.item(), 1e-8, msg=f"seed {q.seed}")
+            close(evaluate(v["dL_dh"], ["a", "y", "w2"], a=at["a"], y=y0, w2=w2), h.grad.item(), 1e-8,
+                  msg=f"seed {q.seed}")
             u = t(z1_0, True)
-            close(evaluate(v["dh_dz1"], ["h"], h=at["h"]), torch.autograd.grad(HIDDEN[g.hidden](u), u)[0].item(), 1e-8)
-            close(evaluate(v["dL_dw1"], list(at), **at), w1.grad.item(), 1e-8)
+            close(evaluate(v["dh_dz1"], ["h"], h=at["h"]), torch.autograd.grad(HIDDEN[g.hidden](u), u)[0].item(), 1e-8,
+                  msg=f"seed {q.seed}")
+            close(evaluate(v["dL_dw1"], list(at), **at), w1.grad.item(), 1e-8, msg=f"seed {q.seed}")
     assert {h for h, *_ in seen} == {"sigmoid", "tanh", "relu"} and {o for _, o, _ in seen} == {"identity", "sigmoid"}
 
 
 def test_derive_chain_numbers_match_autograd_and_sgd():
     for q, g, v in questions("derive_chain"):
         z1 = g.w1 * g.x + g.b1
-        close(v["z1"], z1)
+        close(v["z1"], z1, msg=f"seed {q.seed}")
         exact_h = HIDDEN[g.hidden](t(z1)).item()
-        assert abs(v["h"] - exact_h) <= 5e-5  # the table's value, rounded to 4 decimals
-        close(v["z2"], g.w2 * v["h"] + g.b2)
+        assert abs(v["h"] - exact_h) <= 5e-5, f"seed {q.seed}"  # the table's value, rounded to 4 decimals
+        close(v["z2"], g.w2 * v["h"] + g.b2, msg=f"seed {q.seed}")
         exact_a = ACT[g.output](t(v["z2"])).item()
-        assert abs(v["a"] - exact_a) <= 5e-5
+        assert abs(v["a"] - exact_a) <= 5e-5, f"seed {q.seed}"
         # the gradient at the table's values: autograd with h and a fed the rounded values
         w1 = t(g.w1, True)
         zz1 = w1 * g.x + g.b1
@@ -175,9 +173,9 @@ def test_derive_chain_numbers_match_autograd_and_sgd():
         a_leaf_grad = torch.autograd.grad(loss_fn(g.loss, a, t(g.y)), a, retain_graph=True)[0].item()
         dadz2 = {"identity": 1.0, "sigmoid": v["a"] * (1 - v["a"])}[g.output]
         dhdz1 = {"sigmoid": v["h"] * (1 - v["h"]), "tanh": 1 - v["h"] ** 2, "relu": 1.0}[g.hidden]
-        close(v["grad"], a_leaf_grad * dadz2 * g.w2 * dhdz1 * g.x, 1e-8)
+        close(v["grad"], a_leaf_grad * dadz2 * g.w2 * dhdz1 * g.x, 1e-8, msg=f"seed {q.seed}")
         param = torch.tensor([g.w1], dtype=DT, requires_grad=True)
         opt = torch.optim.SGD([param], lr=g.lr)
         param.grad = torch.tensor([v["grad"]], dtype=DT)
         opt.step()
-        close(v["w1_new"], param.item())
+        close(v["w1_new"], param.item(), msg=f"seed {q.seed}")

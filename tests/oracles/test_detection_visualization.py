@@ -12,13 +12,15 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import SEEDS, close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
 from examgen.registry import GivenError  # noqa: E402
 
-from ..conftest import SEEDS, close, questions  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
 
@@ -45,20 +47,21 @@ def test_classification_metrics_from_raw_predictions():
         pos, neg = y == 1, y == 0
         if g.scores is not None:
             modes.add("scores")
-            assert v["tp"] == int((yhat[pos] == 1).sum()) and v["fn"] == int((yhat[pos] == 0).sum())
-            assert v["fp"] == int((yhat[neg] == 1).sum()) and v["tn"] == int((yhat[neg] == 0).sum())
+            assert v["tp"] == int((yhat[pos] == 1).sum()) and v["fn"] == int((yhat[pos] == 0).sum()), f"seed {q.seed}"
+            assert v["fp"] == int((yhat[neg] == 1).sum()) and v["tn"] == int((yhat[neg] == 0).sum()), f"seed {q.seed}"
         else:
             modes.add("counts")
         sens = yhat[pos].mean().item()                    # recall of the positives
         spec = (1 - yhat[neg]).mean().item()              # recall of the negatives
         prec = y[yhat == 1].mean().item()                 # share of predicted positives that are positive
-        close(v["sensitivity"], sens)
-        close(v["specificity"], spec)
-        close(v["precision"], prec)
-        close(v["accuracy"], (yhat == y).to(DT).mean().item())
-        close(v["balanced_accuracy"], np.mean([(yhat[y == c] == c).to(DT).mean().item() for c in (0, 1)]))
+        close(v["sensitivity"], sens, msg=f"seed {q.seed}")
+        close(v["specificity"], spec, msg=f"seed {q.seed}")
+        close(v["precision"], prec, msg=f"seed {q.seed}")
+        close(v["accuracy"], (yhat == y).to(DT).mean().item(), msg=f"seed {q.seed}")
+        close(v["balanced_accuracy"], np.mean([(yhat[y == c] == c).to(DT).mean().item() for c in (0, 1)]),
+              msg=f"seed {q.seed}")
         tp, fp, fn = (y * yhat).sum().item(), ((1 - y) * yhat).sum().item(), (y * (1 - yhat)).sum().item()
-        close(v["f1"], 2 * tp / (2 * tp + fp + fn))     # the count form of the harmonic mean
+        close(v["f1"], 2 * tp / (2 * tp + fp + fn), msg=f"seed {q.seed}")     # the count form of the harmonic mean
     assert modes == {"scores", "counts"}
 
 
@@ -110,12 +113,13 @@ def test_overlap_metrics_by_explicit_set_operations():
             a, unit = _box_cells(g.box_a, g.box_format)
             b, _ = _box_cells(g.box_b, g.box_format)
             inter = a & b
-            close(v["inter_w"], len({i for i, _ in inter}) * unit)
-            close(v["inter_h"], len({j for _, j in inter}) * unit)
+            close(v["inter_w"], len({i for i, _ in inter}) * unit, msg=f"seed {q.seed}")
+            close(v["inter_h"], len({j for _, j in inter}) * unit, msg=f"seed {q.seed}")
             if g.box_format == "centre":  # the corners are the extreme cell edges of the rasterised box
                 for name, cells in (("corners_a", a), ("corners_b", b)):
                     xs, ys = [i for i, _ in cells], [j for _, j in cells]
-                    close(v[name], [min(xs) * unit, min(ys) * unit, (max(xs) + 1) * unit, (max(ys) + 1) * unit])
+                    close(v[name], [min(xs) * unit, min(ys) * unit, (max(xs) + 1) * unit, (max(ys) + 1) * unit],
+                          msg=f"seed {q.seed}")
             modes.add(g.box_format)
         area = unit * unit
         close(v["area_a"], len(a) * area)
@@ -168,23 +172,23 @@ def test_average_precision_matches_the_voc_devkit():
         for c, (h, n) in enumerate(zip(g.hits, g.n_gt), 1):
             tp = torch.cumsum(t(h), 0)
             k = torch.arange(1, len(h) + 1, dtype=DT)
-            close(v[f"prec{c}"], (tp / k).numpy())
-            close(v[f"rec{c}"], (tp / n).numpy())
+            close(v[f"prec{c}"], (tp / k).numpy(), msg=f"seed {q.seed}")
+            close(v[f"rec{c}"], (tp / n).numpy(), msg=f"seed {q.seed}")
             prec = [Fraction(int(a), i) for i, a in enumerate(tp.tolist(), 1)]
             rec = [Fraction(int(a), n) for a in tp.tolist()]
             if eleven:
                 levels = [max([p for r, p in zip(rec, prec) if r >= Fraction(j, 10)], default=0) for j in range(11)]
-                close(v[f"pint{c}"], [float(x) for x in levels])
+                close(v[f"pint{c}"], [float(x) for x in levels], msg=f"seed {q.seed}")
                 shape = {x for x in levels if x > 0}
             else:  # the envelope: a running maximum from the last rank backwards
                 env = torch.flip(torch.cummax(torch.flip(tp / k, [0]), 0).values, [0])
-                close(v[f"pint{c}"], env.numpy())
+                close(v[f"pint{c}"], env.numpy(), msg=f"seed {q.seed}")
                 shape = {round(e, 9) for e, hit in zip(env.tolist(), h) if hit}
             assert len(shape) >= 2, (q.seed, c, "a flat interpolated precision: AP is one product")
             ap = voc_ap(rec, prec, eleven)
-            close(v[f"ap{c}"], float(ap))
+            close(v[f"ap{c}"], float(ap), msg=f"seed {q.seed}")
             aps.append(ap)
-        close(v["map"], float(sum(aps) / len(aps)))
+        close(v["map"], float(sum(aps) / len(aps)), msg=f"seed {q.seed}")
     assert kinds == {"all-point", "11-point"}
 
 
@@ -197,18 +201,19 @@ def test_detection_label_and_loss_match_torch():
         k = len(g.classes)
         y = torch.cat([t([1.0, (x0 + w / 2) / g.width, (y0 + h / 2) / g.height, h / g.height, w / g.width]),
                        F.one_hot(torch.tensor(g.obj_class), k).to(DT)])
-        close([v["bx"], v["by"], v["bh"], v["bw"]], y[1:5].numpy())
-        close(v["y"], y.numpy())
+        close([v["bx"], v["by"], v["bh"], v["bw"]], y[1:5].numpy(), msg=f"seed {q.seed}")
+        close(v["y"], y.numpy(), msg=f"seed {q.seed}")
         pred = t(g.pred)
-        close(v["sqerr"], F.mse_loss(pred, y, reduction="none").numpy())
-        close(v["loss_obj"], F.mse_loss(pred, y, reduction="sum").item())
+        close(v["sqerr"], F.mse_loss(pred, y, reduction="none").numpy(), msg=f"seed {q.seed}")
+        close(v["loss_obj"], F.mse_loss(pred, y, reduction="sum").item(), msg=f"seed {q.seed}")
         empty = t(g.pred_empty)
-        close(v["loss_empty"], F.mse_loss(empty[:1], torch.zeros(1, dtype=DT), reduction="sum").item())
+        close(v["loss_empty"], F.mse_loss(empty[:1], torch.zeros(1, dtype=DT), reduction="sum").item(),
+              msg=f"seed {q.seed}")
         # centre/size (relative) -> corners in pixels
         cx, cy, bh, bw = g.pred[1:5]
         scale = t([g.width, g.height, g.width, g.height])
         box = torch.stack([t(cx) - t(bw) / 2, t(cy) - t(bh) / 2, t(cx) + t(bw) / 2, t(cy) + t(bh) / 2]) * scale
-        close(v["pred_box"], box.numpy())
+        close(v["pred_box"], box.numpy(), msg=f"seed {q.seed}")
 
 
 # --- upsampling: torch's pooling, unpooling, interpolation and transposed convolution ------------
@@ -217,7 +222,7 @@ def _upsampling_cases():
     """Each drawn question, and typed-in transposed convolutions larger than the draws: maps up to
     12×12 (or 1-D signals up to 12), rectangular kernels up to 5×5, stride up to 4, padding up to 3."""
     for q, g, v in questions("upsampling"):
-        yield g, v
+        yield f"seed {q.seed}", g, v
     rng = np.random.default_rng(7)
     gen = registry.get("upsampling")
     for _ in range(max(20, len(SEEDS) // 4)):
@@ -234,17 +239,17 @@ def _upsampling_cases():
 
 def test_upsampling_matches_torch():
     methods, configs = set(), set()
-    for g, v in _upsampling_cases():
+    for where, g, v in _upsampling_cases():
         if g.x is not None:
             x = t(g.x)[None, None]
             pooled, idx = F.max_pool2d(x, 2, stride=2, return_indices=True)
-            close(v["pool"], pooled[0, 0].numpy())
+            close(v["pool"], pooled[0, 0].numpy(), msg=where)
             if g.method == "nearest":
                 up = F.interpolate(pooled, scale_factor=2, mode="nearest")
             else:  # bed of nails: a stride-2 transposed convolution with a single 1 in the top-left corner
                 up = F.conv_transpose2d(pooled, t([[1.0, 0.0], [0.0, 0.0]])[None, None], stride=2)
-            close(v["up"], up[0, 0].numpy())
-            close(v["unpool"], F.max_unpool2d(pooled, idx, 2, stride=2)[0, 0].numpy())
+            close(v["up"], up[0, 0].numpy(), msg=where)
+            close(v["unpool"], F.max_unpool2d(pooled, idx, 2, stride=2)[0, 0].numpy(), msg=where)
             methods.add(g.method)
         a = t(g.input)[None, None] if g.input is not None else pooled
         k = t(g.kernel)
@@ -255,7 +260,7 @@ def test_upsampling_matches_torch():
             assert v["size_w"] == out.shape[1]
         else:
             assert "size_w" not in v
-        close(v["tconv"], out.numpy())
+        close(v["tconv"], out.numpy(), msg=where)
         configs.add((g.x is None, out.dim(), tuple(k.shape), g.stride, g.padding))
     assert methods == {"nearest", "bed_of_nails"} and len(configs) >= 20
     assert {(x_none, dim) for x_none, dim, *_ in configs} == {(False, 2), (True, 2), (True, 1)}
@@ -296,10 +301,10 @@ def test_saliency_matches_autograd_and_guided_backprop():
     models = set()
     for q, g, v in questions("saliency"):
         s, c, grad, dz1, z1 = _saliency_torch(g, guided=False)
-        close(v["scores"], s.numpy())
+        close(v["scores"], s.numpy(), msg=f"seed {q.seed}")
         assert v["pred"] == c + 1
-        close(v["grad"], grad.numpy())
-        close(v["saliency"], grad.abs().numpy())
+        close(v["grad"], grad.numpy(), msg=f"seed {q.seed}")
+        close(v["saliency"], grad.abs().numpy(), msg=f"seed {q.seed}")
         assert v["top"] == int(torch.argmax(grad.abs())) + 1
         top2 = torch.topk(grad.abs(), 2).values
         assert top2[0] - top2[1] > 1e-9, (q.seed, "drawn questions have one most salient pixel")
@@ -307,13 +312,13 @@ def test_saliency_matches_autograd_and_guided_backprop():
             models.add("linear")
             continue
         models.add("relu")
-        close(v["z1"], z1.detach().numpy())
-        close(v["dz1"], dz1.numpy())
+        close(v["z1"], z1.detach().numpy(), msg=f"seed {q.seed}")
+        close(v["dz1"], dz1.numpy(), msg=f"seed {q.seed}")
         _, cg, ggrad, gdz1, _ = _saliency_torch(g, guided=True)
-        assert cg == c
-        close(v["guided_dz1"], gdz1.numpy())
-        close(v["guided"], ggrad.numpy())
-        assert not np.allclose(v["guided"], v["grad"]), "guided backprop must differ from the gradient"
+        assert cg == c, f"seed {q.seed}"
+        close(v["guided_dz1"], gdz1.numpy(), msg=f"seed {q.seed}")
+        close(v["guided"], ggrad.numpy(), msg=f"seed {q.seed}")
+        assert not np.allclose(v["guided"], v["grad"], msg=f"seed {q.seed}"), f"seed {q.seed}: guided backprop must differ from the gradient"
     assert models == {"linear", "relu"}
 
 
@@ -323,15 +328,15 @@ def test_cam_matches_torch():
     for q, g, v in questions("class_activation_map"):
         f = t(g.maps)[None]                                  # 1 x K x H x W
         gap = F.adaptive_avg_pool2d(f, 1).flatten()
-        close(v["gap"], gap.numpy())
+        close(v["gap"], gap.numpy(), msg=f"seed {q.seed}")
         scores = F.linear(gap, t(g.weights))
-        close(v["scores"], scores.numpy())
+        close(v["scores"], scores.numpy(), msg=f"seed {q.seed}")
         c = int(torch.argmax(scores))
-        assert v["pred"] == c + 1
+        assert v["pred"] == c + 1, f"seed {q.seed}"
         cam = F.conv2d(f, t(g.weights)[c].view(1, -1, 1, 1))[0, 0]   # a 1x1 convolution with class c's weights
-        close(v["cam"], cam.numpy())
-        close(cam.mean().item(), scores[c].item())            # the CAM averages to the class score
-        close(v["cam_norm"], ((cam - cam.min()) / (cam.max() - cam.min())).numpy())
+        close(v["cam"], cam.numpy(), msg=f"seed {q.seed}")
+        close(cam.mean().item(), scores[c].item(), msg=f"seed {q.seed}")  # the CAM averages to the class score
+        close(v["cam_norm"], ((cam - cam.min()) / (cam.max() - cam.min())).numpy(), msg=f"seed {q.seed}")
 
 
 # --- fgsm: autograd on the binary cross-entropy ---------------------------------------------------
@@ -344,18 +349,19 @@ def test_fgsm_matches_autograd():
         z = w @ x + g.b
         loss = F.binary_cross_entropy_with_logits(z, t(float(g.y)))
         loss.backward()
-        close(v["z"], z.item())
-        close(v["p"], torch.sigmoid(z).item())
-        assert v["pred"] == int(torch.sigmoid(z).item() >= 0.5)
-        close(v["grad"], x.grad.numpy())
-        close(v["sign"], torch.sign(x.grad).numpy())
+        close(v["z"], z.item(), msg=f"seed {q.seed}")
+        close(v["p"], torch.sigmoid(z).item(), msg=f"seed {q.seed}")
+        assert v["pred"] == int(torch.sigmoid(z).item() >= 0.5), f"seed {q.seed}"
+        close(v["grad"], x.grad.numpy(), msg=f"seed {q.seed}")
+        close(v["sign"], torch.sign(x.grad).numpy(), msg=f"seed {q.seed}")
         x_adv = x.detach() + g.eps * torch.sign(x.grad)
-        close(v["x_adv"], x_adv.numpy())
+        close(v["x_adv"], x_adv.numpy(), msg=f"seed {q.seed}")
         z_adv = w @ x_adv + g.b
-        close(v["z_adv"], z_adv.item())
-        close(v["p_adv"], torch.sigmoid(z_adv).item())
+        close(v["z_adv"], z_adv.item(), msg=f"seed {q.seed}")
+        close(v["p_adv"], torch.sigmoid(z_adv).item(), msg=f"seed {q.seed}")
         flipped = int(torch.sigmoid(z_adv).item() >= 0.5) != v["pred"]
-        assert v["flips"] == ("yes" if flipped else "no")
-        assert F.binary_cross_entropy_with_logits(z_adv, t(float(g.y))) > loss  # the attack raises the loss
+        assert v["flips"] == ("yes" if flipped else "no"), f"seed {q.seed}"
+        # the attack raises the loss
+        assert F.binary_cross_entropy_with_logits(z_adv, t(float(g.y))) > loss, f"seed {q.seed}"
         flips.add(v["flips"])
     assert flips == {"yes", "no"}

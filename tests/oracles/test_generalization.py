@@ -11,14 +11,15 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import SEEDS, close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 from scipy.optimize import brentq, linprog  # noqa: E402
 
-
 from examgen import registry  # noqa: E402
 
-from ..conftest import SEEDS, close, questions  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
 
@@ -54,7 +55,7 @@ def _vc_cases():
     """Each drawn question, and typed-in ones beyond the draws: small N (vacuous, epsilon above 1),
     large N and d = 6 (the growth bound no longer a typable integer)."""
     for q, g, v in questions("vc_bound"):
-        yield g, v
+        yield f"seed {q.seed}", g, v
     gen = registry.get("vc_bound")
     rng = np.random.default_rng(19)
     for _ in range(max(20, len(SEEDS) // 4)):
@@ -63,30 +64,30 @@ def _vc_cases():
         if (d + 1) * math.log10(2 * N) > 250:
             continue
         g = gen.givens(dict(d=d, N=N, eps=eps, delta=float(rng.uniform(0.001, 0.5))))
-        yield g, {s.name: s.value for s in gen.build(g).steps}
+        yield f"typed-in givens {g.model_dump()}", g, {s.name: s.value for s in gen.build(g).steps}
 
 
 def test_vc_bound_matches_the_inequality():
-    for g, v in _vc_cases():
+    for where, g, v in _vc_cases():
         dvc = perceptron_vc_dimension(g.d)
-        assert v["dvc"] == dvc
+        assert v["dvc"] == dvc, where
         if isinstance(v["growth"], int):
-            assert v["growth"] == (2 * g.N) ** dvc + 1  # exact integer arithmetic
+            assert v["growth"] == (2 * g.N) ** dvc + 1, where  # exact integer arithmetic
         else:  # too large to type as a whole number: a float
-            close(v["growth"], float((2 * g.N) ** dvc + 1))
+            close(v["growth"], float((2 * g.N) ** dvc + 1), msg=where)
         x = torch.tensor(g.eps, dtype=DT) ** 2 * g.N / 8
-        close(v["exp_factor"], torch.exp(-x).item())
+        close(v["exp_factor"], torch.exp(-x).item(), msg=where)
         # the bound computed in log space: log 4 + log m_H(2N) - eps^2 N / 8
         log_bound = math.log(4) + math.log(v["growth"]) - g.eps ** 2 * g.N / 8
-        close(v["bound"], math.exp(log_bound))
-        assert v["useful"] == ("yes" if log_bound < 0 else "no")
+        close(v["bound"], math.exp(log_bound), msg=where)
+        assert v["useful"] == ("yes" if log_bound < 0 else "no"), where
         # eps for confidence 1 - delta: plugged back in, the bound equals delta ...
         e = v["eps_conf"]
-        close(4 * v["growth"] * math.exp(-e ** 2 * g.N / 8), g.delta)
+        close(4 * v["growth"] * math.exp(-e ** 2 * g.N / 8), g.delta, msg=where)
         # ... and it is the root SciPy finds for bound(eps) = delta
         root = brentq(lambda t: math.log(4 * v["growth"]) - t ** 2 * g.N / 8 - math.log(g.delta),
                       0.0, 100.0, xtol=1e-14)
-        close(e, root)
+        close(e, root, msg=where)
 
 
 # --- l2_step ----------------------------------------------------------------------------------
@@ -103,15 +104,15 @@ def test_l2_step_matches_torch_autograd_and_sgd_weight_decay():
         coef = g.lam / 2 if g.half else g.lam
         penalty = coef * (w ** 2).sum()
         loss = data + penalty
-        close(v["y_hat"], y_hat.detach().numpy() if len(g.y) > 1 else y_hat.item())
-        close(v["data_loss"], data.item())
-        close(v["penalty"], penalty.item())
-        close(v["loss"], loss.item())
+        close(v["y_hat"], y_hat.detach().numpy() if len(g.y) > 1 else y_hat.item(), msg=f"seed {q.seed}")
+        close(v["data_loss"], data.item(), msg=f"seed {q.seed}")
+        close(v["penalty"], penalty.item(), msg=f"seed {q.seed}")
+        close(v["loss"], loss.item(), msg=f"seed {q.seed}")
         (grad_data_w, grad_data_b) = torch.autograd.grad(data, [w, b], retain_graph=True)
-        close(v["grad_data"], grad_data_w.numpy())
+        close(v["grad_data"], grad_data_w.numpy(), msg=f"seed {q.seed}")
         loss.backward()
-        close(v["grad_w"], w.grad.numpy())
-        close(v["grad_b"], b.grad.item())
+        close(v["grad_w"], w.grad.numpy(), msg=f"seed {q.seed}")
+        close(v["grad_b"], b.grad.item(), msg=f"seed {q.seed}")
         # SGD's weight_decay adds wd * w to the data gradient: wd = 2 lambda for lambda ||w||^2,
         # wd = lambda for (lambda/2) ||w||^2; the bias is in a group without weight decay
         w2 = torch.tensor(g.w, dtype=DT, requires_grad=True)
@@ -120,8 +121,8 @@ def test_l2_step_matches_torch_autograd_and_sgd_weight_decay():
         opt = torch.optim.SGD([{"params": [w2], "weight_decay": 2 * coef},
                                {"params": [b2], "weight_decay": 0.0}], lr=g.lr)
         opt.step()
-        close(v["w_new"], w2.detach().numpy())
-        close(v["b_new"], b2.item())
+        close(v["w_new"], w2.detach().numpy(), msg=f"seed {q.seed}")
+        close(v["b_new"], b2.item(), msg=f"seed {q.seed}")
 
 
 # --- dropout ----------------------------------------------------------------------------------
@@ -148,22 +149,22 @@ def test_dropout_matches_torch_dropout():
         hits = ((out != 0).to(DT) == mask).all(dim=1).nonzero()
         assert len(hits), (q.seed, "torch never drew the mask")
         row = hits[0, 0]
-        close(v["h_train"], out[row].numpy())
-        close(v["z_train"], z[row].item())
+        close(v["h_train"], out[row].numpy(), msg=f"seed {q.seed}")
+        close(v["z_train"], z[row].item(), msg=f"seed {q.seed}")
         # E[z] exactly, over all 2^n masks with their probabilities ...
         expected = 0.0
         for m in itertools.product([0.0, 1.0], repeat=n):
             prob = math.prod(p if mi else 1 - p for mi in m)
             expected += prob * (float(np.dot(g.w, np.array(m) * np.array(g.a))) / p + g.b)
-        close(v["z_expected"], expected)
+        close(v["z_expected"], expected, msg=f"seed {q.seed}")
         # ... and statistically over torch's draws
-        assert abs(z.mean().item() - v["z_expected"]) < 5 * z.std().item() / math.sqrt(DRAWS) + 1e-12
+        assert abs(z.mean().item() - v["z_expected"]) < 5 * z.std().item() / math.sqrt(DRAWS) + 1e-12, f"seed {q.seed}"
         drop.eval()
         with torch.no_grad():
-            close(v["z_test"], lin(drop(a)).item())
+            close(v["z_test"], lin(drop(a)).item(), msg=f"seed {q.seed}")
             # standard dropout: training output m * a = p * (inverted output); test time p * a
-            close(v["z_train_std"], lin(out[row] * p).item())
-            close(v["z_test_std"], lin(p * a).item())
+            close(v["z_train_std"], lin(out[row] * p).item(), msg=f"seed {q.seed}")
+            close(v["z_test_std"], lin(p * a).item(), msg=f"seed {q.seed}")
 
 
 # --- transfer_params --------------------------------------------------------------------------
@@ -202,6 +203,6 @@ def test_transfer_params_match_torch_modules():
         for i, m in enumerate(mods, 1):
             assert v[f"p{i}"] == sum(prm.numel() for prm in m.parameters()), (q.seed, i)
         params = [prm for m in mods for prm in m.parameters()]
-        assert v["total"] == sum(prm.numel() for prm in params)
-        assert v["trainable"] == sum(prm.numel() for prm in params if prm.requires_grad)
-        assert v["frozen"] == sum(prm.numel() for prm in params if not prm.requires_grad)
+        assert v["total"] == sum(prm.numel() for prm in params), f"seed {q.seed}"
+        assert v["trainable"] == sum(prm.numel() for prm in params if prm.requires_grad), f"seed {q.seed}"
+        assert v["frozen"] == sum(prm.numel() for prm in params if not prm.requires_grad), f"seed {q.seed}"

@@ -11,21 +11,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import SEEDS, close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import SEEDS, questions  # noqa: E402
 from .test_unsupervised_rl import (check_discounted_return, check_epsilon_greedy, check_q_learning,  # noqa: E402
                                    check_reinforce, check_value_iteration, named)
 
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
+
 DT = torch.float64
-
-
-def close(actual, expected, tol=1e-9):
-    np.testing.assert_allclose(np.ravel(np.asarray(actual, dtype=float)), np.ravel(np.asarray(expected, dtype=float)),
-                               rtol=tol, atol=tol)
 
 
 def typed(gid: str, givens: list[dict]):
@@ -86,21 +84,21 @@ def check_bellman(q, g, v):
         for k in range(1, g.sweeps + 1):
             vk = torch_sweep(vk, terminal_mask(g), g.reward, g.gamma)
             if k < g.sweeps:
-                close(v[f"v{k}"], vk)
-        close(v[f"v{g.sweeps}_cell"], vk[r, c])
+                close(v[f"v{k}"], vk, msg=f"seed {q.seed}")
+        close(v[f"v{g.sweeps}_cell"], vk[r, c], msg=f"seed {q.seed}")
         return
     v_pi = torch_v_pi(g)
     shown = torch.round(v_pi, decimals=2)
     exact = bool(((v_pi - shown).abs() < 1e-9).all())
-    assert ("exactly," in q.stem) == exact and ("rounded to 2 decimals" in q.stem) != exact
+    assert ("exactly," in q.stem) == exact and ("rounded to 2 decimals" in q.stem) != exact, f"seed {q.seed}"
     table, _ = g.table()
-    close(table, shown)  # the stem's table: v_pi to 2 decimals
+    close(table, shown, msg=f"seed {q.seed}")  # the stem's table: v_pi to 2 decimals
     succ = torch_successors(shown, r, c)
-    close(v["succ"], succ)
-    close(v["rhs"], g.reward + g.gamma * succ.mean())
+    close(v["succ"], succ, msg=f"seed {q.seed}")
+    close(v["rhs"], g.reward + g.gamma * succ.mean(), msg=f"seed {q.seed}")
     # v_pi is the fixed point: the right-hand side from the table is v_pi(s) up to the table's rounding
-    assert abs(v["rhs"] - v_pi[r, c].item()) <= g.gamma * 0.005 + 1e-9
-    assert v["why"].startswith("$v_\\pi$ satisfies the Bellman expectation equation")
+    assert abs(v["rhs"] - v_pi[r, c].item()) <= g.gamma * 0.005 + 1e-9, f"seed {q.seed}"
+    assert v["why"].startswith("$v_\\pi$ satisfies the Bellman expectation equation"), f"seed {q.seed}"
 
 
 def test_bellman_matches_torch_over_the_draws():

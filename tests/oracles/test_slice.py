@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import SEEDS, close, needs_module, questions
+
+torch = needs_module("torch")
 
 from examgen import registry  # noqa: E402
 
-from ..conftest import SEEDS, close, questions  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
 
@@ -23,11 +25,11 @@ def test_adam_matches_torch_optim_adam():
             w.grad = torch.tensor([grad], dtype=DT)
             opt.step()
             state = opt.state[w]
-            close(v[f"m{t}"], state["exp_avg"].item())
-            close(v[f"v{t}"], state["exp_avg_sq"].item())
-            close(v[f"m_hat{t}"], state["exp_avg"].item() / (1 - g.rho1 ** t))
-            close(v[f"v_hat{t}"], state["exp_avg_sq"].item() / (1 - g.rho2 ** t))
-            close(v[f"w{t}"], w.item())
+            close(v[f"m{t}"], state["exp_avg"].item(), msg=f"seed {q.seed}")
+            close(v[f"v{t}"], state["exp_avg_sq"].item(), msg=f"seed {q.seed}")
+            close(v[f"m_hat{t}"], state["exp_avg"].item() / (1 - g.rho1 ** t), msg=f"seed {q.seed}")
+            close(v[f"v_hat{t}"], state["exp_avg_sq"].item() / (1 - g.rho2 ** t), msg=f"seed {q.seed}")
+            close(v[f"w{t}"], w.item(), msg=f"seed {q.seed}")
 
 
 def _batchnorm_cases():
@@ -35,9 +37,9 @@ def _batchnorm_cases():
     than the draws: up to 12 examples of up to 6 features, unrounded values."""
     gen = registry.get("batchnorm")
     for q, g, v in questions("batchnorm"):
-        yield g, v
+        yield f"seed {q.seed}", g, v
         g2 = g.model_copy(update={"eps": 0.01})
-        yield g2, {s.name: s.value for s in gen.build(g2).steps}
+        yield f"typed-in givens {g2.model_dump()}", g2, {s.name: s.value for s in gen.build(g2).steps}
     rng = np.random.default_rng(11)
     for _ in range(max(20, len(SEEDS) // 4)):
         n, d = int(rng.integers(2, 13)), int(rng.integers(1, 7))
@@ -47,12 +49,12 @@ def _batchnorm_cases():
                       running_mean=per(-50, 50), running_var=per(0.1, 500), x_test=per(-50, 50),
                       running_var_unbiased=bool(rng.random() < 0.5))
         g = gen.givens(givens)
-        yield g, {s.name: s.value for s in gen.build(g).steps}
+        yield f"typed-in givens {g.model_dump()}", g, {s.name: s.value for s in gen.build(g).steps}
 
 
 def test_batchnorm_matches_torch_batchnorm1d():
     forms = set()
-    for g, v in _batchnorm_cases():
+    for where, g, v in _batchnorm_cases():
         d = g.features
         forms.add((g.multi, g.running_var_unbiased))
         z = torch.tensor(g.z, dtype=DT).reshape(len(g.z), d)
@@ -68,25 +70,25 @@ def test_batchnorm_matches_torch_batchnorm1d():
         out = bn(z).detach()
         ref = lambda t: t.detach().reshape(shape).numpy()  # noqa: E731  one feature: scalars
         col = lambda t: (t if g.multi else t[:, 0]).detach().numpy()  # noqa: E731
-        close(v["mean"], ref(z.mean(0)))
-        close(v["var"], ref(z.var(0, unbiased=False)))
-        close(v["z_hat"], col((out - bn.bias) / bn.weight), 1e-8)
-        close(v["z_tilde"], col(out))
-        close(v["run_mean"], ref(bn.running_mean))
+        close(v["mean"], ref(z.mean(0)), msg=where)
+        close(v["var"], ref(z.var(0, unbiased=False)), msg=where)
+        close(v["z_hat"], col((out - bn.bias) / bn.weight), 1e-8, msg=where)
+        close(v["z_tilde"], col(out), msg=where)
+        close(v["run_mean"], ref(bn.running_mean), msg=where)
         if g.running_var_unbiased:  # PyTorch's own convention
-            close(v["var_unbiased"], ref(z.var(0, unbiased=True)))
-            close(v["run_var"], ref(bn.running_var))
+            close(v["var_unbiased"], ref(z.var(0, unbiased=True)), msg=where)
+            close(v["run_var"], ref(bn.running_var), msg=where)
         else:  # the population variance in PyTorch's update rule
             assert "var_unbiased" not in v
             close(v["run_var"], ref((1 - g.momentum) * torch.as_tensor(g.running_var, dtype=DT)
-                                    + g.momentum * z.var(0, unbiased=False)))
+                                    + g.momentum * z.var(0, unbiased=False)), msg=where)
         with torch.no_grad():
             bn.running_var.copy_(torch.as_tensor(v["run_var"], dtype=DT).expand(d))
         bn.eval()
         x = torch.as_tensor(g.x_test, dtype=DT).expand(d)[None]
         y = bn(x).detach()[0]
-        close(v["y_test"], ref(y))
-        close(v["x_hat_test"], ref((y - bn.bias) / bn.weight), 1e-8)
+        close(v["y_test"], ref(y), msg=where)
+        close(v["x_hat_test"], ref((y - bn.bias) / bn.weight), 1e-8, msg=where)
     assert forms == {(False, False), (False, True), (True, False), (True, True)}
 
 
@@ -94,33 +96,33 @@ def _vae_kl_cases():
     """Each drawn question, and typed-in encoders larger than the draws: up to 8 dimensions,
     unrounded sigma (or log-variances) and samples."""
     for q, g, v in questions("vae_kl"):
-        yield g, v
+        yield f"seed {q.seed}", g, v
     rng = np.random.default_rng(13)
     gen = registry.get("vae_kl")
     for i in range(max(20, len(SEEDS) // 4)):
         d = int(rng.integers(1, 9))
         spread = dict(sigma=rng.uniform(0.01, 20, d).tolist()) if i % 2 else dict(logvar=rng.uniform(-20, 20, d).tolist())
         g = gen.givens(dict(mu=rng.normal(0, 5, d).tolist(), eps=rng.normal(0, 1, d).tolist(), **spread))
-        yield g, {s.name: s.value for s in gen.build(g).steps}
+        yield f"typed-in givens {g.model_dump()}", g, {s.name: s.value for s in gen.build(g).steps}
 
 
 def test_vae_kl_matches_torch_distributions():
     from torch.distributions import Normal, kl_divergence
 
-    for g, v in _vae_kl_cases():
+    for where, g, v in _vae_kl_cases():
         mu = torch.tensor(g.mu, dtype=DT)
         sigma = torch.tensor(g.sigma, dtype=DT) if g.sigma is not None else torch.exp(0.5 * torch.tensor(g.logvar, dtype=DT))
         kl = kl_divergence(Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(mu)))
-        close(v["sigma2"], (sigma ** 2).numpy())
-        close(v["kl"], kl.numpy())
-        close(v["kl_total"], kl.sum().item())
+        close(v["sigma2"], (sigma ** 2).numpy(), msg=where)
+        close(v["kl"], kl.numpy(), msg=where)
+        close(v["kl_total"], kl.sum().item(), msg=where)
         eps = torch.tensor(g.eps, dtype=DT)
-        close(v["z"], (mu + eps * sigma).numpy())
+        close(v["z"], (mu + eps * sigma).numpy(), msg=where)
         if g.logvar is not None:
-            close(v["sigma"], sigma.numpy())
+            close(v["sigma"], sigma.numpy(), msg=where)
             assert "logvar" not in v
         else:  # log sigma^2 from the distribution's own log-density: log p(mu) = -log sigma - log(2 pi)/2
             log_var = -2 * (Normal(mu, sigma).log_prob(mu) + 0.5 * np.log(2 * np.pi))
-            close(v["logvar"], log_var.numpy())
+            close(v["logvar"], log_var.numpy(), msg=where)
             assert "sigma" not in v
 

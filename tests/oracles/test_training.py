@@ -9,27 +9,17 @@ import math
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from ..conftest import close, needs_module, questions
+
+torch = needs_module("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from examgen import registry  # noqa: E402
 from examgen.fmt import num  # noqa: E402
 
-from ..conftest import SEEDS  # noqa: E402
+pytestmark = pytest.mark.slow  # every oracle runs over ORACLE_SEEDS seeds (default 200)
 
 DT = torch.float64
-
-
-def close(actual, expected, tol=1e-9):
-    np.testing.assert_allclose(np.ravel(np.asarray(actual, dtype=float)), np.ravel(np.asarray(expected, dtype=float)),
-                               rtol=tol, atol=tol)
-
-
-def questions(gid, seeds=SEEDS):
-    gen = registry.get(gid)
-    for seed in seeds:
-        q = gen.generate(seed)
-        yield q, gen.Givens.model_validate(q.givens), {s.name: s.value for s in q.steps}
 
 
 # --- optimizers ----------------------------------------------------------------------------------
@@ -53,43 +43,44 @@ STATE = {"momentum": ("v", "momentum_buffer"), "rmsprop": ("r", "square_avg"), "
 
 def _optimizer_cases():
     gen = registry.get("optimizers")
+    """(where, givens, step values): each drawn question, then variants of the first 40."""
     for q, g, v in questions("optimizers"):
-        yield g, v
+        yield f"seed {q.seed}", g, v
     # every method with weight decay and with learning-rate decay, and RMSprop/AdaGrad with a large eps
     for q, g, v in questions("optimizers", range(40)):
         for update in ({"weight_decay": 0.3, "lr_decay": 1.0}, {"weight_decay": 0.0, "lr_decay": 0.7, "steps": 3},
                        {"eps": 0.1}):
             g2 = g.model_copy(update=update)
-            yield g2, {s.name: s.value for s in gen.build(g2).steps}
+            yield f"seed {q.seed} with {update}", g2, {s.name: s.value for s in gen.build(g2).steps}
 
 
 def test_optimizers_match_torch_optim():
-    for g, v in _optimizer_cases():
+    for where, g, v in _optimizer_cases():
         a, c = torch.tensor(g.a, dtype=DT), torch.tensor(g.c, dtype=DT)
         w = torch.tensor(g.w0, dtype=DT, requires_grad=True)
         opt = _torch_optimizer(g, w)
         sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=g.lr_decay)
         for t in range(1, g.steps + 1):
             if g.lr_decay != 1 and t > 1:
-                close(v[f"lr{t}"], opt.param_groups[0]["lr"])
+                close(v[f"lr{t}"], opt.param_groups[0]["lr"], msg=where)
             opt.zero_grad()
             loss = 0.5 * (a * (w - c) ** 2).sum()
             loss.backward()
             # the gradient the update uses: the loss's gradient plus PyTorch's weight-decay term
-            close(v[f"g{t}"], (w.grad + g.weight_decay * w.detach()).numpy())
+            close(v[f"g{t}"], (w.grad + g.weight_decay * w.detach()).numpy(), msg=where)
             opt.step()
             sched.step()
             if g.method in STATE:
                 name, key = STATE[g.method]
-                close(v[f"{name}{t}"], opt.state[w][key].numpy())
-            close(v[f"w{t}"], w.detach().numpy())
+                close(v[f"{name}{t}"], opt.state[w][key].numpy(), msg=where)
+            close(v[f"w{t}"], w.detach().numpy(), msg=where)
 
 
 def test_optimizers_lr_decay_matches_the_closed_form():
     for q, g, v in questions("optimizers"):
         for t in range(2, g.steps + 1):
             if g.lr_decay != 1:
-                close(v[f"lr{t}"], g.lr * g.lr_decay ** (t - 1))
+                close(v[f"lr{t}"], g.lr * g.lr_decay ** (t - 1), msg=f"seed {q.seed}")
 
 
 # --- weight_init ---------------------------------------------------------------------------------
@@ -105,28 +96,28 @@ def test_weight_init_matches_torch_nn_init():
         fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(w)
         assert (v["fan_in"], v["fan_out"]) == (fan_in, fan_out), q.seed
         he = g.activation in ("relu", "leaky_relu")
-        assert v["scheme"] == ("He" if he else "Xavier")
+        assert v["scheme"] == ("He" if he else "Xavier"), f"seed {q.seed}"
         if he:
             gain = (torch.nn.init.calculate_gain("leaky_relu", g.slope) if g.slope is not None
                     else torch.nn.init.calculate_gain("relu"))
             std = gain / math.sqrt(fan_in)
         else:
             std = math.sqrt(2.0 / (fan_in + fan_out))  # torch.nn.init.xavier_normal_ with gain 1
-        close(v["var"], std ** 2)
+        close(v["var"], std ** 2, msg=f"seed {q.seed}")
         # the very same draws from the same generator: torch's scale equals the question's
         ours, theirs = torch.empty_like(w), torch.empty_like(w)
         if g.distribution == "normal":
-            close(v["std"], std)
+            close(v["std"], std, msg=f"seed {q.seed}")
             ours.normal_(0, v["std"], generator=torch.Generator().manual_seed(q.seed))
             init = torch.nn.init.kaiming_normal_ if he else torch.nn.init.xavier_normal_
         else:
-            close(v["bound"], math.sqrt(3) * std)
+            close(v["bound"], math.sqrt(3) * std, msg=f"seed {q.seed}")
             ours.uniform_(-v["bound"], v["bound"], generator=torch.Generator().manual_seed(q.seed))
             init = torch.nn.init.kaiming_uniform_ if he else torch.nn.init.xavier_uniform_
         kwargs = ({"a": g.slope or 0.0, "mode": "fan_in",
                    "nonlinearity": "leaky_relu" if g.slope is not None else "relu"} if he else {"gain": 1.0})
         init(theirs, generator=torch.Generator().manual_seed(q.seed), **kwargs)
-        close(ours.numpy(), theirs.numpy(), 1e-12)
+        close(ours.numpy(), theirs.numpy(), 1e-12, msg=f"seed {q.seed}")
 
 
 @pytest.mark.parametrize("given", [
@@ -176,8 +167,8 @@ def test_activations_match_autograd():
             z = torch.tensor(g.z, dtype=DT, requires_grad=True)
             y = f(z)
             (grad,) = torch.autograd.grad(y.sum(), z)
-            close(v[f"{name}_value"], y.detach().numpy())
-            close(v[f"{name}_grad"], grad.numpy())
+            close(v[f"{name}_value"], y.detach().numpy(), msg=f"seed {q.seed}")
+            close(v[f"{name}_grad"], grad.numpy(), msg=f"seed {q.seed}")
             # saturation: does autograd's derivative vanish far out on each side?
             far = torch.tensor([30.0, -30.0], dtype=DT, requires_grad=True)
             (d,) = torch.autograd.grad(f(far).sum(), far)
@@ -203,7 +194,8 @@ def test_activations_exp_values_in_the_stem_suffice():
                     deriv = value + g.alpha
                 else:
                     continue
-                assert abs(value - v[f"{name}_value"][i]) <= 1e-3 and abs(deriv - v[f"{name}_grad"][i]) <= 1e-3
+                assert abs(value - v[f"{name}_value"][i]) <= 1e-3, f"seed {q.seed}"
+                assert abs(deriv - v[f"{name}_grad"][i]) <= 1e-3, f"seed {q.seed}"
                 # the value used is printed in the stem
                 x = -z if name == "sigmoid" else (-2 * z if name == "tanh" else z)
                 assert f"= {num(math.exp(x), 4)}$" in q.stem, (q.seed, name, x)
@@ -230,42 +222,42 @@ def test_normalization_axes_matches_torch_modules():
         for kind, d in dims.items():
             assert v[f"m_{kind}"] == math.prod(x.shape[i] for i in d), (q.seed, kind)
         var_b, mean_b = torch.var_mean(x, dim=(0, 2, 3), unbiased=False)
-        close(v["mean_batch"], mean_b.numpy())
-        close(v["var_batch"], var_b.numpy())
+        close(v["mean_batch"], mean_b.numpy(), msg=f"seed {q.seed}")
+        close(v["var_batch"], var_b.numpy(), msg=f"seed {q.seed}")
         if g.focus == "group":
             grouped = x.reshape(n, g.groups, -1)
-            assert v["m_group"] == grouped.shape[-1]
+            assert v["m_group"] == grouped.shape[-1], f"seed {q.seed}"
             var_f, mean_f = torch.var_mean(grouped, dim=-1, unbiased=False)
         elif g.focus != "batch":
             var_f, mean_f = torch.var_mean(x, dim=dims[g.focus], unbiased=False)
         if g.focus != "batch":
-            close(v[f"mean_{g.focus}"], mean_f.numpy())
-            close(v[f"var_{g.focus}"], var_f.numpy())
+            close(v[f"mean_{g.focus}"], mean_f.numpy(), msg=f"seed {q.seed}")
+            close(v[f"var_{g.focus}"], var_f.numpy(), msg=f"seed {q.seed}")
         if g.focus == "layer":
             out = F.layer_norm(x, (c, h, w), eps=1e-300)
             module = torch.nn.LayerNorm((c, h, w), eps=1e-300, elementwise_affine=False, dtype=DT)
-            close(module(x).detach().numpy(), out.numpy())
+            close(module(x).detach().numpy(), out.numpy(), msg=f"seed {q.seed}")
         else:
             module = _torch_norm(g.focus, c, g.groups)
             module.train()
             out = module(x).detach()
-        assert np.shape(v["x_hat"]) == tuple(x.shape)
-        close(v["x_hat"], out.numpy())
+        assert np.shape(v["x_hat"]) == tuple(x.shape), f"seed {q.seed}"
+        close(v["x_hat"], out.numpy(), msg=f"seed {q.seed}")
 
 
 # --- log_scale_search -----------------------------------------------------------------------------
 
 def test_log_scale_search_matches_scipy():
-    stats = pytest.importorskip("scipy.stats")
+    stats = needs_module("scipy.stats")
     for q, g, v in questions("log_scale_search"):
-        close(v["log_low"], math.log10(g.low))
-        close(v["log_high"], math.log10(g.high))
+        close(v["log_low"], math.log10(g.low), msg=f"seed {q.seed}")
+        close(v["log_high"], math.log10(g.high), msg=f"seed {q.seed}")
         dist = stats.loguniform(g.low, g.high)
         samples = dist.ppf(np.array(g.u))  # the inverse CDF maps a uniform draw to a log-uniform sample
-        close(v["samples"], samples)
-        close(v["exponents"], np.log10(samples))
-        close(v["p_log"], dist.cdf(g.threshold))
-        close(v["p_linear"], stats.uniform(loc=g.low, scale=g.high - g.low).cdf(g.threshold))
+        close(v["samples"], samples, msg=f"seed {q.seed}")
+        close(v["exponents"], np.log10(samples), msg=f"seed {q.seed}")
+        close(v["p_log"], dist.cdf(g.threshold), msg=f"seed {q.seed}")
+        close(v["p_linear"], stats.uniform(loc=g.low, scale=g.high - g.low).cdf(g.threshold), msg=f"seed {q.seed}")
         grid = torch.logspace(math.log10(g.low), math.log10(g.high), g.grid_size, dtype=DT).numpy()
-        close(v["grid"], grid)
-        close(v["ratio"], grid[1] / grid[0])
+        close(v["grid"], grid, msg=f"seed {q.seed}")
+        close(v["ratio"], grid[1] / grid[0], msg=f"seed {q.seed}")
