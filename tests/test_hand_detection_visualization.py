@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from examgen import solve
+from examgen import registry, solve
 from examgen.grading.mark import grade_question
 from examgen.registry import GivenError
 

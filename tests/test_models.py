@@ -9,7 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 import examgen
-from examgen.model import SCHEMAS, AnswerSheet, Exam, GivensFile, GradeReport
+from examgen.model import (SCHEMAS, AnswerSheet, ClassRecord, ClassStudent, Exam, GivensFile, Gradebook,
+                           GradebookRow, GradeReport)
+from examgen.output import outline
 from examgen.topics import TOPICS, topic
 
 
@@ -71,9 +73,19 @@ def _real_files() -> dict[str, list[str]]:
     exam = examgen.generate(topics=["rl", "cnn", "training"], seed=3)
     key, empty = examgen.answer_sheet(exam, key=True), examgen.answer_sheet(exam)
     givens = [GivensFile(generator=q.generator, givens=q.givens).model_dump_json() for q in exam.questions[:3]]
+    full, none = examgen.grade(key, exam), examgen.grade(empty, exam)
+    students = [ClassStudent(id="s1", name="Ada", folder="s1", variant="v1", exam_id=exam.id),
+                ClassStudent(id="s2", folder="s2", variant="v2", exam_id=exam.id)]
+    record = ClassRecord(title=exam.title, spec=exam.spec, points=full.points, questions=outline(exam),
+                         students=students)
+    book = Gradebook(title=exam.title, spec=exam.spec, points=full.points, questions=outline(exam), rows=[
+        GradebookRow(student=students[0], on_roster=True, file="s1.json", score=full.score, points=full.points,
+                     report=full),
+        GradebookRow(student=students[1], on_roster=True, points=full.points, flags=["no_sheet"],
+                     notes=["no sheet was handed in"])])
     return {"exam": [exam.model_dump_json()], "answers": [key.model_dump_json(), empty.model_dump_json()],
-            "report": [examgen.grade(key, exam).model_dump_json(), examgen.grade(empty, exam).model_dump_json()],
-            "givens": givens}
+            "report": [full.model_dump_json(), none.model_dump_json()], "givens": givens,
+            "class": [record.model_dump_json()], "gradebook": [book.model_dump_json()]}
 
 
 def _broken(doc: dict, schema: dict, which: str):

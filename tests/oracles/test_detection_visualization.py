@@ -234,7 +234,7 @@ def _upsampling_cases():
             g = gen.givens(d)
         except GivenError:  # the padding leaves no output: refused, as it should be
             continue
-        yield g, {st.name: st.value for st in gen.build(g).steps}
+        yield f"typed-in givens {d}", g, {st.name: st.value for st in gen.build(g).steps}
 
 
 def test_upsampling_matches_torch():
@@ -318,7 +318,7 @@ def test_saliency_matches_autograd_and_guided_backprop():
         assert cg == c, f"seed {q.seed}"
         close(v["guided_dz1"], gdz1.numpy(), msg=f"seed {q.seed}")
         close(v["guided"], ggrad.numpy(), msg=f"seed {q.seed}")
-        assert not np.allclose(v["guided"], v["grad"], msg=f"seed {q.seed}"), f"seed {q.seed}: guided backprop must differ from the gradient"
+        assert not np.allclose(v["guided"], v["grad"]), f"seed {q.seed}: guided backprop must differ from the gradient"
     assert models == {"linear", "relu"}
 
 
