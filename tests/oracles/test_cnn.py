@@ -367,33 +367,33 @@ def _conv_output_cases():
             g = registry.get("conv_output").givens(d)
         except GivenError:  # a stack that leaves no output: refused, as it should be
             continue
-        yield g, values_of("conv_output", d)
+        yield f"typed-in givens {d}", g, values_of("conv_output", d)
 
 
 def test_conv_output_matches_torch_layers():
     forms = set()
-    for g, v in _conv_output_cases():
+    for where, g, v in _conv_output_cases():
         total = 0
         for i, (layer, (shape, n)) in enumerate(zip(g.layers, run_stack(g)), 1):
             forms.add((g.one_d, layer.type))
             total += n
             if layer.type == "flatten":
-                assert v[f"flat{i}"] == shape[0]
+                assert v[f"flat{i}"] == shape[0], where
                 assert f"params{i}" not in v
                 continue
             if layer.type == "gap":
-                assert v[f"c{i}"] == shape[0]
+                assert v[f"c{i}"] == shape[0], where
             elif layer.type != "dense":
                 sizes = (v[f"n{i}"],) if g.one_d else (v[f"h{i}"], v[f"w{i}"])
-                assert (v[f"c{i}"], *sizes) == shape, (g, i)
-            assert v[f"params{i}"] == n, (g, i)
-        assert v["total_params"] == total
+                assert (v[f"c{i}"], *sizes) == shape, (where, i)
+            assert v[f"params{i}"] == n, (where, i)
+        assert v["total_params"] == total, where
     assert {(d, t) for d in (False, True) for t in ("conv", "maxpool", "avgpool", "flatten", "gap", "dense")} <= forms
 
 
 def test_conv_output_bias_mistake_matches_torch_without_biases():
-    for g, v in _conv_output_cases():
+    for where, g, v in _conv_output_cases():
         m = mistake_values("conv_output", g, "biases_not_counted")
         for i, (layer, (_, n)) in enumerate(zip(g.layers, run_stack(g, bias=False)), 1):
             if layer.type in ("conv", "dense"):
-                assert m[f"params{i}"] == n
+                assert m[f"params{i}"] == n, where
