@@ -212,3 +212,9 @@ def test_latex():
     assert latex("x*2", vs) == r"x \cdot 2"
     assert latex("not a formula ((", vs).startswith(r"\text{")
     assert latex("alpha*w", ["alpha", "w"]) == r"\alpha w"  # a variable named for a Greek letter
+
+
+def test_a_huge_whole_number_is_a_format_error_not_an_overflow():
+    for huge in (10 ** 400, -(10 ** 309)):
+        with pytest.raises(FormatError, match="too large"):
+            parse_expression(huge, ["x"])

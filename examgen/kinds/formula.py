@@ -207,6 +207,8 @@ def parse_expression(raw: Any, variables: Sequence[str]) -> Expression:
         return raw if raw.variables == names else _parse_cached(raw.text, names)
     if isinstance(raw, bool) or raw is None:
         raise FormatError(f"expected a formula, got {raw!r}")
+    if isinstance(raw, int) and abs(raw) > 10 ** 300:  # float() of it would overflow
+        raise FormatError("the number is too large")
     if isinstance(raw, (int, float)):
         if not math.isfinite(raw):
             raise FormatError(f"{raw!r} is not a finite number")
