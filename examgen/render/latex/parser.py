@@ -20,7 +20,27 @@ MAX_LENGTH = 20_000
 NBSP = "\u00a0"
 
 
-class _Parser:
+class Cursor:
+    """A position in a list of tokens, shared by the parser and the evaluator (:mod:`.to_value`)."""
+
+    tokens: list
+    pos: int
+
+    def error(self, message: str) -> Exception:
+        raise NotImplementedError
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self):
+        tok = self.peek()
+        if tok is None:
+            raise self.error("unexpected end")
+        self.pos += 1
+        return tok
+
+
+class _Parser(Cursor):
     def __init__(self, src: str):
         if len(src) > MAX_LENGTH:
             raise LatexError("the formula is too long")
@@ -33,16 +53,6 @@ class _Parser:
 
     def error(self, message: str) -> LatexError:
         return LatexError(f"{message} in formula: {self.src[:120]}")
-
-    def peek(self):
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self):
-        tok = self.peek()
-        if tok is None:
-            raise self.error("unexpected end")
-        self.pos += 1
-        return tok
 
     def parse(self) -> Row:
         row = self.row(stop=())

@@ -35,7 +35,7 @@ import re
 
 import numpy as np
 
-from .parser import LatexError, parse
+from .parser import Cursor, LatexError, parse
 from .tree import SPACES, Atom, Fenced, Frac, Node, Row, Script, Space, Sqrt, Table
 
 class NotComputable(LatexError):
@@ -101,27 +101,20 @@ def _atom(atom: Atom, before: Node | None, src: str, out: list) -> list[tuple]:
     raise NotComputable(f"{what} '{text}' is not part of a computation in: {src[:120]}")
 
 
-class _Evaluator:
+class _Evaluator(Cursor):
     def __init__(self, node: Node, src: str):
         self.src = src
-        self.toks = _tokens(node, src)
+        self.tokens = _tokens(node, src)
         self.pos = 0
 
     def error(self, message: str) -> NotComputable:
         return NotComputable(f"{message} in: {self.src[:120]}")
 
     def peek(self, kind: str | None = None, *texts: str):
-        tok = self.toks[self.pos] if self.pos < len(self.toks) else None
+        tok = super().peek()
         if tok is None or kind is None:
             return tok
         return tok if tok[0] == kind and (not texts or tok[1] in texts) else None
-
-    def take(self):
-        tok = self.peek()
-        if tok is None:
-            raise self.error("unexpected end")
-        self.pos += 1
-        return tok
 
     def expect(self, text: str) -> None:
         if not self.peek("op", text):
