@@ -159,3 +159,16 @@ def test_no_student_file_holds_a_key_value_that_is_not_printed(tmp_path):
                         leaked = _shown(st.value) & unexplained
                         leaked = {x for x in leaked if abs(float(x)) >= 10 or "." in x}  # small whole numbers are everywhere
                         assert not leaked, (sid, name, q.generator, st.name, sorted(leaked)[:5])
+
+
+def test_a_generator_s_own_variant_draw_asks_what_the_exam_asks():
+    """Generators that draw class variants themselves (``draw_variant``) keep the structure of the
+    question they are given, every time, and with numbers of their own."""
+    own = [g for g in registry.all_generators() if "draw_variant" in type(g).__dict__]
+    assert own, "receptive_field draws its variants itself"
+    for gen in own:
+        for seed in range(100):
+            like = gen.draw(np.random.default_rng(seed))
+            variants = [gen.draw_variant(np.random.default_rng([seed, k]), like) for k in range(10)]
+            assert all(gen.structure(v) == gen.structure(like) for v in variants), (gen.id, seed)
+            assert len({v.model_dump_json() for v in variants}) >= 5, (gen.id, seed)

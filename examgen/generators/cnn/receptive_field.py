@@ -71,6 +71,24 @@ class ReceptiveField(Generator):
                 continue
             return ReceptiveFieldGivens(layers=layers)
 
+    def draw_variant(self, rng, like):
+        """A class variant asks what ``like`` asks: the same kinds of layers, with a dilation and a
+        stride above 1 in the same places; the kernels, dilations and pooling are drawn again. (A
+        plain redraw matches a drawn stack's structure about one time in thirty, and too few stacks
+        share one structure: two students could get the same question.)"""
+        for _ in range(100):
+            layers = []
+            for lay in like.layers:
+                if lay.type == "conv":
+                    layers.append(RFLayer(type="conv", kernel=pick(rng, [3, 3, 5]), stride=2 if lay.stride > 1 else 1,
+                                          dilation=pick(rng, [2, 2, 3, 4]) if lay.dilation > 1 else 1))
+                else:
+                    k = pick(rng, [2, 2, 3])
+                    layers.append(RFLayer(type=pick(rng, ["maxpool", "avgpool"]), kernel=k, stride=2))
+            if receptive_fields(layers)[-1][1] <= 80:
+                return ReceptiveFieldGivens(layers=layers)
+        return self.draw(rng)
+
     def figure(self, g):
         blocks = [("Input", "1 channel")]
         for i, layer in enumerate(g.layers, 1):
