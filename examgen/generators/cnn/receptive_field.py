@@ -80,11 +80,12 @@ class ReceptiveField(Generator):
             layers = []
             for lay in like.layers:
                 if lay.type == "conv":
-                    layers.append(RFLayer(type="conv", kernel=pick(rng, [3, 3, 5]), stride=2 if lay.stride > 1 else 1,
-                                          dilation=pick(rng, [2, 2, 3, 4]) if lay.dilation > 1 else 1))
+                    layers.append(RFLayer(type="conv", kernel=pick(rng, [2, 3, 3, 4, 5]),
+                                          stride=pick(rng, [2, 2, 3]) if lay.stride > 1 else 1,
+                                          dilation=pick(rng, [2, 2, 3, 4, 5]) if lay.dilation > 1 else 1))
                 else:
-                    k = pick(rng, [2, 2, 3])
-                    layers.append(RFLayer(type=pick(rng, ["maxpool", "avgpool"]), kernel=k, stride=2))
+                    k, st = pick(rng, [(2, 2), (2, 2), (3, 2), (3, 3)])
+                    layers.append(RFLayer(type=pick(rng, ["maxpool", "avgpool"]), kernel=k, stride=st))
             if receptive_fields(layers)[-1][1] <= 80:
                 return ReceptiveFieldGivens(layers=layers)
         return self.draw(rng)
