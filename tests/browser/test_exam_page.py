@@ -14,7 +14,7 @@ from examgen import io
 from examgen.render.html import exam_html
 
 from ..test_widgets import every_kind_exam
-from .fill import fill_question
+from .fill import fill_exam
 
 pytestmark = pytest.mark.slow  # a real browser
 
@@ -29,8 +29,7 @@ def _write(tmp_path):
 def test_every_widget_filled_with_the_key_saves_answers_that_the_cli_grades_full_marks(page, tmp_path, shots):
     exam, url = _write(tmp_path)
     page.goto(url)
-    for q in exam.questions:
-        fill_question(page, q)
+    fill_exam(page, exam)
     page.locator(".part").filter(has=page.locator("[data-kind=matrix]")).first.screenshot(
         path=str(shots / "exam-filled-matrix.png"))
     page.once("dialog", lambda d: d.accept("s123"))  # the student id is asked once, on saving
