@@ -192,7 +192,42 @@ PROBLEMS = [
                                  {"v1": [[0, -1, -1, -1], [-1, -1, -1, -1], [-1, -1, -1, -1], [-1, -1, -1, -1]],
                                   "v2": [[0, -1, -2, -2], [-1, -2, -2, -2], [-2, -2, -2, -2], [-2, -2, -2, -2]],
                                   "v3": [[0, -1, -2, -3], [-1, -2, -3, -3], [-2, -3, -3, -3], [-3, -3, -3, -3]]})]),
+    Problem("sutton-barto-fig-4.1-converged",
+            "Sutton & Barto, Figure 4.1, k = infinity: v_pi of the random policy reads 0, -14, -20, "
+            "-22 / -14, -18, -20, -20 / -20, -20, -18, -14 / -22, -20, -14, 0; the Bellman equation "
+            "in a cell gives back its own value",
+            "bellman", [(dict(SB_GRID, form="converged", cell=c), {"rhs": v}) for c, v in
+                        [([0, 1], -14), ([0, 3], -22), ([1, 1], -18), ([1, 2], -20), ([2, 2], -18),
+                         ([3, 1], -20)]],
+            tol=1e-9),
     # --- linear models, dense networks, autograd ----------------------------------------------------
+    Problem("d2l-4.1-softmax-regression",
+            "Dive into Deep Learning, 4.1.1 Softmax Regression: 4 features and 3 output categories "
+            "need 12 scalars for the weights and 3 for the biases "
+            "(https://d2l.ai/chapter_linear-classification/softmax-regression.html)",
+            "vectorized_shapes", [(dict(m=1, widths=[4, 3], model="softmax_regression"),
+                                   {"W1_rows": 3, "W1_cols": 4, "b1_rows": 3, "params1": 15})]),
+    Problem("d2l-4.4-fashion-mnist-softmax",
+            "Dive into Deep Learning, 4.4 Softmax Regression Implementation from Scratch: 28x28 "
+            "images flattened to 784 inputs, 10 classes: a 784 x 10 weight matrix and 10 biases "
+            "(stored transposed here: W is (outputs, inputs))",
+            "vectorized_shapes", [(dict(m=256, widths=[784, 10], model="softmax_regression"),
+                                   {"W1_rows": 10, "W1_cols": 784, "b1_rows": 10, "params1": 7850})]),
+    Problem("mazur-step-by-step-backprop",
+            "M. Mazur, 'A Step by Step Backpropagation Example' (2015, mattmazur.com): inputs 0.05, "
+            "0.10, sigmoid hidden and output layers, targets 0.01, 0.99, E = sum 1/2 (target - out)^2, "
+            "learning rate 0.5: out_o1 = 0.75136507, E_total = 0.298371109; w5..w8 become 0.35891648, "
+            "0.408666186, 0.511301270, 0.561370121 and w1..w4 0.149780716, 0.19956143, 0.24975114, "
+            "0.29950229",
+            "backprop", [(dict(x=[0.05, 0.10], W1=[[0.15, 0.20], [0.25, 0.30]], b1=[0.35, 0.35],
+                               W2=[[0.40, 0.45], [0.50, 0.55]], b2=[0.60, 0.60], activation="sigmoid",
+                               output="sigmoid", loss="half_squared", y=[0.01, 0.99], lr=0.5),
+                          {"a1": [0.593269992, 0.596884378], "yhat": [0.75136507, 0.772928465],
+                           "loss": 0.298371109,
+                           "W2_new": [[0.35891648, 0.408666186], [0.511301270, 0.561370121]],
+                           "W1_new": [[0.149780716, 0.19956143], [0.24975114, 0.29950229]]})],
+            tol=5e-9, note="the post keeps the biases fixed; here they are updated too, which does "
+                           "not change the weights' new values"),
     Problem("cs231n-softmax-example",
             "CS231n notes, Linear classification, Softmax classifier figure: scores -2.85, 0.86, "
             "0.28 (true class the third) normalise to 0.016, 0.631, 0.353; loss -ln(0.353) = 1.04 "
