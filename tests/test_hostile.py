@@ -279,6 +279,20 @@ def test_nan_inside_list_givens_is_refused_by_every_generator():
     assert refused >= 8
 
 
+def test_tiny_huge_and_infinite_entries_of_list_givens_are_refused():
+    for gen in registry.all_generators():
+        if gen.needs_torch or gen.concept:
+            continue
+        g, name = _list_given(gen)
+        if name is None:
+            continue
+        for bad, msg in ((-1e-320, "holds -1e-320; every number must be 0 or between 1e-12"),
+                         (3e14, "holds 3e\\+14; every number must be 0 or between"),
+                         (float("-inf"), "not finite")):
+            with pytest.raises(registry.GivenError, match=msg):
+                gen.givens({**g, name: g[name][:-1] + [bad]})
+
+
 def test_tiny_huge_and_nested_givens_are_refused_in_one_short_line():
     for gen in registry.all_generators():
         if gen.needs_torch or gen.concept:
