@@ -115,16 +115,20 @@ def softmax_cases():
     for seed in SEEDS:
         q = registry.get("derive_softmax").generate(seed)
         g = q.givens
-        cases.setdefault((len(g["z"]), g["target"], g["other"], g.get("form", "scores")), q)
+        cases.setdefault((len(g["z"]), g["target"], g["other"], "linear" if g.get("x") else "scores"), q)
     return cases
 
 
 SOFTMAX = softmax_cases()
 
 
+def test_both_softmax_forms_are_drawn():
+    assert {form for *_, form in SOFTMAX} == {"scores", "linear"}
+
+
 @pytest.mark.parametrize("case", sorted(SOFTMAX), ids=lambda c: "-".join(map(str, c)))
 def test_derive_softmax_reference_formulas_are_the_derivatives(case):
-    K, tc, k, _ = case
+    K, tc, k, form = case
     q = SOFTMAX[case]
     v = {s.name: s for s in q.steps}
     zs = sympy.symbols(f"z1:{K + 1}")
@@ -140,6 +144,17 @@ def test_derive_softmax_reference_formulas_are_the_derivatives(case):
     assert is_zero(ref("dp_tk") - sympy.diff(p[tc - 1], zs[k - 1]))
     assert is_zero(ref("dL_dzt") - sympy.diff(loss, zs[tc - 1]))
     assert is_zero(ref("dL_dzk") - sympy.diff(loss, zs[k - 1]))
+    if form == "linear":  # z_j = W_j1 x1 + (the rest of the weighted sum and b_j), differentiated for W_j1
+        x1 = sympy.Symbol("x1")
+        ws, rest = sympy.symbols(f"W1:{K + 1}"), sympy.symbols(f"c1:{K + 1}")
+        layer = {u: wj * x1 + cj for u, wj, cj in zip(zs, ws, rest)}
+        lin = dict(at) | {x1: x1}
+
+        def ref_lin(name):
+            return reference(v[name].value, v[name].variables).subs(lin).subs(layer)
+
+        assert is_zero(ref_lin("dL_dWt1") - sympy.diff(loss.subs(layer), ws[tc - 1]))
+        assert is_zero(ref_lin("dL_dWk1") - sympy.diff(loss.subs(layer), ws[k - 1]))
 
 
 def test_the_symbolic_check_catches_a_wrong_formula():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from examgen import solve
@@ -199,8 +200,37 @@ def test_softmax_named_mistakes():
     assert status(r, "dL_dzk") == ("mistake", ["log_derivative_missing"])
 
 
+# softmax regression: the same scores from z = Wx + b with x = (2, -1)
+LINEAR = {**SOFT, "x": [2, -1]}
+
+
+def test_softmax_linear_layer_by_hand():
+    v = values(solve("derive_softmax", LINEAR))
+    # z_j = sum_i W_ji x_i + b_j: dz_j/dW_ji = x_i, dz_j/db_j = 1, so dL/dW_11 = (p1 - 1) x1, dL/dW_21 = p2 x1
+    assert equivalent(v["dL_dWt1"], "p1*x1 - x1", ["p1", "p2", "x1"])
+    assert equivalent(v["dL_dWk1"], "x1*p2", ["p1", "p2", "x1"])
+    # dL/dW = (p - y) x^T, row j = (2 (p_j - y_j), -(p_j - y_j)); dL/db = p - y
+    assert np.allclose(v["grad_W"], [[2 * (P1 - 1), 1 - P1], [2 * P2, -P2], [2 * P2, -P2]])
+    assert v["grad_b"] == pytest.approx([P1 - 1, P2, P2])
+
+
+def test_softmax_linear_layer_follow_through_and_mistake():
+    # with the constant-denominator gradient (-1, p2, p3) from (d), dL/dW row 1 is (-2, 1)
+    q, r = grade("derive_softmax", LINEAR, {"a": {"dp_tt": "p1"}, "c": {"dL_dzt": "-1"},
+                                            "d": {"grad": [-1, round(P2, 4), round(P2, 4)]},
+                                            "e": {"dL_dWt1": "-x1",
+                                                  "grad_W": [[-2, 1], [2 * P2, -P2], [2 * P2, -P2]]}})
+    assert status(r, "dL_dWt1")[0] == "follow_through" and status(r, "grad_W")[0] == "follow_through"
+    # x forgotten: dL/dW_11 = p1 - 1, and dL/dW with every column equal to dL/dz
+    q, r = grade("derive_softmax", LINEAR, {"e": {"dL_dWt1": "p1 - 1", "dL_dWk1": "p2",
+                                                  "grad_W": [[P1 - 1, P1 - 1], [P2, P2], [P2, P2]]}})
+    for name in ("dL_dWt1", "dL_dWk1", "grad_W"):
+        assert status(r, name) == ("mistake", ["inner_derivative_missing"])
+
+
 def test_softmax_bad_givens():
-    for bad in ({**SOFT, "other": 1}, {**SOFT, "target": 4}, {**SOFT, "z": [1]}):
+    for bad in ({**SOFT, "other": 1}, {**SOFT, "target": 4}, {**SOFT, "z": [1]}, {**LINEAR, "x": []},
+                {**LINEAR, "x": [1, 2, 3, 4, 5]}, {**LINEAR, "x": [1e6, 1]}):
         with pytest.raises(GivenError):
             get("derive_softmax").givens(bad)
 

@@ -109,6 +109,36 @@ def test_softmax_formulas_match_autograd_at_random_points():
             close(evaluate(v["dL_dzk"], names, **at), z.grad[k].item(), msg=f"seed {q.seed}")
 
 
+def linear_layer(g, rng):
+    """A random W (K x D) with b = z - Wx: a layer that gives the question's scores from its input."""
+    x = torch.tensor(g.x, dtype=DT)
+    W = torch.tensor(rng.uniform(-1, 1, size=(len(g.z), len(g.x))), dtype=DT, requires_grad=True)
+    b = (torch.tensor(g.z, dtype=DT) - W.detach() @ x).requires_grad_()
+    return x, W, b
+
+
+def test_softmax_linear_layer_formulas_match_autograd_at_random_points():
+    rng = np.random.default_rng(3)
+    seen = 0
+    for q, g, v in questions("derive_softmax"):
+        if g.x is None:
+            continue
+        seen += 1
+        tt, k = g.target - 1, g.other - 1
+        names = [f"p{g.target}", f"p{g.other}", "x1"]
+        for _ in range(3):
+            x = torch.tensor(rng.uniform(-2, 2, size=len(g.x)), dtype=DT)
+            W = torch.tensor(rng.uniform(-1, 1, size=(len(g.z), len(g.x))), dtype=DT, requires_grad=True)
+            bias = torch.tensor(rng.uniform(-1, 1, size=len(g.z)), dtype=DT)
+            z = W @ x + bias
+            p = torch.softmax(z, 0).detach()
+            F.cross_entropy(z[None], torch.tensor([tt])).backward()
+            at = {names[0]: p[tt].item(), names[1]: p[k].item(), "x1": x[0].item()}
+            close(evaluate(v["dL_dWt1"], names, **at), W.grad[tt, 0].item(), msg=f"seed {q.seed}")
+            close(evaluate(v["dL_dWk1"], names, **at), W.grad[k, 0].item(), msg=f"seed {q.seed}")
+    assert seen >= 20, "too few linear-layer draws to check"
+
+
 def test_softmax_numbers_match_torch():
     for q, g, v in questions("derive_softmax"):
         z = torch.tensor(g.z, dtype=DT, requires_grad=True)
@@ -117,6 +147,12 @@ def test_softmax_numbers_match_torch():
         close(v["p"], torch.softmax(z, 0).detach().numpy(), msg=f"seed {q.seed}")
         close(v["loss"], loss.item(), msg=f"seed {q.seed}")
         close(v["grad"], z.grad.numpy(), msg=f"seed {q.seed}")
+        if g.x is not None:  # the same loss through z = Wx + b, differentiated for W and b
+            x, W, b = linear_layer(g, np.random.default_rng(q.seed))
+            loss = F.cross_entropy((W @ x + b)[None], torch.tensor([g.target - 1]))
+            loss.backward()
+            close(v["grad_W"], W.grad.numpy(), msg=f"seed {q.seed}")
+            close(v["grad_b"], b.grad.numpy(), msg=f"seed {q.seed}")
 
 
 # --- derive_chain: x -> h = f(w1 x + b1) -> a = g(w2 h + b2) -> L(a, y) ---------------------------

@@ -1,6 +1,8 @@
-"""Derive the softmax cross-entropy gradient as formulas, then use it."""
+"""Derive the softmax cross-entropy gradient as formulas, then use it; when the scores come from a
+linear layer z = Wx + b (softmax regression), also the weight and bias gradients."""
 
 import math
+import re
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -11,7 +13,7 @@ from ...registry import Generator, Givens, generator
 from ...steps import Steps
 from .._draw import pick
 from .._maths import softmax
-from .._mistakes import ERROR_SIGN
+from .._mistakes import ERROR_SIGN, INNER_DERIVATIVE_MISSING
 from .._stems import given_values
 
 
@@ -19,6 +21,9 @@ class SoftmaxGivens(Givens):
     z: list[float] = Field(min_length=2, max_length=4, description="the scores z_1..z_K")
     target: int = Field(ge=1, description="the true class t (from 1)")
     other: int = Field(ge=1, description="another class k != t (from 1), for the formulas")
+    x: list[float] | None = Field(None, min_length=1, max_length=4,
+                                  description="the input x_1..x_D of a linear layer z = Wx + b, when the "
+                                              "scores come from one: adds the weight and bias gradients")
 
     @model_validator(mode="after")
     def _classes(self):
@@ -29,13 +34,16 @@ class SoftmaxGivens(Givens):
             raise ValueError("other must be a class different from the target")
         if any(abs(v) > 20 for v in self.z):
             raise ValueError("scores above 20 in size are not hand-computable")
+        if self.x is not None and any(abs(v) > 100 for v in self.x):
+            raise ValueError("inputs above 100 in size are not hand-computable")
         return self
 
 
-@generator(id="derive_softmax", topic="dense", goal="03.9", version=3,
+@generator(id="derive_softmax", topic="dense", goal="03.9", version=4,
            title="Derive the softmax cross-entropy gradient as formulas, then use it")
 class DeriveSoftmax(Generator):
-    """dp_t/dz_t, dp_t/dz_k and dL/dz as formulas in the probabilities; then the numbers."""
+    """dp_t/dz_t, dp_t/dz_k and dL/dz as formulas in the probabilities; then the numbers; in half
+    the draws the scores come from a linear layer, and dL/dW_t1, dL/dW_k1, dL/dW and dL/db follow."""
 
     Givens = SoftmaxGivens
 
@@ -47,7 +55,10 @@ class DeriveSoftmax(Generator):
                 continue  # mostly equal scores: too little to compute
             t = int(rng.integers(K))
             k = (t + 1 + int(rng.integers(K - 1))) % K
-            return SoftmaxGivens(z=z, target=t + 1, other=k + 1)
+            x = None
+            if rng.random() < 0.5:  # softmax regression: the scores come from z = Wx + b
+                x = [float(v) for v in rng.choice([-2, -1, 1, 2, 3], size=2 if K == 4 else pick(rng, [2, 3]))]
+            return SoftmaxGivens(z=z, target=t + 1, other=k + 1, x=x)
 
     def stem(self, g):
         K, t = len(g.z), g.target
@@ -127,8 +138,50 @@ class DeriveSoftmax(Generator):
                label="$L$")
         at = [{pt: p[t - 1], pk: p[k - 1] if j == t - 1 else p[j]} for j in range(len(g.z))]
         grad = [evaluate(ct if j == t - 1 else ck, TK, **at[j]) for j in range(len(g.z))]
-        s.step("grad", np.array(grad), r"\frac{\partial L}{\partial z}",
+        grad = s.step("grad", np.array(grad), r"\frac{\partial L}{\partial z}",
                lambda: r"\begin{bmatrix} " + r" \\ ".join(
                    latex(ct if j == t - 1 else ck, TK, values=at[j])
                    for j in range(len(g.z))) + r" \end{bmatrix}",
                label=r"$\partial L / \partial z$", answer=True)
+        if g.x is not None:
+            self._linear_layer(s, g, ct, ck, grad)
+
+    def _linear_layer(self, s: Steps, g: SoftmaxGivens, ct, ck, grad):
+        """z = Wx + b: dz_j/dW_ji = x_i and dz_j/db_j = 1, so dL/dW = (dL/dz) x^T and dL/db = dL/dz."""
+        t, k, K, D = g.target, g.other, len(g.z), len(g.x)
+        pt, pk = f"p{t}", f"p{k}"
+        TKX = [pt, pk, "x1"]
+        s.part(rf"The scores come from a linear layer $z = Wx + b$ with input $x = {row(g.x)}$: $W$ is "
+               rf"${K} \times {D}$ and $z_j = \sum_{{i=1}}^{{{D}}} W_{{ji}} x_i + b_j$. Derive "
+               rf"$\frac{{\partial L}}{{\partial W_{{{t}1}}}}$ and $\frac{{\partial L}}{{\partial W_{{{k}1}}}}$ "
+               rf"(the weights from input 1) as formulas in $p_{{{t}}}$, $p_{{{k}}}$ and $x_1$ (typed x1); "
+               r"then compute $\frac{\partial L}{\partial W}$ (all its entries) and "
+               r"$\frac{\partial L}{\partial b}$ from your gradient in (d).")
+        wt, wk = f"({text(ct)})*x1", f"({text(ck)})*x1"
+        if s.mistake(INNER_DERIVATIVE_MISSING):
+            wt, wk = text(ct), text(ck)
+        s.step("dL_dWt1", wt, rf"\frac{{\partial L}}{{\partial W_{{{t}1}}}} = \frac{{\partial L}}{{\partial z_{{{t}}}}}"
+                              rf"\frac{{\partial z_{{{t}}}}}{{\partial W_{{{t}1}}}}",
+               lambda: rf"{_paren(latex(ct, TKX))} \cdot x_1",
+               label=rf"$\partial L / \partial W_{{{t}1}}$", kind="expression", variables=TKX)
+        s.step("dL_dWk1", wk, rf"\frac{{\partial L}}{{\partial W_{{{k}1}}}} = \frac{{\partial L}}{{\partial z_{{{k}}}}}"
+                              rf"\frac{{\partial z_{{{k}}}}}{{\partial W_{{{k}1}}}}",
+               lambda: rf"{_paren(latex(ck, TKX))} \cdot x_1",
+               label=rf"$\partial L / \partial W_{{{k}1}}$", kind="expression", variables=TKX)
+        dz, x = np.asarray(grad, dtype=float), np.array(g.x)
+        gw = np.outer(dz, x)
+        if s.mistake(INNER_DERIVATIVE_MISSING):
+            gw = np.repeat(dz[:, None], D, axis=1)
+        s.step("grad_W", gw, r"\frac{\partial L}{\partial W_{ji}} = \frac{\partial L}{\partial z_j}\, x_i",
+               lambda: r"\begin{bmatrix} " + r" \\ ".join(
+                   " & ".join(rf"{num(dz[j], 6)} \cdot {_paren(num(x[i]))}" for i in range(D))
+                   for j in range(K)) + r" \end{bmatrix}",
+               label=r"$\partial L / \partial W$", answer=True)
+        s.step("grad_b", dz, r"\frac{\partial L}{\partial b} = \frac{\partial L}{\partial z} "
+                             r"\quad (\partial z_j / \partial b_j = 1)",
+               label=r"$\partial L / \partial b$", answer=True)
+
+
+def _paren(tex: str) -> str:
+    """A factor in brackets when it has a sign or a sum in it."""
+    return rf"\left({tex}\right)" if re.search(r"[-+]", tex) else tex
