@@ -218,12 +218,12 @@ def test_softmax_linear_layer_follow_through_and_mistake():
     # with the constant-denominator gradient (-1, p2, p3) from (d), dL/dW row 1 is (-2, 1)
     q, r = grade("derive_softmax", LINEAR, {"a": {"dp_tt": "p1"}, "c": {"dL_dzt": "-1"},
                                             "d": {"grad": [-1, round(P2, 4), round(P2, 4)]},
-                                            "e": {"dL_dWt1": "-x1",
-                                                  "grad_W": [[-2, 1], [2 * P2, -P2], [2 * P2, -P2]]}})
+                                            "e": {"dL_dWt1": "-x1"},
+                                            "f": {"grad_W": [[-2, 1], [2 * P2, -P2], [2 * P2, -P2]]}})
     assert status(r, "dL_dWt1")[0] == "follow_through" and status(r, "grad_W")[0] == "follow_through"
     # x forgotten: dL/dW_11 = p1 - 1, and dL/dW with every column equal to dL/dz
-    q, r = grade("derive_softmax", LINEAR, {"e": {"dL_dWt1": "p1 - 1", "dL_dWk1": "p2",
-                                                  "grad_W": [[P1 - 1, P1 - 1], [P2, P2], [P2, P2]]}})
+    q, r = grade("derive_softmax", LINEAR, {"e": {"dL_dWt1": "p1 - 1", "dL_dWk1": "p2"},
+                                            "f": {"grad_W": [[P1 - 1, P1 - 1], [P2, P2], [P2, P2]]}})
     for name in ("dL_dWt1", "dL_dWk1", "grad_W"):
         assert status(r, name) == ("mistake", ["inner_derivative_missing"])
 

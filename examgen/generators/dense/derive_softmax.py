@@ -43,7 +43,7 @@ class SoftmaxGivens(Givens):
            title="Derive the softmax cross-entropy gradient as formulas, then use it")
 class DeriveSoftmax(Generator):
     """dp_t/dz_t, dp_t/dz_k and dL/dz as formulas in the probabilities; then the numbers; in half
-    the draws the scores come from a linear layer, and dL/dW_t1, dL/dW_k1, dL/dW and dL/db follow."""
+    the draws the scores come from a linear layer, and dL/dW_t1, dL/dW_k1 (e), dL/dW and dL/db (f) follow."""
 
     Givens = SoftmaxGivens
 
@@ -154,20 +154,20 @@ class DeriveSoftmax(Generator):
         s.part(rf"The scores come from a linear layer $z = Wx + b$ with input $x = {row(g.x)}$: $W$ is "
                rf"${K} \times {D}$ and $z_j = \sum_{{i=1}}^{{{D}}} W_{{ji}} x_i + b_j$. Derive "
                rf"$\frac{{\partial L}}{{\partial W_{{{t}1}}}}$ and $\frac{{\partial L}}{{\partial W_{{{k}1}}}}$ "
-               rf"(the weights from input 1) as formulas in $p_{{{t}}}$, $p_{{{k}}}$ and $x_1$ (typed x1); "
-               r"then compute $\frac{\partial L}{\partial W}$ (all its entries) and "
-               r"$\frac{\partial L}{\partial b}$ from your gradient in (d).")
+               rf"(the weights from input 1) as formulas in $p_{{{t}}}$, $p_{{{k}}}$ and $x_1$ (typed x1).")
         wt, wk = f"({text(ct)})*x1", f"({text(ck)})*x1"
         if s.mistake(INNER_DERIVATIVE_MISSING):
             wt, wk = text(ct), text(ck)
         s.step("dL_dWt1", wt, rf"\frac{{\partial L}}{{\partial W_{{{t}1}}}} = \frac{{\partial L}}{{\partial z_{{{t}}}}}"
                               rf"\frac{{\partial z_{{{t}}}}}{{\partial W_{{{t}1}}}}",
                lambda: rf"{_paren(latex(ct, TKX))} \cdot x_1",
-               label=rf"$\partial L / \partial W_{{{t}1}}$", kind="expression", variables=TKX)
+               label=rf"$\partial L / \partial W_{{{t}1}}$", kind="expression", variables=TKX, answer=True)
         s.step("dL_dWk1", wk, rf"\frac{{\partial L}}{{\partial W_{{{k}1}}}} = \frac{{\partial L}}{{\partial z_{{{k}}}}}"
                               rf"\frac{{\partial z_{{{k}}}}}{{\partial W_{{{k}1}}}}",
                lambda: rf"{_paren(latex(ck, TKX))} \cdot x_1",
-               label=rf"$\partial L / \partial W_{{{k}1}}$", kind="expression", variables=TKX)
+               label=rf"$\partial L / \partial W_{{{k}1}}$", kind="expression", variables=TKX, answer=True)
+        s.part(r"Now compute $\frac{\partial L}{\partial W}$ (all its entries) and $\frac{\partial L}{\partial b}$ "
+               "from your gradient in (d).")
         dz, x = np.asarray(grad, dtype=float), np.array(g.x)
         gw = np.outer(dz, x)
         if s.mistake(INNER_DERIVATIVE_MISSING):
