@@ -1,7 +1,7 @@
 """One question at a time, for the practice app and for tutoring tools: draw a question, show it
 (an HTML fragment with its answer widgets, or plain data), grade a dict of answers, and give the
 worked solution (HTML fragment or data). ``examgen practice`` serves exactly these calls, as pages
-and as JSON endpoints (``/api/...``; see :mod:`examgen.practice.app`).
+and as JSON endpoints (``/api/...``; see :mod:`examgen.practice.api`).
 
     >>> from examgen import tutor
     >>> q = tutor.draw(goal="07.4", seed=1)             # or topic="rl", generator="adam"

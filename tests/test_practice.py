@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from examgen import tutor
 from examgen.practice import schedule
-from examgen.practice.app import MAX_ANSWER_CHARS, create_app
+from examgen.practice.app import create_app
+from examgen.practice.web import MAX_ANSWER_CHARS
 from examgen.practice.guard import MAX_BODY
 from examgen.practice.store import SCHEMA_VERSION, GoalStats, History, HistoryError
 

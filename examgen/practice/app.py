@@ -5,103 +5,39 @@ with its widgets, ``/q/{id}/result`` its marking and worked solution, ``/help`` 
 rule and the marking policy. Every state change is a POST carrying the session's CSRF token:
 ``/next`` (the scheduler's next goal), ``/goal/{goal}`` (a goal chosen on the home page),
 ``/q/{id}/again`` (the same question with new numbers), ``/q/{id}/check`` (mark an answer).
+The pages record every question and answer in the history (:mod:`.store`).
 
-JSON (``/api/...``, described at ``/openapi.json``; no ``/docs`` page, whose script comes from a CDN): ``GET /api/session`` gives the
-CSRF token for the ``X-CSRF-Token`` header; ``POST /api/questions`` draws a question (data and HTML
-fragment, no key data), ``/api/grade`` marks answers, ``/api/solution`` gives the worked solution,
-``/api/preview`` shows how an expression answer is read. They are :mod:`examgen.tutor`'s calls and
-keep no history; the pages record every question and answer in the history (:mod:`.store`).
+The JSON API for tutoring tools is :mod:`.api` (no ``/docs`` page, whose script comes from a CDN).
+Routes are module-level functions on two routers; what they share lives on ``app.state``: the
+:class:`~.web.Sessions` (cookie and CSRF token) and the :class:`_State` (history, drawing, marking).
 
-Security: see :mod:`.guard` (Host, Origin, body size) and :func:`_check_csrf`; answers are bounded
-(:func:`_bounded_answers`) and read by the grader's parsers only; errors are 4xx messages, and an
-unexpected one is a 500 with one line, never a traceback.
+Security: see :mod:`.guard` (Host, Origin, body size) and :mod:`.web` (CSRF, answer bounds);
+answers are read by the grader's parsers only; errors are 4xx messages, and an unexpected one is
+a 500 with one line, never a traceback.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import sys
 import threading
 import traceback
 from typing import Any
-from urllib.parse import parse_qs
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import Field, JsonValue
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import tutor
 from ..errors import ExamgenError
-from ..model import Model, QuestionReport
+from ..model import QuestionReport
 from ..topics import TOPICS, topic as find_topic
-from . import chart, schedule
+from . import api, chart, schedule
 from .guard import Guard
 from .store import History, now
-from .words import ago, pct, until
-
-SESSION_COOKIE = "examgen_session"
-MAX_ANSWER_CHARS = 1000
-"""Characters: the longest single answer accepted (the grader's own limits are lower for numbers
-and formulas)."""
-MAX_ANSWER_VALUES = 400
-"""Numbers and texts in one submitted question (the largest step is a 4x4 matrix)."""
-MAX_DEPTH = 4
-
-
-# --- request and response models of the JSON API ---------------------------------------------
-
-
-class DrawRequest(Model):
-    topic: str | None = Field(None, max_length=40)
-    goal: str | None = Field(None, max_length=10)
-    generator: str | None = Field(None, max_length=60)
-    seed: int | None = Field(None, ge=0, lt=2**63)
-
-
-class Drawn(Model):
-    question: tutor.QuestionView
-    html: str = Field(description="The question as an HTML fragment with its widgets (no key data).")
-
-
-class GradeRequest(Model):
-    ref: tutor.QuestionRef
-    answers: dict[str, dict[str, JsonValue]] = Field(description="part -> step -> raw answer (null: none)")
-
-
-class Graded(Model):
-    report: QuestionReport
-    html: str = Field(description="The marking as an HTML fragment.")
-
-
-class SolutionRequest(Model):
-    ref: tutor.QuestionRef
-
-
-class Solved(Model):
-    solution: tutor.SolutionView
-    html: str
-
-
-class PreviewRequest(Model):
-    text: str = Field(max_length=MAX_ANSWER_CHARS)
-    variables: list[str] = Field(max_length=12)
-
-
-class Preview(Model):
-    html: str | None = Field(None, description="MathML of the formula as the grader reads it.")
-    error: str | None = None
-
-
-class Session(Model):
-    csrf: str
-
-
-# --- the app ---------------------------------------------------------------------------------
+from .web import Sessions, bounded_answers
 
 
 def create_app(history: History, *, port: int, topics: list[str] | None = None,
@@ -109,167 +45,127 @@ def create_app(history: History, *, port: int, topics: list[str] | None = None,
     """The practice app for a history, answering on ``port`` only (wrapped in :class:`Guard`)."""
     app = FastAPI(title="examgen practice", version="1", docs_url=None, redoc_url=None,  # they load a CDN
                   description="Exam practice for IN5400: draw a question, grade answers, get the worked solution.")
-    state = _State(history, topics)
-    secret = secrets.token_bytes(32)
-
-    def csrf_for(session: str) -> str:
-        return hmac.new(secret, session.encode(), hashlib.sha256).hexdigest()[:32]
-
-    def session_of(request: Request) -> tuple[str, bool]:
-        sid = request.cookies.get(SESSION_COOKIE)
-        if sid and len(sid) == 32 and sid.isalnum():
-            return sid, False
-        return secrets.token_hex(16), True
-
-    def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-        sid, new = session_of(request)
-        html = _render(template, csrf=csrf_for(sid), **context)
-        response = HTMLResponse(html, status_code=status)
-        if new:
-            response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", path="/")
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    def check_csrf(request: Request, token: str | None) -> None:
-        sid = request.cookies.get(SESSION_COOKIE)
-        if not sid or not token or not hmac.compare_digest(csrf_for(sid), token):
-            raise HTTPException(403, "the form is out of date or was not sent by this app's page "
-                                     "(missing or wrong CSRF token): reload the page and try again")
-
-    async def form(request: Request) -> dict[str, str]:
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-            raise HTTPException(415, "expected a form (application/x-www-form-urlencoded)")
-        try:
-            fields = parse_qs((await request.body()).decode("utf-8"), max_num_fields=10, strict_parsing=False)
-        except (UnicodeDecodeError, ValueError):
-            raise HTTPException(400, "the form could not be read") from None
-        values = {k: v[0] for k, v in fields.items()}
-        check_csrf(request, values.get("csrf"))
-        return values
-
-    # --- pages ------------------------------------------------------------------------------
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request):
-        response = page(request, "practice/home.html.j2", **state.progress())
-        state.warm_up()
-        return response
-
-    @app.get("/help", response_class=HTMLResponse, include_in_schema=False)
-    def help_page(request: Request):
-        from ..policy import POLICY
-
-        return page(request, "practice/help.html.j2", rule=schedule.RULE, policy=POLICY,
-                    ratings=schedule.RATINGS, mastered=schedule.MASTERED, db=str(history.path))
-
-    @app.get("/q/{qid}", response_class=HTMLResponse, include_in_schema=False)
-    def question_page(request: Request, qid: int):
-        seen, q = state.question(qid)
-        return page(request, "practice/question.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
-                    reason=schedule.Choice(seen.goal, seen.reason).explain())
-
-    @app.get("/q/{qid}/result", response_class=HTMLResponse, include_in_schema=False)
-    def result_page(request: Request, qid: int):
-        seen, q = state.question(qid)
-        last = history.last_answer(qid)
-        if last is None:
-            return RedirectResponse(f"/q/{qid}", status_code=303)
-        report = QuestionReport.model_validate_json(last[1])
-        stats = history.stats().get(seen.goal)
-        return page(request, "practice/result.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
-                    report=report, stats=stats)
-
-    @app.post("/next", include_in_schema=False)
-    async def next_question(request: Request):
-        await form(request)
-        return RedirectResponse(f"/q/{state.next()}", status_code=303)
-
-    @app.post("/goal/{goal}", include_in_schema=False)
-    async def goal_question(request: Request, goal: str):
-        await form(request)
-        return RedirectResponse(f"/q/{state.for_goal(goal)}", status_code=303)
-
-    @app.post("/q/{qid}/again", include_in_schema=False)
-    async def again(request: Request, qid: int):
-        await form(request)
-        return RedirectResponse(f"/q/{state.again(qid)}", status_code=303)
-
-    @app.post("/q/{qid}/check", include_in_schema=False)
-    async def check(request: Request, qid: int):
-        values = await form(request)
-        try:
-            answers = json.loads(values.get("answers") or "{}")
-        except ValueError:
-            raise HTTPException(400, "the answers are not valid JSON") from None
-        state.mark(qid, _bounded_answers(answers))
-        return RedirectResponse(f"/q/{qid}/result", status_code=303)
-
-    @app.get("/style.css", include_in_schema=False)
-    def style():
-        return Response(_style(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
-
-    # --- JSON API ---------------------------------------------------------------------------
-
-    @app.get("/api/session", response_model=Session, summary="The CSRF token for this session's POSTs")
-    def api_session(request: Request):
-        sid, new = session_of(request)
-        response = JSONResponse({"csrf": csrf_for(sid)})
-        if new:
-            response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", path="/")
-        return response
-
-    @app.post("/api/questions", response_model=Drawn, summary="Draw a question (no key data)")
-    def api_draw(request: Request, body: DrawRequest):
-        check_csrf(request, request.headers.get("x-csrf-token"))
-        q = tutor.draw(topic=body.topic, goal=body.goal, generator=body.generator, seed=body.seed)
-        return Drawn(question=tutor.question_data(q), html=tutor.question_html(q))
-
-    @app.post("/api/grade", response_model=Graded, summary="Mark a question's answers, as `examgen grade` does")
-    def api_grade(request: Request, body: GradeRequest):
-        check_csrf(request, request.headers.get("x-csrf-token"))
-        q = tutor.rebuild(body.ref)
-        report = tutor.grade(q, _bounded_answers(body.answers))
-        return Graded(report=report, html=tutor.feedback_html(q, report))
-
-    @app.post("/api/solution", response_model=Solved, summary="The worked solution")
-    def api_solution(request: Request, body: SolutionRequest):
-        check_csrf(request, request.headers.get("x-csrf-token"))
-        q = tutor.rebuild(body.ref)
-        return Solved(solution=tutor.solution_data(q), html=tutor.solution_html(q))
-
-    @app.post("/api/preview", response_model=Preview, summary="How an expression answer is read")
-    def api_preview(request: Request, body: PreviewRequest):
-        check_csrf(request, request.headers.get("x-csrf-token"))
-        return _preview(body.text, body.variables)
-
-    # --- errors: a message with a 4xx, never a traceback ---------------------------------------
-
-    def error(request: Request, status: int, message: str):
-        if request.url.path.startswith("/api"):
-            return JSONResponse({"error": message}, status_code=status)
-        return page(request, "practice/error.html.j2", status=status, status_code=status, message=message)
-
-    @app.exception_handler(StarletteHTTPException)  # FastAPI's HTTPException and Starlette's 404, 405
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        message = "there is no such page" if exc.status_code == 404 and exc.detail == "Not Found" else str(exc.detail)
-        return error(request, exc.status_code, message)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}"
-                             for e in exc.errors()[:5])
-        return error(request, 422, f"the request is not valid: {problems}")
-
-    @app.exception_handler(ExamgenError)
-    async def user_error(request: Request, exc: ExamgenError):
-        return error(request, 400, str(exc))
-
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception):
-        traceback.print_exception(exc, file=sys.stderr)  # for the terminal that runs the server
-        return error(request, 500, f"internal error ({type(exc).__name__}); please report it")
-
+    app.state.sessions = Sessions()
+    app.state.practice = _State(history, topics)
+    app.include_router(pages)
+    app.include_router(api.router)
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # FastAPI's and Starlette's 404, 405
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(ExamgenError, _user_error)
+    app.add_exception_handler(Exception, _internal)
     return Guard(app, port=port, hosts=hosts)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+pages = APIRouter(include_in_schema=False)
+
+
+def _web(request: Request) -> Sessions:
+    return request.app.state.sessions
+
+
+def _state(request: Request) -> _State:
+    return request.app.state.practice
+
+
+@pages.get("/")
+def home(request: Request):
+    state = _state(request)
+    response = _web(request).page(request, "practice/home.html.j2", **state.progress())
+    state.warm_up()
+    return response
+
+
+@pages.get("/help")
+def help_page(request: Request):
+    from ..policy import POLICY
+
+    return _web(request).page(request, "practice/help.html.j2", rule=schedule.RULE, policy=POLICY,
+                              ratings=schedule.RATINGS, mastered=schedule.MASTERED,
+                              db=str(_state(request).history.path))
+
+
+@pages.get("/q/{qid}")
+def question_page(request: Request, qid: int):
+    seen, q = _state(request).question(qid)
+    return _web(request).page(request, "practice/question.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
+                              reason=schedule.Choice(seen.goal, seen.reason).explain())
+
+
+@pages.get("/q/{qid}/result")
+def result_page(request: Request, qid: int):
+    state = _state(request)
+    seen, q = state.question(qid)
+    last = state.history.last_answer(qid)
+    if last is None:
+        return RedirectResponse(f"/q/{qid}", status_code=303)
+    report = QuestionReport.model_validate_json(last[1])
+    return _web(request).page(request, "practice/result.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
+                              report=report, stats=state.history.stats().get(seen.goal))
+
+
+@pages.post("/next")
+async def next_question(request: Request):
+    await _web(request).form(request)
+    return RedirectResponse(f"/q/{_state(request).next()}", status_code=303)
+
+
+@pages.post("/goal/{goal}")
+async def goal_question(request: Request, goal: str):
+    await _web(request).form(request)
+    return RedirectResponse(f"/q/{_state(request).for_goal(goal)}", status_code=303)
+
+
+@pages.post("/q/{qid}/again")
+async def again(request: Request, qid: int):
+    await _web(request).form(request)
+    return RedirectResponse(f"/q/{_state(request).again(qid)}", status_code=303)
+
+
+@pages.post("/q/{qid}/check")
+async def check(request: Request, qid: int):
+    values = await _web(request).form(request)
+    try:
+        answers = json.loads(values.get("answers") or "{}")
+    except ValueError:
+        raise HTTPException(400, "the answers are not valid JSON") from None
+    _state(request).mark(qid, bounded_answers(answers))
+    return RedirectResponse(f"/q/{qid}/result", status_code=303)
+
+
+@pages.get("/style.css")
+def style():
+    return Response(_style(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+# --- errors: a message with a 4xx, never a traceback -------------------------------------------
+
+
+def _error(request: Request, status: int, message: str):
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"error": message}, status_code=status)
+    return _web(request).page(request, "practice/error.html.j2", status=status, status_code=status, message=message)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException):
+    message = "there is no such page" if exc.status_code == 404 and exc.detail == "Not Found" else str(exc.detail)
+    return _error(request, exc.status_code, message)
+
+
+async def _invalid(request: Request, exc: RequestValidationError):
+    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}"
+                         for e in exc.errors()[:5])
+    return _error(request, 422, f"the request is not valid: {problems}")
+
+
+async def _user_error(request: Request, exc: ExamgenError):
+    return _error(request, 400, str(exc))
+
+
+async def _internal(request: Request, exc: Exception):
+    traceback.print_exception(exc, file=sys.stderr)  # for the terminal that runs the server
+    return _error(request, 500, f"internal error ({type(exc).__name__}); please report it")
 
 
 class _State:
@@ -361,57 +257,6 @@ class _State:
 
 def _goal_text(goal_id: str) -> str:
     return find_topic(goal_id.split(".")[0]).goal(goal_id).text
-
-
-def _bounded_answers(answers: Any) -> dict:
-    """The answers if they have the shape part -> step -> value and stay within the limits; else a 422."""
-    if not isinstance(answers, dict) or not all(isinstance(v, dict) for v in answers.values()):
-        raise HTTPException(422, "the answers must be an object: part -> step -> answer")
-    count = 0
-
-    def walk(value, depth):
-        nonlocal count
-        count += 1
-        if count > MAX_ANSWER_VALUES:
-            raise HTTPException(422, f"too many values in one answer (at most {MAX_ANSWER_VALUES})")
-        if isinstance(value, str) and len(value) > MAX_ANSWER_CHARS:
-            raise HTTPException(422, f"an answer of {len(value)} characters is too long (at most {MAX_ANSWER_CHARS})")
-        if isinstance(value, list):
-            if depth >= MAX_DEPTH:
-                raise HTTPException(422, "an answer is nested too deeply")
-            for v in value:
-                walk(v, depth + 1)
-        elif isinstance(value, dict):
-            raise HTTPException(422, "an answer cannot be an object")
-
-    for steps in answers.values():
-        for value in steps.values():
-            walk(value, 0)
-    return answers
-
-
-def _preview(text: str, variables: list[str]) -> Preview:
-    """The formula as the grader's parser reads it, typeset (MathML); or why it cannot be read."""
-    from ..kinds.formula import latex, parse_expression
-    from ..kinds.parse import FormatError
-    from ..render.math import mathml
-
-    if any(len(v) > 20 or not v.replace("_", "").isalnum() for v in variables):
-        return Preview(error="bad variable names")
-    try:
-        expr = parse_expression(text, variables)
-    except FormatError as e:
-        return Preview(error=str(e))
-    try:
-        return Preview(html=mathml(latex(expr, variables)))
-    except ExamgenError:
-        return Preview(error="read, but cannot be typeset")
-
-
-def _render(template: str, **context) -> str:
-    from ..render.html import _env
-
-    return _env().get_template(template).render(pct=pct, ago=ago, until=until, **context)
 
 
 _STYLE: list[str] = []
