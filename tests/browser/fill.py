@@ -46,14 +46,20 @@ def fill_step(root, qid: str, pid: str, st, value) -> None:
         w.fill(_texts(st, value)[0])
 
 
+def typed(v) -> str:
+    """A number as a student would type it from a calculator: 10 significant digits (0.29, not the
+    float's 0.29000000000000004), far finer than any step's tolerance."""
+    return format(float(v), ".10g")
+
+
 def _texts(st, value) -> list[str]:
     """What a student types into the step's text field(s), in order; [] for a kind that is clicked."""
     if st.kind in ("vector", "matrix", "tensor"):
-        return [repr(float(v)) for v in np.ravel(np.asarray(value, dtype=float))]
+        return [typed(v) for v in np.ravel(np.asarray(value, dtype=float))]
     if st.kind == "expression":
         return [str(value)]
     if st.kind in ("scalar", "integer"):
-        return [kinds.of(st).show(st, value) if st.kind != "scalar" else repr(float(value))]
+        return [kinds.of(st).show(st, value) if st.kind != "scalar" else typed(value)]
     return []
 
 
