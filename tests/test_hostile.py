@@ -411,3 +411,18 @@ def test_one_bad_given_among_good_ones_gives_a_given_error_or_a_question(index, 
     except registry.GivenError:
         return
     gen.build(valid)
+
+
+@pytest.mark.parametrize("bad", [[], [[]], "", 0, None], ids=repr)
+def test_every_given_emptied_gives_a_given_error_or_a_question(bad):
+    """Each given of a drawn question in turn replaced by an empty or zero value (an empty list once
+    crashed vae_latent's check, which read ``[]`` as absent): refused in one line, or it builds."""
+    for gen in GENERATORS:
+        g = gen.draw(np.random.default_rng(0)).model_dump(mode="json")
+        for name in g:
+            try:
+                valid = gen.givens({**g, name: bad})
+            except registry.GivenError as e:
+                assert "\n" not in str(e), (gen.id, name)
+                continue
+            gen.build(valid)

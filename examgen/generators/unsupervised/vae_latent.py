@@ -42,7 +42,8 @@ class VaeLatentGivens(Givens):
             if (sigma is None) == (logvar is None):
                 raise ValueError(f"give exactly one of sigma_{image.lower()} and logvar_{image.lower()}")
         d = len(self.mu_a)
-        spreads = (self.sigma_a or self.logvar_a, self.sigma_b or self.logvar_b)
+        spreads = tuple(sigma if sigma is not None else logvar  # an empty list is a given too
+                        for sigma, logvar in ((self.sigma_a, self.logvar_a), (self.sigma_b, self.logvar_b)))
         if any(len(v) != d for v in (self.eps_a, self.mu_b, self.eps_b, *spreads)):
             raise ValueError(f"mu, sigma and eps of both images need one entry per latent dimension ({d})")
         if any(len(r) != d for r in self.W):
