@@ -79,3 +79,15 @@ def test_every_generator_has_hand_worked_cases():
     worked by hand in a tests/test_hand_*.py module, autograd_trace in test_hand_pytorch.py."""
     missing = _needing_tests() - generators_named_in(sorted(TESTS.glob("test_hand_*.py")))
     assert not missing, f"no hand-worked test names these generators: {sorted(missing)}"
+
+
+def test_the_readme_tutor_example_runs_as_written():
+    """The README's `examgen.tutor` block, run as it stands: its answers fit the question it draws
+    (they once were ADAM's answers for a drawn true/false item), and the ref rebuilds the question."""
+    text = (ROOT / "README.md").read_text().split("### One question at a time", 1)[1]
+    code = re.search(r"```python\n(.+?)\n```", text, re.S)[1]
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # our own README, not user input
+    q, report, tutor = scope["q"], scope["report"], scope["tutor"]
+    assert report.problems == [] and 0 < report.score < report.points
+    assert tutor.rebuild(scope["ref"]).model_dump() == q.model_dump()
