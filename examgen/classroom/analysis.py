@@ -145,7 +145,7 @@ def table(a: Analysis, width: int = 110) -> str:
     """The item analysis as a terminal table."""
     from ..render.text import safe
 
-    lines = [f"{a.title}", f"{a.n} students counted ({a.excluded} left out: no sheet, or a flag to decide)"]
+    lines = [f"{a.title}", f"{a.n} student{'' if a.n == 1 else 's'} counted ({a.excluded} left out: no sheet, or a flag to decide)"]
     if a.n:
         lines.append(f"mean {a.mean:.1f} / {a.points} · sd {_fmt(a.sd, 1)} · median {a.median:g} · "
                      f"Cronbach's alpha {_fmt(a.alpha)}")

@@ -144,10 +144,14 @@ class Kind:
         return responses[0] if responses else None
 
 
+FIELD_MAX_CHARS = 1000
+"""The most a widget's text field takes (``maxlength``); the practice app refuses longer answers."""
+
+
 def text_input(k: Kind, field_id: str, data: str, extra: str = "") -> str:
     """A one-line text field as a kind's widget (``extra``: further attributes, e.g. inputmode)."""
     return (f'<input id="{field_id}" {k.attrs(data)} type="text"{extra} autocomplete="off" '
-            'spellcheck="false">')
+            f'spellcheck="false" maxlength="{FIELD_MAX_CHARS}">')
 
 
 def kind(cls: type[Kind]) -> type[Kind]:

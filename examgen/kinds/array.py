@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..fmt import matrix, plain
-from . import Kind, kind, lms, parse
+from . import FIELD_MAX_CHARS, Kind, kind, lms, parse
 from .number import NEAR_MISS_FACTOR, number_form, precision, within
 
 GRID_MAX = 8
@@ -91,7 +91,7 @@ _GRID_SCRIPT = r"""
 def _cell(field_id: str, index: int, name: str) -> str:
     first = f' id="{field_id}"' if index == 0 else ""
     return (f'<input{first} type="text" inputmode="decimal" autocomplete="off" spellcheck="false" '
-            f'aria-label="{name}">')
+            f'maxlength="{FIELD_MAX_CHARS}" aria-label="{name}">')
 
 
 class _Array(Kind):

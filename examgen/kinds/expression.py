@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import Kind, kind, lms
+from . import FIELD_MAX_CHARS, Kind, kind, lms
 
 FUNCTIONS = ("exp", "log", "ln", "sqrt", "sigma", "sigmoid", "tanh", "relu")
 """The function names the grammar knows (:mod:`.formula_parser`), for the browser's name check."""
@@ -83,7 +83,8 @@ class Expression(Kind):
         """A text field and, under it, a preview of what was understood (see the script)."""
         names = escape(",".join(step.variables or []))
         return (f'<span class="expression" {self.attrs(data)} data-variables="{names}">'
-                f'<input id="{field_id}" type="text" autocomplete="off" spellcheck="false">'
+                f'<input id="{field_id}" type="text" autocomplete="off" spellcheck="false" '
+                f'maxlength="{FIELD_MAX_CHARS}">'
                 '<output class="preview" aria-live="polite"></output></span>')
 
     def marking(self, step):

@@ -17,12 +17,13 @@ from urllib.parse import parse_qs
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ..kinds import FIELD_MAX_CHARS
 from .words import ago, pct, until
 
 SESSION_COOKIE = "examgen_session"
-MAX_ANSWER_CHARS = 1000
-"""Characters: the longest single answer accepted (the grader's own limits are lower for numbers
-and formulas)."""
+MAX_ANSWER_CHARS = FIELD_MAX_CHARS
+"""Characters: the longest single answer accepted, as long as a widget's field takes (the grader's
+own limits are lower for numbers and formulas)."""
 MAX_ANSWER_VALUES = 400
 """Numbers and texts in one submitted question (the largest step is a 4x4 matrix)."""
 MAX_DEPTH = 4
