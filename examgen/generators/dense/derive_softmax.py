@@ -155,9 +155,8 @@ class DeriveSoftmax(Generator):
                rf"${K} \times {D}$ and $z_j = \sum_{{i=1}}^{{{D}}} W_{{ji}} x_i + b_j$. Derive "
                rf"$\frac{{\partial L}}{{\partial W_{{{t}1}}}}$ and $\frac{{\partial L}}{{\partial W_{{{k}1}}}}$ "
                rf"(the weights from input 1) as formulas in $p_{{{t}}}$, $p_{{{k}}}$ and $x_1$ (typed x1).")
-        wt, wk = f"({text(ct)})*x1", f"({text(ck)})*x1"
-        if s.mistake(INNER_DERIVATIVE_MISSING):
-            wt, wk = text(ct), text(ck)
+        forgot_x = s.mistake(INNER_DERIVATIVE_MISSING)  # in the formulas of (e) and the numbers of (f)
+        wt, wk = (text(ct), text(ck)) if forgot_x else (f"({text(ct)})*x1", f"({text(ck)})*x1")
         s.step("dL_dWt1", wt, rf"\frac{{\partial L}}{{\partial W_{{{t}1}}}} = \frac{{\partial L}}{{\partial z_{{{t}}}}}"
                               rf"\frac{{\partial z_{{{t}}}}}{{\partial W_{{{t}1}}}}",
                lambda: rf"{_paren(latex(ct, TKX))} \cdot x_1",
@@ -169,9 +168,7 @@ class DeriveSoftmax(Generator):
         s.part(r"Now compute $\frac{\partial L}{\partial W}$ (all its entries) and $\frac{\partial L}{\partial b}$ "
                "from your gradient in (d).")
         dz, x = np.asarray(grad, dtype=float), np.array(g.x)
-        gw = np.outer(dz, x)
-        if s.mistake(INNER_DERIVATIVE_MISSING):
-            gw = np.repeat(dz[:, None], D, axis=1)
+        gw = np.repeat(dz[:, None], D, axis=1) if forgot_x else np.outer(dz, x)
         s.step("grad_W", gw, r"\frac{\partial L}{\partial W_{ji}} = \frac{\partial L}{\partial z_j}\, x_i",
                lambda: r"\begin{bmatrix} " + r" \\ ".join(
                    " & ".join(rf"{num(dz[j], 6)} \cdot {_paren(num(x[i]))}" for i in range(D))
