@@ -13,7 +13,7 @@ from pydantic import Field, JsonValue
 from .. import tutor
 from ..errors import ExamgenError
 from ..model import Model, QuestionReport
-from .web import MAX_ANSWER_CHARS, Sessions, bounded_answers
+from .web import MAX_ANSWER_CHARS, bounded_answers, sessions
 
 router = APIRouter(prefix="/api")
 
@@ -66,10 +66,6 @@ class Session(Model):
 def _checked(request: Request) -> None:
     """A 403 unless the request carries its session's CSRF token in ``X-CSRF-Token``."""
     sessions(request).check(request, request.headers.get("x-csrf-token"))
-
-
-def sessions(request: Request) -> Sessions:
-    return request.app.state.sessions
 
 
 @router.get("/session", response_model=Session, summary="The CSRF token for this session's POSTs")

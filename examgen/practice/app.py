@@ -37,7 +37,7 @@ from ..topics import TOPICS, topic as find_topic
 from . import api, chart, schedule
 from .guard import Guard
 from .store import History, now
-from .web import Sessions, bounded_answers
+from .web import Sessions, bounded_answers, sessions
 
 
 def create_app(history: History, *, port: int, topics: list[str] | None = None,
@@ -61,10 +61,6 @@ def create_app(history: History, *, port: int, topics: list[str] | None = None,
 pages = APIRouter(include_in_schema=False)
 
 
-def _web(request: Request) -> Sessions:
-    return request.app.state.sessions
-
-
 def _state(request: Request) -> _State:
     return request.app.state.practice
 
@@ -72,7 +68,7 @@ def _state(request: Request) -> _State:
 @pages.get("/")
 def home(request: Request):
     state = _state(request)
-    response = _web(request).page(request, "practice/home.html.j2", **state.progress())
+    response = sessions(request).page(request, "practice/home.html.j2", **state.progress())
     state.warm_up()
     return response
 
@@ -81,7 +77,7 @@ def home(request: Request):
 def help_page(request: Request):
     from ..policy import POLICY
 
-    return _web(request).page(request, "practice/help.html.j2", rule=schedule.RULE, policy=POLICY,
+    return sessions(request).page(request, "practice/help.html.j2", rule=schedule.RULE, policy=POLICY,
                               ratings=schedule.RATINGS, mastered=schedule.MASTERED,
                               db=str(_state(request).history.path))
 
@@ -89,7 +85,7 @@ def help_page(request: Request):
 @pages.get("/q/{qid}")
 def question_page(request: Request, qid: int):
     seen, q = _state(request).question(qid)
-    return _web(request).page(request, "practice/question.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
+    return sessions(request).page(request, "practice/question.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
                               reason=schedule.Choice(seen.goal, seen.reason).explain())
 
 
@@ -101,31 +97,31 @@ def result_page(request: Request, qid: int):
     if last is None:
         return RedirectResponse(f"/q/{qid}", status_code=303)
     report = QuestionReport.model_validate_json(last[1])
-    return _web(request).page(request, "practice/result.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
+    return sessions(request).page(request, "practice/result.html.j2", q=q, seen=seen, goal=_goal_text(seen.goal),
                               report=report, stats=state.history.stats().get(seen.goal))
 
 
 @pages.post("/next")
 async def next_question(request: Request):
-    await _web(request).form(request)
+    await sessions(request).form(request)
     return RedirectResponse(f"/q/{_state(request).next()}", status_code=303)
 
 
 @pages.post("/goal/{goal}")
 async def goal_question(request: Request, goal: str):
-    await _web(request).form(request)
+    await sessions(request).form(request)
     return RedirectResponse(f"/q/{_state(request).for_goal(goal)}", status_code=303)
 
 
 @pages.post("/q/{qid}/again")
 async def again(request: Request, qid: int):
-    await _web(request).form(request)
+    await sessions(request).form(request)
     return RedirectResponse(f"/q/{_state(request).again(qid)}", status_code=303)
 
 
 @pages.post("/q/{qid}/check")
 async def check(request: Request, qid: int):
-    values = await _web(request).form(request)
+    values = await sessions(request).form(request)
     try:
         answers = json.loads(values.get("answers") or "{}")
     except ValueError:
@@ -145,7 +141,7 @@ def style():
 def _error(request: Request, status: int, message: str):
     if request.url.path.startswith("/api"):
         return JSONResponse({"error": message}, status_code=status)
-    return _web(request).page(request, "practice/error.html.j2", status=status, status_code=status, message=message)
+    return sessions(request).page(request, "practice/error.html.j2", status=status, status_code=status, message=message)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException):

@@ -80,6 +80,11 @@ class Sessions:
         return values
 
 
+def sessions(request: Request) -> Sessions:
+    """The app's :class:`Sessions` (set on ``app.state`` by ``create_app``)."""
+    return request.app.state.sessions
+
+
 def render(template: str, **context) -> str:
     from ..render.html import _env
 
